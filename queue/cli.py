@@ -1,0 +1,59 @@
+"""The ``motionbot`` command.
+
+Subcommands are registered as entry points (group ``motionbot.commands``) by the bot and
+the renderer, so a process only offers what its image has installed and this dispatcher
+imports neither side. Each entry point names a ``register(subparsers)`` function that adds
+its parser and sets ``func`` to a callable taking the parsed namespace and returning an
+exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from typing import Any
+
+# Exit codes shared by every subcommand: scripts can tell bad input from our own failures.
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_BAD_INPUT = 3
+EXIT_UNAVAILABLE = 4
+
+Register = Callable[[Any], None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="motionbot",
+        description="Turn a portrait photo and a reference action video into a new video.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    missing: list[str] = []
+    for ep in sorted(entry_points(group="motionbot.commands"), key=lambda e: e.name):
+        try:
+            register: Register = ep.load()
+        except ImportError as exc:  # that side is not installed in this environment
+            missing.append(f"{ep.name} ({exc.name or exc})")
+            continue
+        register(sub)
+    if missing:
+        parser.epilog = "unavailable here (install the matching extra): " + ", ".join(missing)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_USAGE
+    code: int = func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

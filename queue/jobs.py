@@ -1,0 +1,230 @@
+"""Job payloads: the versioned, JSON-serialisable contract between bot and renderer.
+
+Payloads cross Redis as JSON (not pickle) so that a bot and a renderer of different
+releases can share a queue during a rolling deploy; ``version`` lets a consumer refuse
+what it does not understand instead of misreading it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+
+
+class Queues:
+    """Queue names. Different hardware consumes different queues."""
+
+    RENDER_CPU = "render:cpu"
+    RENDER_GPU = "render:gpu"
+    INSPECT = "inspect"
+    DELIVER = "deliver"
+
+
+class JobNames:
+    """arq function names: producers address jobs by name, never by importing the consumer."""
+
+    RENDER = "render"
+    INSPECT = "inspect"
+    DELIVER = "deliver"
+
+
+class EngineName(StrEnum):
+    WARP = "warp"
+    DIFFUSION = "diffusion"
+
+    @property
+    def queue(self) -> str:
+        return Queues.RENDER_GPU if self is EngineName.DIFFUSION else Queues.RENDER_CPU
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    DISCORD = "discord"
+    CLI = "cli"
+
+
+class Stage(StrEnum):
+    QUEUED = "queued"
+    DECODE = "decode"
+    MOTION = "motion"
+    RENDER = "render"
+    ENCODE = "encode"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Severity(StrEnum):
+    OK = "ok"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Framing(StrEnum):
+    FULL_BODY = "full_body"
+    HALF_BODY = "half_body"
+    FACE = "face"
+    NONE = "none"
+
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+NAMED_BACKGROUNDS = ("photo", "white", "green", "blur")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MediaRef(_Model):
+    """A file in the media store, addressed by content hash; bytes never travel through Redis."""
+
+    key: str
+    size: int = Field(ge=0)
+    filename: str | None = None
+
+
+class MotionSource(_Model):
+    kind: Literal["video", "preset", "saved"]
+    video: MediaRef | None = None
+    preset: str | None = None
+    saved: MediaRef | None = None  # a motion JSON in the media store
+
+    @field_validator("preset")
+    @classmethod
+    def _preset_lower(cls, v: str | None) -> str | None:
+        return v.strip().lower() if v else v
+
+    def cache_key(self) -> str:
+        if self.kind == "video" and self.video:
+            return f"video:{self.video.key}"
+        if self.kind == "preset" and self.preset:
+            return f"preset:{self.preset}"
+        if self.kind == "saved" and self.saved:
+            return f"saved:{self.saved.key}"
+        raise ValueError(f"incomplete motion source: {self!r}")
+
+
+class RenderOptions(_Model):
+    engine: EngineName = EngineName.WARP
+    background: str = "photo"
+    keep_sound: bool = False
+    aspect: Literal["photo", "9:16", "1:1", "16:9"] = "photo"
+    max_seconds: float = Field(default=30.0, gt=0, le=600)
+    allow_cpu_fallback: bool = True
+
+    @field_validator("background")
+    @classmethod
+    def _background(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v in NAMED_BACKGROUNDS or _HEX.match(v):
+            return v
+        raise ValueError("background must be photo, white, green, blur or #RRGGBB")
+
+
+class DeliveryTarget(_Model):
+    """Where the result goes. Ids only: the renderer never holds a chat token."""
+
+    platform: Platform
+    chat_id: str
+    user_id: str
+    reply_to: str | None = None  # message to reply to (groups)
+    status_message_id: str | None = None  # message edited in place with progress
+
+
+class RenderRequest(_Model):
+    version: int = SCHEMA_VERSION
+    task_id: str
+    target: DeliveryTarget
+    photo: MediaRef
+    motion: MotionSource
+    options: RenderOptions = RenderOptions()
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    def cache_key(self, engine_version: str) -> str:
+        """Same photo, motion, options and engine version give the same result."""
+        opts = self.options.model_dump_json(exclude={"allow_cpu_fallback"})
+        return f"{self.photo.key}|{self.motion.cache_key()}|{opts}|{engine_version}"
+
+
+class RenderResult(_Model):
+    version: int = SCHEMA_VERSION
+    status: Literal["done"] = "done"
+    task_id: str
+    output: MediaRef
+    thumbnail: MediaRef | None = None
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    engine: EngineName
+    engine_version: str
+    timings: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    cached: bool = False
+
+
+class RenderFailure(_Model):
+    version: int = SCHEMA_VERSION
+    status: Literal["failed"] = "failed"
+    task_id: str
+    reason: str  # a FailureReason value; kept as str so an older bot can read newer reasons
+    message: str
+    engine: EngineName | None = None
+
+
+Outcome = Annotated[RenderResult | RenderFailure, Field(discriminator="status")]
+
+
+class DeliverJob(_Model):
+    version: int = SCHEMA_VERSION
+    task_id: str
+    target: DeliveryTarget
+    outcome: Outcome
+
+
+class Finding(_Model):
+    """One piece of input guidance: what we saw and what the user can do about it."""
+
+    code: str
+    severity: Severity
+    message: str
+
+
+class InspectRequest(_Model):
+    version: int = SCHEMA_VERSION
+    media: MediaRef
+    kind: Literal["photo", "video"]
+
+
+class InspectReport(_Model):
+    version: int = SCHEMA_VERSION
+    kind: Literal["photo", "video"]
+    ok: bool  # False when any finding is an error: rendering would fail or be useless
+    findings: list[Finding]
+    framing: Framing = Framing.NONE
+    people: int = 0
+    width: int = 0
+    height: int = 0
+    duration_s: float | None = None
+    fps: float | None = None
+    failure_reason: str | None = None  # set when the file could not be read at all
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(f.message for f in self.findings if f.severity is not Severity.OK) or "Looks good."
+
+
+class Progress(_Model):
+    task_id: str
+    stage: Stage
+    percent: float = Field(ge=0, le=100)
+    eta_s: float | None = None
+    queue_position: int | None = None
+    updated_at: float = 0.0

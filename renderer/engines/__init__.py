@@ -1,0 +1,1 @@
+"""Render engines: ``warp`` (CPU, always available) and ``diffusion`` (GPU)."""
