@@ -33,6 +33,7 @@ class FailureReason(StrEnum):
     CANCELLED = "cancelled"
     QUOTA_EXCEEDED = "quota_exceeded"
     BUSY = "busy"
+    PAUSED = "paused"  # an admin paused new jobs (motionbot.queue.ops.admin)
     OUTPUT_TOO_LARGE = "output_too_large"
     MEDIA_EXPIRED = "media_expired"
     INTERNAL_ERROR = "internal_error"
@@ -86,6 +87,7 @@ DEFAULT_MESSAGES: dict[FailureReason, str] = {
     FailureReason.CANCELLED: "The render was cancelled.",
     FailureReason.QUOTA_EXCEEDED: "You've reached today's limit of renders. Please try again tomorrow.",
     FailureReason.BUSY: "You already have a render running. Please wait for it to finish or /cancel it.",
+    FailureReason.PAUSED: "New renders are paused for maintenance. Please try again a little later.",
     FailureReason.OUTPUT_TOO_LARGE: "The result is too large to send here, even compressed. Please try a shorter clip.",
     FailureReason.MEDIA_EXPIRED: "The files for this task have expired. Please send them again.",
     FailureReason.INTERNAL_ERROR: "Something went wrong on our side. Please try again in a moment.",
