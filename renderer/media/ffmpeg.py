@@ -1,0 +1,76 @@
+"""Running the bundled ffmpeg.
+
+Only imageio-ffmpeg's static binary is used: it is the one ffmpeg guaranteed to exist in
+every image (there is no ffprobe and no system ffmpeg), and pinning one build keeps the
+parsing of its stderr honest.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import imageio_ffmpeg
+from motionbot.queue.errors import FailureReason
+from motionbot.renderer.errors import MediaError
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError as exc:  # pragma: no cover - packaging problem, not user input
+        raise MediaError(FailureReason.INTERNAL_ERROR, detail=f"bundled ffmpeg missing: {exc}") from exc
+
+
+def base_cmd() -> list[str]:
+    """The prefix every call shares: no stdin prompts, no banner."""
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin"]
+
+
+def run_ffmpeg(args: Sequence[str], *, timeout: float = 600.0) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to completion and return it; the caller decides what a failure means."""
+    try:
+        return subprocess.run(
+            [*base_cmd(), *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise MediaError(
+            FailureReason.TIMED_OUT, "Processing this video took too long.", detail=str(exc)
+        ) from exc
+
+
+def check_ffmpeg(
+    args: Sequence[str], *, what: str, timeout: float = 600.0
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg and turn a non-zero exit into an internal MediaError carrying its stderr tail."""
+    proc = run_ffmpeg(args, timeout=timeout)
+    if proc.returncode != 0:
+        raise MediaError(
+            FailureReason.INTERNAL_ERROR, detail=f"ffmpeg {what} failed: {stderr_tail(proc.stderr)}"
+        )
+    return proc
+
+
+def stderr_tail(data: bytes, limit: int = 600) -> str:
+    text = data.decode("utf-8", "replace").strip()
+    return text[-limit:]
+
+
+def file_size(path: Path) -> int:
+    """Size of an input file, refusing what is missing or empty before ffmpeg sees it."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise MediaError(
+            FailureReason.UNREADABLE_FILE, "I couldn't open that file. Please send it again.", detail=str(exc)
+        ) from exc
+    if not path.is_file():
+        raise MediaError(
+            FailureReason.UNREADABLE_FILE, "That is not a file I can read. Please send it again."
+        )
+    if size == 0:
+        raise MediaError(FailureReason.UNREADABLE_FILE, "That file is empty (0 bytes). Please send it again.")
+    return size
