@@ -1,0 +1,117 @@
+"""Face landmarks and expression features from mediapipe's bundled face mesh.
+
+Features are measured from the 478 refined landmarks with simple geometry (no 3D model
+fit): that is enough to drive a head turn and an eye/mouth state in the warp engine, and it
+stays fast on CPU.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from motionbot.renderer.motion.model import FACE_FEATURES
+
+FloatArray = npt.NDArray[np.float32]
+
+# Face mesh indices ("left" is the subject's left, seen on the image's right).
+NOSE_TIP = 1
+FOREHEAD = 10
+CHIN = 152
+RIGHT_CHEEK, LEFT_CHEEK = 234, 454
+RIGHT_EYE_OUTER, RIGHT_EYE_INNER, RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM = 33, 133, 159, 145
+LEFT_EYE_OUTER, LEFT_EYE_INNER, LEFT_EYE_TOP, LEFT_EYE_BOTTOM = 263, 362, 386, 374
+MOUTH_RIGHT, MOUTH_LEFT, LIP_TOP, LIP_BOTTOM = 61, 291, 13, 14
+RIGHT_IRIS, LEFT_IRIS = 468, 473
+
+# Eye aspect ratio of a closed and a wide-open eye; mouth ratios of a neutral and a wide mouth.
+_EYE_CLOSED, _EYE_OPEN = 0.08, 0.30
+_MOUTH_OPEN_FULL = 0.7
+_MOUTH_NEUTRAL_WIDTH, _MOUTH_WIDE_WIDTH = 0.36, 0.52
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    landmarks: FloatArray  # (478, 3) x, y normalised to the image, z
+    box: tuple[float, float, float, float]  # x, y, w, h normalised
+    features: FloatArray  # FACE_FEATURES order
+
+
+def _ramp(value: float, low: float, high: float) -> float:
+    return float(np.clip((value - low) / (high - low), 0.0, 1.0))
+
+
+def face_features(landmarks: FloatArray, width: int, height: int) -> FloatArray:
+    """Head yaw/pitch/roll in degrees and eye/mouth openness in 0..1, from one face's landmarks."""
+    # Work in pixels so a non-square frame does not skew angles; z shares x's scale.
+    p = landmarks.astype(np.float64) * np.array([width, height, width])
+
+    def dist(a: int, b: int) -> float:
+        return float(np.linalg.norm(p[a, :2] - p[b, :2]))
+
+    across = p[LEFT_CHEEK] - p[RIGHT_CHEEK]
+    down = p[CHIN] - p[FOREHEAD]
+    yaw = math.degrees(math.atan2(-across[2], across[0]))
+    pitch = math.degrees(math.atan2(down[2], down[1]))
+    eyes = p[LEFT_EYE_OUTER] - p[RIGHT_EYE_OUTER]
+    roll = math.degrees(math.atan2(eyes[1], eyes[0]))
+    right_ear = dist(RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM) / max(dist(RIGHT_EYE_OUTER, RIGHT_EYE_INNER), 1e-6)
+    left_ear = dist(LEFT_EYE_TOP, LEFT_EYE_BOTTOM) / max(dist(LEFT_EYE_OUTER, LEFT_EYE_INNER), 1e-6)
+    mouth_width = max(dist(MOUTH_LEFT, MOUTH_RIGHT), 1e-6)
+    face_width = max(float(np.linalg.norm(across[:2])), 1e-6)
+    values = {
+        "yaw": yaw,
+        "pitch": pitch,
+        "roll": roll,
+        "left_eye_open": _ramp(left_ear, _EYE_CLOSED, _EYE_OPEN),
+        "right_eye_open": _ramp(right_ear, _EYE_CLOSED, _EYE_OPEN),
+        "mouth_open": _ramp(dist(LIP_TOP, LIP_BOTTOM) / mouth_width, 0.0, _MOUTH_OPEN_FULL),
+        "mouth_wide": _ramp(mouth_width / face_width, _MOUTH_NEUTRAL_WIDTH, _MOUTH_WIDE_WIDTH),
+    }
+    return np.array([values[name] for name in FACE_FEATURES], dtype=np.float32)
+
+
+class FaceTracker:
+    """mediapipe FaceMesh with iris refinement; video mode tracks between frames."""
+
+    def __init__(self, *, video: bool = False, max_faces: int = 1, min_confidence: float = 0.5) -> None:
+        import mediapipe as mp
+
+        self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=not video,
+            max_num_faces=max_faces,
+            refine_landmarks=True,
+            min_detection_confidence=min_confidence,
+            min_tracking_confidence=min_confidence,
+        )
+
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> FaceResult | None:
+        """The largest face, or None."""
+        result = self._mesh.process(np.ascontiguousarray(rgb))
+        if not result.multi_face_landmarks:
+            return None
+        best: FaceResult | None = None
+        for face in result.multi_face_landmarks:
+            lms = np.array([(lm.x, lm.y, lm.z) for lm in face.landmark], dtype=np.float32)
+            x0, y0 = lms[:, :2].min(axis=0)
+            x1, y1 = lms[:, :2].max(axis=0)
+            box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            if best is None or box[2] * box[3] > best.box[2] * best.box[3]:
+                feats = face_features(lms, rgb.shape[1], rgb.shape[0])
+                best = FaceResult(landmarks=lms, box=box, features=feats)
+        return best
+
+    def close(self) -> None:
+        self._mesh.close()
+
+    def __enter__(self) -> FaceTracker:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
