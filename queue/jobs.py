@@ -118,6 +118,9 @@ class RenderOptions(_Model):
     aspect: Literal["photo", "9:16", "1:1", "16:9"] = "photo"
     max_seconds: float = Field(default=30.0, gt=0, le=600)
     allow_cpu_fallback: bool = True
+    # the chat platform's upload limit: the worker re-encodes the output to fit (media layer's
+    # fit_to_budget) or fails with OUTPUT_TOO_LARGE; None = no limit (local Bot API server)
+    max_bytes: int | None = Field(default=None, gt=0)
 
     @field_validator("background")
     @classmethod
@@ -146,6 +149,8 @@ class RenderRequest(_Model):
     motion: MotionSource
     options: RenderOptions = RenderOptions()
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # set by the queue when a request for this engine is rendered by another (CPU preview)
+    fallback_from: EngineName | None = None
 
     def cache_key(self, engine_version: str) -> str:
         """Same photo, motion, options and engine version give the same result."""

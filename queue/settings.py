@@ -24,3 +24,27 @@ class QueueSettings(BaseSettings):
     keep_result_s: int = Field(default=3600, ge=0)
     daily_quota: int = Field(default=50, ge=0)  # renders per user per day; 0 = unlimited
     max_running_per_user: int = Field(default=1, ge=1)
+    # --- render queue and workers (added by the queue/worker part) ---
+    # Own job timeouts per engine; arq's timeout is set a little longer so that ours fires
+    # first and the user gets a TIMED_OUT failure instead of silence (arq timeouts are final).
+    timeout_warp_s: float = Field(default=300.0, gt=0)
+    timeout_diffusion_s: float = Field(default=1800.0, gt=0)
+    timeout_inspect_s: float = Field(default=20.0, gt=0)
+    render_max_tries: int = Field(default=3, ge=1)  # transient faults (worker killed, Redis blip, OOM)
+    retry_backoff_s: float = Field(default=5.0, ge=0)  # doubled on each further try
+    # A running job refreshes arq's in-progress key this often (x3 is its TTL), so a job whose
+    # worker died is re-run after about 3 x this, not after arq's max(timeout) + 10 s.
+    heartbeat_s: float = Field(default=10.0, gt=0)
+    worker_poll_s: float = Field(default=0.5, gt=0)
+    work_dir: Path = Path("./data/work")  # per-task scratch space of a worker, removed after each job
+    progress_ttl_s: int = Field(default=86_400, ge=1)
+    progress_interval_s: float = Field(default=0.5, ge=0)  # progress publishes are throttled to this
+    result_cache_ttl_s: int = Field(default=7 * 86_400, ge=0)  # 0 = no result cache
+    delivered_ttl_s: int = Field(default=7 * 86_400, ge=1)
+    user_slot_ttl_s: int = Field(default=3600, ge=1)  # a leaked per-user slot frees itself after this
+    # ETA before any render was measured: seconds of wall time per second of output video.
+    eta_default_warp: float = Field(default=2.0, gt=0)
+    eta_default_diffusion: float = Field(default=120.0, gt=0)
+    eta_typical_output_s: float = Field(default=8.0, gt=0)  # output length assumed for queued jobs
+    # An engine no worker has served within this long counts as not deployed (ENGINE_UNAVAILABLE).
+    engine_absent_after_s: int = Field(default=86_400, ge=1)

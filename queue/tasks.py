@@ -1,0 +1,140 @@
+"""Per-task state in Redis that arq does not keep: where a task is queued, and its outcome.
+
+The outcome key is the single point where a task's fate is decided. Whoever sets it first
+(``SET NX``) wins: the worker with a result or failure, or :meth:`TaskBook.cancel` with
+"cancelled". Everything with an effect the user sees (the deliver job, releasing the user's
+slot, the result cache) happens only for the winner, which is what makes at-least-once
+execution produce exactly-once effects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from motionbot.queue.jobs import EngineName, Outcome, RenderFailure, RenderResult
+from pydantic import TypeAdapter
+
+PREFIX = "motionbot:"
+CANCELLED: Literal["cancelled"] = "cancelled"
+
+_OUTCOME: TypeAdapter[RenderResult | RenderFailure] = TypeAdapter(Outcome)
+
+
+def task_key(task_id: str) -> str:
+    return f"{PREFIX}task:{task_id}"
+
+
+def outcome_key(task_id: str) -> str:
+    return f"{PREFIX}outcome:{task_id}"
+
+
+def cache_key(raw: str) -> str:
+    return f"{PREFIX}cache:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def render_job_id(task_id: str) -> str:
+    return f"render:{task_id}"
+
+
+def deliver_job_id(task_id: str) -> str:
+    return f"deliver:{task_id}"
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    task_id: str
+    queue: str
+    job_id: str
+    engine: EngineName
+    user_slot: str  # the user's in-flight key (limits.py)
+    quota_key: str | None
+    est_output_s: float
+
+    def to_redis(self) -> dict[str, str]:
+        return {
+            "task_id": self.task_id,
+            "queue": self.queue,
+            "job_id": self.job_id,
+            "engine": self.engine.value,
+            "user_slot": self.user_slot,
+            "quota_key": self.quota_key or "",
+            "est_output_s": repr(self.est_output_s),
+        }
+
+    @classmethod
+    def from_redis(cls, raw: dict[bytes, bytes] | dict[str, str]) -> TaskRecord:
+        d = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+             for k, v in raw.items()}
+        return cls(
+            task_id=d["task_id"],
+            queue=d["queue"],
+            job_id=d["job_id"],
+            engine=EngineName(d["engine"]),
+            user_slot=d["user_slot"],
+            quota_key=d["quota_key"] or None,
+            est_output_s=float(d["est_output_s"]),
+        )
+
+
+Claimed = RenderResult | RenderFailure | Literal["cancelled"]
+
+
+def dump_outcome(outcome: Claimed) -> str:
+    if isinstance(outcome, str):
+        return json.dumps({"status": CANCELLED})
+    return outcome.model_dump_json()
+
+
+def load_outcome(raw: bytes | str) -> Claimed:
+    data: dict[str, Any] = json.loads(raw)
+    if data.get("status") == CANCELLED:
+        return CANCELLED
+    return _OUTCOME.validate_python(data)
+
+
+class TaskBook:
+    """Task records and outcome claims on one Redis connection (arq's pool works)."""
+
+    def __init__(self, redis: Any, *, ttl_s: int) -> None:
+        self.redis = redis
+        self.ttl_s = ttl_s
+
+    async def record(self, rec: TaskRecord) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(task_key(rec.task_id), mapping=rec.to_redis())
+            pipe.expire(task_key(rec.task_id), self.ttl_s)
+            await pipe.execute()
+
+    async def get(self, task_id: str) -> TaskRecord | None:
+        raw = await self.redis.hgetall(task_key(task_id))
+        return TaskRecord.from_redis(raw) if raw else None
+
+    async def claim(self, task_id: str, outcome: Claimed) -> Claimed | None:
+        """Set the outcome unless one is set; returns None when we won, else the one set."""
+        key = outcome_key(task_id)
+        if await self.redis.set(key, dump_outcome(outcome), nx=True, ex=self.ttl_s):
+            return None
+        raw = await self.redis.get(key)
+        return load_outcome(raw) if raw else None
+
+    async def outcome(self, task_id: str) -> Claimed | None:
+        raw = await self.redis.get(outcome_key(task_id))
+        return load_outcome(raw) if raw else None
+
+    async def is_cancelled(self, task_id: str) -> bool:
+        raw = await self.redis.get(outcome_key(task_id))
+        return raw is not None and load_outcome(raw) == CANCELLED
+
+    async def cached(self, raw_cache_key: str) -> RenderResult | None:
+        raw = await self.redis.get(cache_key(raw_cache_key))
+        return RenderResult.model_validate_json(raw) if raw else None
+
+    async def remember(self, raw_cache_key: str, result: RenderResult, ttl_s: int) -> None:
+        if ttl_s > 0:
+            await self.redis.set(cache_key(raw_cache_key), result.model_dump_json(), ex=ttl_s)
+
+    async def forget(self, raw_cache_key: str) -> None:
+        await self.redis.delete(cache_key(raw_cache_key))

@@ -1,0 +1,397 @@
+"""One render job in a worker: the failure policy and the exactly-once effects.
+
+arq runs a job at least once (a killed worker's job runs again), so everything a user sees
+goes through the task's outcome claim (:class:`~motionbot.queue.tasks.TaskBook`): the first
+run to claim it sends the one deliver job (id ``deliver:<task_id>``), frees the user's slot
+and fills the result cache; a later run finds the claim and only re-sends that same deliver
+job, which arq dedupes.
+
+Failure policy:
+* bad input (``reason.is_user_error``) and permanent service faults (model missing, media
+  expired) fail at once, never retried;
+* transient faults (Redis blip, I/O, anything unexpected) ``Retry`` with doubling backoff up to
+  ``render_max_tries``; a worker killed mid-render re-runs the job once its in-progress key
+  lapses (we refresh that key every ``heartbeat_s``, so that is seconds, not the arq timeout);
+* a job slower than the engine's timeout is stopped by our own timeout (shorter than arq's,
+  whose timeouts are final and silent) and delivered as TIMED_OUT;
+* GPU out of memory hands the task to the CPU queue when the user allowed a preview,
+  with a warning in the result, else fails with GPU_OUT_OF_MEMORY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from arq.constants import in_progress_key_prefix
+from arq.worker import Retry
+from motionbot.queue.delivery import enqueue_deliver
+from motionbot.queue.errors import FailureReason, MotionbotError
+from motionbot.queue.jobs import (
+    DeliverJob,
+    EngineName,
+    JobNames,
+    Progress,
+    Queues,
+    RenderFailure,
+    RenderRequest,
+    RenderResult,
+    Stage,
+)
+from motionbot.queue.limits import UserLimits
+from motionbot.queue.progress import ProgressBoard, overall_percent
+from motionbot.queue.settings import QueueSettings
+from motionbot.queue.store import MediaStore
+from motionbot.queue.tasks import CANCELLED, Claimed, TaskBook, TaskRecord, render_job_id
+from motionbot.renderer.engines.base import Engine, EngineInput
+from motionbot.renderer.errors import RenderCancelled, RendererError
+from motionbot.renderer.motion.model import Motion
+from motionbot.renderer.settings import RendererSettings
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+# service faults that retrying the same job cannot fix
+PERMANENT = frozenset({
+    FailureReason.MODEL_MISSING, FailureReason.ENGINE_UNAVAILABLE, FailureReason.MEDIA_EXPIRED,
+    FailureReason.OUTPUT_TOO_LARGE, FailureReason.CANCELLED, FailureReason.TIMED_OUT,
+})
+THREAD_GRACE_S = 10.0  # how long a stopped render thread gets to notice and clean up
+FALLBACK_WARNING = "Rendered as a quick CPU preview: the high-quality (GPU) renderer was not available."
+OOM_WARNING = "Rendered as a quick CPU preview: the GPU ran out of memory for this video."
+HANDED_OVER: Literal["handed_over"] = "handed_over"
+
+
+@dataclass
+class WorkerState:
+    """What ``on_startup`` loads once per worker process and every job shares."""
+
+    settings: QueueSettings
+    renderer_settings: RendererSettings
+    store: MediaStore
+    book: TaskBook
+    board: ProgressBoard
+    limits: UserLimits
+    engine: Engine | None = None
+    motion_cache: Any = None  # motionbot.renderer.motion.cache.MotionCache, loaded lazily
+    worker_id: str = ""
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def engine_name(self) -> EngineName:
+        assert self.engine is not None
+        return EngineName(self.engine.name)
+
+    def timeout_for(self, engine: EngineName) -> float:
+        s = self.settings
+        return s.timeout_diffusion_s if engine is EngineName.DIFFUSION else s.timeout_warp_s
+
+
+class Reporter:
+    """The engine's progress callback: throttled publishes, and the cancel check between frames.
+
+    It runs on the render thread, so it never blocks on Redis: publishes are handed to the
+    event loop, and cancellation is a local flag the job's keeper task sets.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, board: ProgressBoard, task_id: str,
+                 *, interval_s: float, estimate_s: float) -> None:
+        self.loop = loop
+        self.board = board
+        self.task_id = task_id
+        self.interval_s = interval_s
+        self.estimate_s = estimate_s
+        self.cancel = threading.Event()
+        self.closed = False
+        self.started = time.monotonic()
+        self.percent = 0.0
+        self._stage: Stage | None = None
+        self._last = 0.0
+        self._pending: Future[None] | None = None
+
+    def __call__(self, stage: Stage, fraction: float) -> None:
+        if self.cancel.is_set():
+            raise RenderCancelled()
+        now = time.monotonic()
+        self.percent = max(self.percent, overall_percent(stage, fraction))
+        if self.closed or (stage == self._stage and now - self._last < self.interval_s):
+            return
+        self._stage, self._last = stage, now
+        elapsed = now - self.started
+        if self.percent >= 5:
+            eta = elapsed * (100 - self.percent) / self.percent
+        else:
+            eta = max(self.estimate_s - elapsed, 0.0)
+        progress = Progress(task_id=self.task_id, stage=stage, percent=round(self.percent, 1),
+                            eta_s=round(eta, 1), updated_at=time.time())
+        self._pending = asyncio.run_coroutine_threadsafe(self.board.publish(progress), self.loop)
+
+    async def close(self) -> None:
+        """Stop publishing and let the last publish land before the final state is written."""
+        self.closed = True
+        if self._pending is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(self._pending)
+
+
+class RenderRun:
+    def __init__(self, state: WorkerState, ctx: dict[str, Any], request: RenderRequest) -> None:
+        self.state = state
+        self.ctx = ctx
+        self.req = request
+        self.redis = ctx["redis"]
+        self.job_try: int = int(ctx.get("job_try", 1))
+        self.job_id: str = str(ctx.get("job_id", render_job_id(request.task_id)))
+        self.work = state.settings.work_dir / request.task_id
+        self.started = time.monotonic()
+        self.reporter: Reporter | None = None
+
+    @property
+    def task_id(self) -> str:
+        return self.req.task_id
+
+    async def run(self) -> dict[str, Any]:
+        prior = await self.state.book.outcome(self.task_id)
+        if prior is not None:  # a re-run of a task that already has its outcome: re-send, never redo
+            return await self._effects(prior, won=False)
+        if self.job_try > self.state.settings.render_max_tries:
+            return await self._finish(self._failure(
+                FailureReason.INTERNAL_ERROR,
+                "The render failed several times on our side (the worker stopped). Please try again later.",
+            ))
+        keeper = asyncio.create_task(self._keep())
+        try:
+            outcome = await self._attempt()
+        finally:
+            keeper.cancel()
+            if self.reporter is not None:
+                await self.reporter.close()
+            shutil.rmtree(self.work, ignore_errors=True)
+        if outcome is None:
+            return {"status": CANCELLED}
+        if outcome == HANDED_OVER:
+            return {"status": HANDED_OVER}
+        return await self._finish(outcome)
+
+    # --- the attempt and its failure policy ---
+    async def _attempt(self) -> RenderResult | RenderFailure | Literal["handed_over"] | None:
+        engine = self.state.engine
+        assert engine is not None
+        try:
+            if EngineName(engine.name) is not self.req.options.engine:
+                return self._failure(FailureReason.ENGINE_UNAVAILABLE,
+                                     detail=f"{engine.name} worker got a {self.req.options.engine} job")
+            hit = await self._from_cache(engine)
+            if hit is not None:
+                return hit
+            timeout = self.state.timeout_for(self.req.options.engine)
+            try:
+                return await asyncio.wait_for(self._render(engine), timeout)
+            except TimeoutError:
+                log.warning("task %s timed out after %.0f s", self.task_id, timeout)
+                return self._failure(
+                    FailureReason.TIMED_OUT,
+                    f"Rendering took longer than {timeout:.0f} seconds and was stopped. "
+                    "Please try a shorter clip"
+                    + (" or the Preview quality." if engine.name == "diffusion" else "."),
+                )
+        except RenderCancelled:
+            if await self.state.book.is_cancelled(self.task_id):
+                log.info("task %s cancelled while rendering", self.task_id)
+                return None
+            return self._failure(FailureReason.CANCELLED)
+        except MotionbotError as exc:
+            if exc.reason.is_user_error or exc.reason in PERMANENT:
+                log.info("task %s failed: %s", self.task_id, exc)
+                return self._failure(exc.reason, exc.message, detail=exc.detail)
+            if exc.reason is FailureReason.GPU_OUT_OF_MEMORY:
+                return await self._after_oom(exc)
+            return self._retry_or_fail(exc)
+        except (RedisError, OSError) as exc:
+            return self._retry_or_fail(exc)
+        except Exception as exc:  # unexpected: may be transient (a flaky driver), retry a few times
+            log.exception("task %s: unexpected error", self.task_id)
+            return self._retry_or_fail(exc)
+
+    def _retry_or_fail(self, exc: BaseException) -> RenderFailure:
+        if self.job_try < self.state.settings.render_max_tries:
+            defer = self.state.settings.retry_backoff_s * 2 ** (self.job_try - 1)
+            log.warning("task %s try %d failed (%s); retrying in %.1f s",
+                        self.task_id, self.job_try, exc, defer)
+            raise Retry(defer=defer) from exc
+        return self._failure(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
+
+    async def _after_oom(self, exc: MotionbotError) -> RenderFailure | Literal["handed_over"]:
+        opts = self.req.options
+        if opts.engine is not EngineName.DIFFUSION or not opts.allow_cpu_fallback:
+            return self._failure(FailureReason.GPU_OUT_OF_MEMORY, exc.message)
+        cpu_req = self.req.model_copy(update={
+            "options": opts.model_copy(update={"engine": EngineName.WARP}), "fallback_from": opts.engine})
+        job_id = f"{render_job_id(self.task_id)}:cpu"
+        old = await self.state.book.get(self.task_id)
+        if old is not None:
+            await self.state.book.record(TaskRecord(
+                task_id=self.task_id, queue=Queues.RENDER_CPU, job_id=job_id, engine=EngineName.WARP,
+                user_slot=old.user_slot, quota_key=old.quota_key, est_output_s=old.est_output_s))
+        await self.redis.enqueue_job(JobNames.RENDER, cpu_req.model_dump(mode="json"),
+                                     _job_id=job_id, _queue_name=Queues.RENDER_CPU)
+        await self.state.board.publish(Progress(task_id=self.task_id, stage=Stage.QUEUED, percent=0))
+        log.warning("task %s: GPU out of memory, handed to the CPU queue", self.task_id)
+        return HANDED_OVER
+
+    def _failure(self, reason: FailureReason, message: str | None = None, *,
+                 detail: str | None = None) -> RenderFailure:
+        if detail:
+            log.info("task %s: %s (%s)", self.task_id, reason.value, detail)
+        return RenderFailure(task_id=self.task_id, reason=reason.value,
+                             message=message or reason.default_message, engine=self.req.options.engine)
+
+    # --- the render ---
+    async def _from_cache(self, engine: Engine) -> RenderResult | None:
+        if self.state.settings.result_cache_ttl_s <= 0:
+            return None
+        hit = await self.state.book.cached(self.req.cache_key(engine.version))
+        if hit is None or not await self.state.store.exists(hit.output):
+            return None
+        return hit.model_copy(update={"task_id": self.task_id, "cached": True, "timings": {},
+                                      "warnings": self._warnings([])})
+
+    async def _render(self, engine: Engine) -> RenderResult:
+        s = self.state
+        loop = asyncio.get_running_loop()
+        rate = await s.board.rate(self.req.options.engine)
+        estimate = rate * min(self.req.options.max_seconds, s.settings.eta_typical_output_s)
+        rep = self.reporter = Reporter(loop, s.board, self.task_id, interval_s=s.settings.progress_interval_s,
+                                       estimate_s=estimate)
+        rep(Stage.DECODE, 0.0)
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        t0 = time.monotonic()
+        photo = await s.store.fetch(self.req.photo, self.work)
+        motion, video = await self._motion(engine, rep)
+        t1 = time.monotonic()
+        job = EngineInput(photo=photo, output=self.work / f"{self.task_id}.mp4", options=self.req.options,
+                          motion=motion, video=video)
+        out = await self._in_thread(rep, engine.render, job, rep)
+        if rep.cancel.is_set():
+            raise RenderCancelled()
+        t2 = time.monotonic()
+        ref = await s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4")
+        timings = {**out.timings, "fetch_motion_s": round(t1 - t0, 3), "engine_s": round(t2 - t1, 3),
+                   "store_s": round(time.monotonic() - t2, 3)}
+        return RenderResult(
+            task_id=self.task_id, output=ref, duration_s=out.duration_s, width=out.width, height=out.height,
+            fps=out.fps, engine=EngineName(engine.name), engine_version=engine.version, timings=timings,
+            warnings=self._warnings(list(out.warnings)),
+        )
+
+    def _warnings(self, warnings: list[str]) -> list[str]:
+        if self.req.fallback_from is not None:
+            warnings.insert(0, FALLBACK_WARNING)
+        return warnings
+
+    async def _in_thread(self, rep: Reporter, fn: Any, *args: Any) -> Any:
+        """Run sync code in a thread; when this coroutine is cancelled (timeout, abort,
+        shutdown) tell the thread to stop at its next progress call and give it a moment to
+        clean up, so it does not keep rendering for nobody."""
+        fut = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        try:
+            return await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            rep.cancel.set()
+            await asyncio.wait({fut}, timeout=THREAD_GRACE_S)
+            if fut.done() and not fut.cancelled():
+                fut.exception()  # retrieved: RenderCancelled is expected here
+            raise
+
+    async def _motion(self, engine: Engine, rep: Reporter) -> tuple[Motion | None, Path | None]:
+        src = self.req.motion
+        rep(Stage.MOTION, 0.0)
+        if src.kind == "preset" and src.preset:
+            from motionbot.renderer.motion.presets import load_preset
+
+            return await asyncio.to_thread(load_preset, src.preset), None
+        if src.kind == "saved" and src.saved:
+            path = await self.state.store.fetch(src.saved, self.work)
+            try:
+                return await asyncio.to_thread(Motion.load, path), None
+            except (ValueError, KeyError, OSError) as exc:
+                raise RendererError(FailureReason.UNREADABLE_FILE,
+                                    "That saved motion can't be read any more. Please send the video again.",
+                                    detail=str(exc)) from exc
+        if src.kind == "video" and src.video:
+            video = await self.state.store.fetch(src.video, self.work)
+            if not engine.needs_motion:
+                return None, video
+            return await self._in_thread(rep, self._extract, video, rep), video
+        raise RendererError(FailureReason.UNKNOWN_MOTION)
+
+    def _extract(self, video: Path, rep: Reporter) -> Motion:
+        from motionbot.renderer.motion.cache import MotionCache, extract_motion_cached
+
+        rs = self.state.renderer_settings
+        if self.state.motion_cache is None:
+            self.state.motion_cache = MotionCache(rs.cache_dir)
+        motion: Motion = extract_motion_cached(
+            video, rs, self.state.motion_cache, progress=lambda stage, f: rep(Stage.MOTION, f))
+        return motion
+
+    # --- keeping the job alive and listening for cancel ---
+    async def _keep(self) -> None:
+        s = self.state.settings
+        key = in_progress_key_prefix + self.job_id
+        ttl_ms = int(3 * s.heartbeat_s * 1000)
+        last_beat = 0.0
+        while True:
+            try:
+                now = time.monotonic()
+                if now - last_beat >= s.heartbeat_s:
+                    await self.redis.pexpire(key, ttl_ms)
+                    last_beat = now
+                if self.reporter is not None and await self.state.book.is_cancelled(self.task_id):
+                    self.reporter.cancel.set()
+            except RedisError as exc:  # a blip: the render goes on, the next beat may land
+                log.warning("task %s keeper: %s", self.task_id, exc)
+            await asyncio.sleep(min(0.25, s.heartbeat_s / 2))
+
+    # --- the outcome ---
+    async def _finish(self, outcome: RenderResult | RenderFailure) -> dict[str, Any]:
+        prior = await self.state.book.claim(self.task_id, outcome)
+        if prior is None:
+            return await self._effects(outcome, won=True)
+        return await self._effects(prior, won=False)
+
+    async def _effects(self, outcome: Claimed, *, won: bool) -> dict[str, Any]:
+        s = self.state
+        if outcome == CANCELLED:
+            return {"status": CANCELLED}
+        assert not isinstance(outcome, str)
+        rec = await s.book.get(self.task_id)
+        if won:
+            if isinstance(outcome, RenderResult):
+                if not outcome.cached:
+                    engine = s.engine
+                    assert engine is not None
+                    key = self.req.cache_key(engine.version)
+                    await s.book.remember(key, outcome, s.settings.result_cache_ttl_s)
+                    wall = time.monotonic() - self.started
+                    await s.board.record_rate(outcome.engine, wall, outcome.duration_s)
+                stage, pct = Stage.DONE, 100.0
+            else:
+                stage, pct = Stage.FAILED, self.reporter.percent if self.reporter else 0.0
+            await s.board.publish(Progress(task_id=self.task_id, stage=stage, percent=pct, eta_s=0.0))
+        if rec is not None:  # idempotent: a re-run after a crash frees a slot that may still be held
+            refund = isinstance(outcome, RenderFailure) and not FailureReason(outcome.reason).is_user_error
+            refund_key = rec.quota_key if refund and won else None
+            await s.limits.release(rec.user_slot, self.task_id, refund_quota=refund_key)
+        deliver = DeliverJob(task_id=self.task_id, target=self.req.target, outcome=outcome)
+        await enqueue_deliver(self.redis, deliver)
+        return outcome.model_dump(mode="json")

@@ -1,0 +1,165 @@
+"""The arq worker of the renderer: one process per queue kind (render:cpu, render:gpu, inspect).
+
+The engine is loaded once in ``on_startup`` (weights, detectors) and kept in ``ctx``; a GPU
+worker runs one job at a time, a CPU worker ``concurrency`` jobs. Job arguments and results
+are JSON (:mod:`motionbot.queue.serde`). A render worker shortens arq's in-progress lease to
+``3 x heartbeat_s`` and renews it while a job runs, so a job whose worker was killed runs
+again within seconds (arq's own lease is the longest job timeout + 10 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import uuid
+from typing import Any
+
+import arq
+from arq.connections import RedisSettings
+from arq.worker import func
+from motionbot.queue.errors import MotionbotError
+from motionbot.queue.jobs import (
+    EngineName,
+    Finding,
+    InspectReport,
+    InspectRequest,
+    JobNames,
+    Queues,
+    RenderRequest,
+    Severity,
+)
+from motionbot.queue.limits import UserLimits
+from motionbot.queue.progress import ProgressBoard
+from motionbot.queue.serde import ARQ_SERDE
+from motionbot.queue.settings import QueueSettings
+from motionbot.queue.store import open_store
+from motionbot.queue.tasks import TaskBook
+from motionbot.renderer.engines.base import Engine
+from motionbot.renderer.render_job import RenderRun, WorkerState
+from motionbot.renderer.settings import RendererSettings
+
+log = logging.getLogger(__name__)
+
+RENDER_QUEUES = {Queues.RENDER_CPU: EngineName.WARP, Queues.RENDER_GPU: EngineName.DIFFUSION}
+QUEUE_NAMES = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT)
+ARQ_TIMEOUT_MARGIN_S = 30.0  # arq's timeout is ours plus this: ours fires first, with a message
+
+
+async def render(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    state: WorkerState = ctx["motionbot"]
+    request = RenderRequest.model_validate(payload)
+    return await RenderRun(state, ctx, request).run()
+
+
+async def inspect(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """Input guidance for one photo or video; an unreadable file is a report, not an error."""
+    state: WorkerState = ctx["motionbot"]
+    request = InspectRequest.model_validate(payload)
+    work = state.settings.work_dir / f"inspect-{ctx.get('job_id', uuid.uuid4().hex)}".replace(":", "-")
+    try:
+        from motionbot.renderer import inspect as checks  # type: ignore[attr-defined,unused-ignore]
+
+        path = await state.store.fetch(request.media, work)
+        check = checks.inspect_photo if request.kind == "photo" else checks.inspect_video
+        report: InspectReport = await asyncio.to_thread(check, path, state.renderer_settings)
+    except MotionbotError as exc:
+        report = InspectReport(
+            kind=request.kind, ok=False, failure_reason=exc.reason.value,
+            findings=[Finding(code=exc.reason.value, severity=Severity.ERROR, message=exc.message)],
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report.model_dump(mode="json")
+
+
+async def _announce_forever(state: WorkerState, queue: str) -> None:
+    engine = state.engine
+    name = EngineName(engine.name) if engine is not None else None
+    version = engine.version if engine is not None else None
+    while True:
+        with contextlib.suppress(Exception):
+            await state.board.announce(queue, state.worker_id, name, version)
+        await asyncio.sleep(state.settings.health_check_interval_s)
+
+
+def build_worker(
+    settings: QueueSettings,
+    queue: str,
+    *,
+    engine: Engine | None = None,
+    renderer_settings: RendererSettings | None = None,
+    concurrency: int | None = None,
+    burst: bool = False,
+    **worker_kw: Any,
+) -> arq.Worker:
+    """An arq Worker for ``queue``; ``engine`` injects a loaded engine (tests, benchmarks),
+    otherwise the queue's engine is loaded by the registry at startup."""
+    if queue not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {queue!r}; choose one of {', '.join(QUEUE_NAMES)}")
+    rs = renderer_settings or RendererSettings()
+    engine_name = RENDER_QUEUES.get(queue)
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        redis = ctx["redis"]
+        loaded = engine
+        if engine_name is not None and loaded is None:
+            from motionbot.renderer.engines.registry import load_engine
+
+            loaded = await asyncio.to_thread(load_engine, engine_name, rs)
+        state = WorkerState(
+            settings=settings, renderer_settings=rs, store=open_store(settings),
+            book=TaskBook(redis, ttl_s=settings.progress_ttl_s), board=ProgressBoard(redis, settings),
+            limits=UserLimits(redis, settings), engine=loaded,
+            worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
+        )
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+        ctx["motionbot"] = state
+        await state.board.announce(queue, state.worker_id, engine_name, loaded.version if loaded else None)
+        state.tasks.add(asyncio.create_task(_announce_forever(state, queue)))
+        what = f" with {loaded.name} {loaded.version}" if loaded else ""
+        log.info("worker %s ready on %s%s", state.worker_id, queue, what)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        state: WorkerState | None = ctx.get("motionbot")
+        if state is None:
+            return
+        for task in state.tasks:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await state.board.retire(queue, state.worker_id)
+
+    if engine_name is not None:
+        gpu = engine_name is EngineName.DIFFUSION
+        own_timeout = settings.timeout_diffusion_s if gpu else settings.timeout_warp_s
+        functions = [func(render, name=JobNames.RENDER, timeout=own_timeout + ARQ_TIMEOUT_MARGIN_S,
+                          max_tries=settings.render_max_tries + 1, keep_result=settings.keep_result_s)]
+        max_jobs = 1 if engine_name is EngineName.DIFFUSION else (concurrency or 1)
+    else:
+        functions = [func(inspect, name=JobNames.INSPECT, timeout=settings.timeout_inspect_s, max_tries=2,
+                          keep_result=60)]
+        max_jobs = concurrency or 4
+
+    kw: dict[str, Any] = {
+        "queue_name": queue,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "burst": burst,
+        "max_jobs": max_jobs,
+        "poll_delay": settings.worker_poll_s,
+        "health_check_interval": settings.health_check_interval_s,
+        "keep_result": settings.keep_result_s,
+        "allow_abort_jobs": True,
+        "handle_signals": False,
+        **ARQ_SERDE,
+    }
+    kw.update(worker_kw)
+    worker = arq.Worker(functions, **kw)
+    if engine_name is not None:
+        # our own lease, renewed by each running job (render_job.RenderRun._keep)
+        worker.in_progress_timeout_s = 3 * settings.heartbeat_s
+    return worker
