@@ -1,0 +1,176 @@
+"""Renderer checks for `motionbot doctor` (entry point ``motionbot.checks: renderer``).
+
+Heavy imports (mediapipe with OpenCV, torch) run in a child interpreter: a missing system
+library (libGL, glib) or a broken CUDA install then shows up as a failed check with its
+message instead of crashing doctor, and doctor itself stays quick to start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+# imported here, not in check_ffmpeg: a bot-only image lacks it, and the ImportError makes
+# doctor skip the renderer checks there instead of failing them
+import imageio_ffmpeg
+
+from motionbot.queue.ops.checks import CheckResult, Status
+from motionbot.renderer.settings import RendererSettings
+
+# the legacy-solution models the perception code loads (pose, segmentation, face)
+MEDIAPIPE_MODELS = (
+    "pose_detection/pose_detection.tflite",
+    "pose_landmark/pose_landmark_full.tflite",
+    "selfie_segmentation/selfie_segmentation.tflite",
+    "face_detection/face_detection_short_range.tflite",
+    "face_detection/face_detection_full_range_sparse.tflite",
+    "face_landmark/face_landmark.tflite",
+)
+
+_MEDIAPIPE_PROBE = "import json, cv2, mediapipe; print(json.dumps([mediapipe.__file__, cv2.__version__]))"
+
+# prints one JSON line; never fails on a CPU host (torch missing or no CUDA is an answer)
+GPU_PROBE = """
+import json
+try:
+    import torch
+except ImportError as exc:
+    print(json.dumps({"torch": None, "error": str(exc)}))
+    raise SystemExit(0)
+cuda = torch.cuda
+info = {"torch": torch.__version__, "cuda": bool(cuda.is_available()), "cuda_version": torch.version.cuda}
+if info["cuda"]:
+    props = cuda.get_device_properties(0)
+    gb = round(props.total_memory / 1024**3, 1)
+    info.update(devices=cuda.device_count(), name=props.name, memory_gb=gb)
+print(json.dumps(info))
+"""
+
+
+def _run(code: str, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout_s, check=False
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def check_ffmpeg() -> CheckResult:
+    try:
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        out = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=20, check=True)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        return CheckResult(
+            "ffmpeg", Status.FAIL, f"no working ffmpeg: {exc}", fix="pip install imageio-ffmpeg"
+        )
+    words = out.stdout.split()
+    version = " ".join(words[:3]) if words else "unknown version"  # "ffmpeg version n7.1"
+    return CheckResult("ffmpeg", Status.OK, f"{version} ({exe})")
+
+
+def check_mediapipe() -> CheckResult:
+    try:
+        proc = _run(_MEDIAPIPE_PROBE, 120)
+    except subprocess.TimeoutExpired:
+        return CheckResult("mediapipe", Status.FAIL, "import timed out after 120 s")
+    if proc.returncode != 0:
+        why = _last_line(proc.stderr)
+        fix = "pip install motionbot[renderer]"
+        if "libGL" in why or "libgthread" in why or "libglib" in why:
+            fix = "install the system libraries OpenCV needs: apt-get install libgl1 libglib2.0-0"
+        return CheckResult("mediapipe", Status.FAIL, f"cannot import: {why}", fix=fix)
+    mp_file, cv_version = json.loads(_last_line(proc.stdout))
+    modules = Path(mp_file).parent / "modules"
+    missing = [m for m in MEDIAPIPE_MODELS if not (modules / m).is_file()]
+    if missing:
+        return CheckResult(
+            "mediapipe models",
+            Status.FAIL,
+            f"missing in {modules}: {', '.join(missing)}",
+            fix="install mediapipe==0.10.21, the last wheel that bundles the legacy solution models",
+        )
+    return CheckResult(
+        "mediapipe models", Status.OK, f"{len(MEDIAPIPE_MODELS)} models present (OpenCV {cv_version})"
+    )
+
+
+def probe_gpu(timeout_s: float = 120) -> dict[str, object]:
+    """What torch sees, from a child interpreter (the launcher uses this too)."""
+    try:
+        proc = _run(GPU_PROBE, timeout_s)
+    except subprocess.TimeoutExpired:
+        return {"torch": "?", "cuda": False, "error": f"probe timed out after {timeout_s:.0f} s"}
+    if proc.returncode != 0:
+        return {"torch": "?", "cuda": False, "error": _last_line(proc.stderr)}
+    result: dict[str, object] = json.loads(_last_line(proc.stdout))
+    return result
+
+
+def check_gpu() -> tuple[CheckResult, bool]:
+    info = probe_gpu()
+    if info.get("torch") is None:
+        return CheckResult("gpu", Status.SKIP, "torch not installed: CPU engine only", required=False), False
+    if not info.get("cuda"):
+        detail = f"torch {info.get('torch')} sees no CUDA device: CPU engine only"
+        if info.get("error"):
+            detail += f" ({info['error']})"
+        return CheckResult("gpu", Status.SKIP, detail, required=False), False
+    return (
+        CheckResult(
+            "gpu",
+            Status.OK,
+            f"{info.get('name')} x{info.get('devices')}, {info.get('memory_gb')} GB, "
+            f"torch {info.get('torch')} (CUDA {info.get('cuda_version')})",
+        ),
+        True,
+    )
+
+
+def check_model(settings: RendererSettings, *, required: bool) -> CheckResult:
+    """The diffusion weights: a local folder (compose mounts it read-only) or the HF cache."""
+    name = settings.diffusion_model
+    path = Path(name).expanduser()
+    if path.is_absolute() or name.startswith("."):
+        if (path / "model_index.json").is_file():
+            return CheckResult("diffusion model", Status.OK, f"weights found in {path}")
+        status = Status.FAIL if required else Status.SKIP
+        return CheckResult(
+            "diffusion model",
+            status,
+            f"no model_index.json in {path}",
+            required=required,
+            fix="download the weights there (README-deploy.md) or point MOTIONBOT_DIFFUSION_MODEL at them",
+        )
+    hub = Path(
+        os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub"
+    )
+    cached = hub.expanduser() / ("models--" + name.replace("/", "--"))
+    if (cached / "snapshots").is_dir():
+        return CheckResult("diffusion model", Status.OK, f"{name} in the Hugging Face cache ({cached})")
+    return CheckResult(
+        "diffusion model",
+        Status.FAIL if required else Status.SKIP,
+        f"{name} is not downloaded ({cached} missing)",
+        required=required,
+        fix="download the weights and set MOTIONBOT_DIFFUSION_MODEL to their folder",
+    )
+
+
+def checks() -> list[CheckResult]:
+    settings = RendererSettings()
+    # the two probes each import a heavy library in a child: run them side by side
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        mediapipe = pool.submit(check_mediapipe)
+        gpu_check = pool.submit(check_gpu)
+        ffmpeg = check_ffmpeg()
+        gpu, has_cuda = gpu_check.result()
+        mp_result = mediapipe.result()
+    # weights only matter where the GPU engine can run
+    return [ffmpeg, mp_result, gpu, check_model(settings, required=has_cuda)]
