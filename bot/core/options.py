@@ -1,0 +1,78 @@
+"""The options keyboard: quality, background, sound, then Generate.
+
+Only the qualities this deployment offers are shown: the engines allowed in settings that
+a worker serves right now (falling back on the default engine so a user can still queue
+while workers restart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from motionbot.bot.core import texts
+from motionbot.bot.core.replies import Actions, Button, Reply
+from motionbot.bot.core.state import ChosenOptions
+from motionbot.queue.jobs import EngineName
+
+BACKGROUNDS = ("photo", "white", "green")
+QUALITY_LABELS = {EngineName.WARP: texts.QUALITY_WARP, EngineName.DIFFUSION: texts.QUALITY_DIFFUSION}
+
+
+def offered_engines(
+    allowed: Iterable[EngineName], alive: set[EngineName], default: EngineName
+) -> list[EngineName]:
+    allowed = list(allowed)
+    offered = [e for e in allowed if e in alive]
+    if not offered:
+        offered = [default] if default in allowed else allowed[:1]
+    return offered
+
+
+def pick_engine(chosen: ChosenOptions, offered: list[EngineName], *, explicit: bool) -> EngineName:
+    """Keep the user's pick when it is still offered; else the first offered (cheapest)."""
+    if explicit and chosen.engine in offered:
+        return chosen.engine
+    return offered[0] if offered else chosen.engine
+
+
+def _mark(label: str, on: bool) -> str:
+    return texts.CHOSEN_MARK + label if on else label
+
+
+def keyboard(chosen: ChosenOptions, offered: list[EngineName], *, text: str = texts.OPTIONS_TITLE) -> Reply:
+    quality = tuple(
+        Button(_mark(QUALITY_LABELS[e], chosen.engine is e), action=f"{Actions.OPTION}:q:{e.value}")
+        for e in offered
+    )
+    background = tuple(
+        Button(_mark(texts.BACKGROUND_NAMES[b], chosen.background == b), action=f"{Actions.OPTION}:bg:{b}")
+        for b in BACKGROUNDS
+    )
+    sound = (
+        Button(_mark(texts.SOUND_ON, chosen.keep_sound), action=f"{Actions.OPTION}:snd:1"),
+        Button(_mark(texts.SOUND_OFF, not chosen.keep_sound), action=f"{Actions.OPTION}:snd:0"),
+    )
+    go = (Button(texts.GENERATE, action=Actions.GENERATE),)
+    return Reply(text, buttons=(quality, background, sound, go))
+
+
+def apply(
+    chosen: ChosenOptions, name: str, value: str, offered: list[EngineName]
+) -> tuple[ChosenOptions, bool]:
+    """The options after one button press; the bool says the quality was picked explicitly.
+
+    Values come from clients, so anything not offered is ignored rather than trusted.
+    """
+    if name == "q":
+        try:
+            engine = EngineName(value)
+        except ValueError:
+            return chosen, False
+        if engine in offered:
+            return chosen.model_copy(update={"engine": engine}), True
+        return chosen, False
+    if name == "bg" and value in BACKGROUNDS:
+        return chosen.model_copy(update={"background": value}), False
+    if name == "snd" and value in ("0", "1"):
+        return chosen.model_copy(update={"keep_sound": value == "1"}), False
+    return chosen, False

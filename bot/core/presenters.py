@@ -1,0 +1,193 @@
+"""Turn queue facts (findings, progress, outcomes, history rows) into replies.
+
+Pure functions, no I/O: frontends call them directly when they have the facts (the
+delivery path does) and the conversation service calls them for everything else.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Literal
+
+from motionbot.bot.core import texts
+from motionbot.bot.core.replies import Actions, Button, Reply, rows
+from motionbot.bot.history.models import DeliveryRecord, TaskRecord, TaskStatus
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import InspectReport, Progress, RenderFailure, RenderResult, Severity, Stage
+
+Kind = Literal["photo", "video"]
+
+
+def fmt_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, math.ceil(seconds))} s"
+    if seconds < 3600:
+        return f"{math.ceil(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def fmt_date(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def engine_name(engine: str | None) -> str:
+    return texts.ENGINE_NAMES.get(engine or "", engine or "?")
+
+
+# inputs -------------------------------------------------------------------------------------
+
+
+def received(kind: Kind) -> Reply:
+    return Reply(texts.RECEIVED_PHOTO if kind == "photo" else texts.RECEIVED_VIDEO)
+
+
+def findings(kind: Kind, report: InspectReport) -> Reply:
+    """The inspect report as one message; buttons only when the user has a choice to make."""
+    notes = [f.message for f in report.findings if f.severity is not Severity.OK]
+    summary = " ".join(notes) if notes else (report_highlights(report) or texts.FINDINGS_OK)
+    template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
+    another = Button(
+        texts.SEND_ANOTHER_PHOTO if kind == "photo" else texts.SEND_ANOTHER_VIDEO,
+        action=f"{Actions.REPLACE}:{kind}",
+    )
+    if not report.ok:
+        return Reply(
+            template.format(summary=summary) + "\n" + texts.FINDINGS_ERROR_TAIL, buttons=rows(another)
+        )
+    if notes:
+        cont = Button(texts.CONTINUE_ANYWAY, action=f"{Actions.CONTINUE}:{kind}")
+        return Reply(template.format(summary=summary), buttons=rows(cont, another))
+    return Reply(template.format(summary=summary))
+
+
+def report_highlights(report: InspectReport) -> str:
+    """The OK findings, e.g. "Full body, face clear." for a clean report."""
+    good = [f.message.rstrip(".") for f in report.findings if f.severity is Severity.OK]
+    return (", ".join(good) + ".") if good else ""
+
+
+def checking_unavailable(kind: Kind) -> Reply:
+    template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
+    return Reply(template.format(summary=texts.CHECKING_UNAVAILABLE))
+
+
+# progress and outcomes ----------------------------------------------------------------------
+
+
+def queued(position: int, eta_s: float | None, *, fallback_to_cpu: bool = False) -> str:
+    eta = texts.ETA.format(eta=fmt_seconds(eta_s)) if eta_s is not None else texts.ETA_UNKNOWN
+    line = (
+        texts.QUEUED_NEXT.format(eta=eta) if position <= 0 else texts.QUEUED.format(ahead=position, eta=eta)
+    )
+    return f"{texts.FALLBACK_CPU}\n{line}" if fallback_to_cpu else line
+
+
+def progress(p: Progress) -> str:
+    if p.stage is Stage.QUEUED:
+        return queued(p.queue_position or 0, p.eta_s)
+    stage = texts.STAGE_NAMES.get(p.stage.value, p.stage.value)
+    eta = texts.PROGRESS_ETA.format(eta=fmt_seconds(p.eta_s)) if p.eta_s else ""
+    return texts.PROGRESS.format(stage=stage, percent=p.percent, eta=eta)
+
+
+def status_reply(text: str, *, cancellable: bool) -> Reply:
+    buttons = rows(Button("Cancel", action=Actions.CANCEL)) if cancellable else ()
+    return Reply(text, buttons=buttons)
+
+
+def failure_message(reason: str, message: str | None = None) -> str:
+    """The renderer's message is already user-facing; fall back on the reason's default."""
+    if message:
+        return message
+    try:
+        return FailureReason(reason).default_message
+    except ValueError:  # a newer renderer's reason this bot does not know
+        return texts.INTERNAL_ERROR
+
+
+def failed(failure: RenderFailure) -> str:
+    if failure.reason == FailureReason.CANCELLED:
+        return texts.CANCELLED
+    return texts.FAILED.format(message=failure_message(failure.reason, failure.message))
+
+
+def done(task_id: str) -> str:
+    return texts.DONE.format(task_id=task_id)
+
+
+def caption(result: RenderResult) -> str:
+    return texts.RESULT_CAPTION.format(
+        task_id=result.task_id, engine=engine_name(result.engine.value), duration=result.duration_s
+    )
+
+
+def result_buttons(task_id: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (Button(texts.SHARE, share=task_id),),
+        (Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{task_id}"),),
+        (Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{task_id}"),),
+    )
+
+
+def result_too_large(size: int, limit: int) -> str:
+    return texts.RESULT_TOO_LARGE.format(size_mb=size / 1e6, limit_mb=limit / 1e6)
+
+
+# history ------------------------------------------------------------------------------------
+
+
+def _duration(task: TaskRecord) -> str:
+    return f", {task.duration_s:.1f} s" if task.duration_s else ""
+
+
+def history_page(tasks: list[TaskRecord], *, page: int, page_size: int, total: int) -> Reply:
+    if total == 0:
+        return Reply(texts.HISTORY_EMPTY)
+    first = page * page_size + 1
+    lines = [texts.HISTORY_TITLE.format(first=first, last=first + len(tasks) - 1, total=total)]
+    buttons: list[tuple[Button, ...]] = []
+    for number, task in enumerate(tasks, start=first):
+        line = texts.HISTORY_LINE.format(
+            number=number,
+            status=texts.TASK_STATUS_MARK[task.status.value],
+            date=fmt_date(task.created_at),
+            engine=engine_name(task.engine.value),
+            duration=_duration(task),
+        )
+        lines.append(line)
+        buttons.append((Button(f"{number}. {task.task_id}", action=f"{Actions.TASK}:{task.task_id}"),))
+    nav = []
+    if page > 0:
+        nav.append(Button(texts.HISTORY_PREV, action=f"{Actions.HISTORY}:{page - 1}"))
+    if first + len(tasks) - 1 < total:
+        nav.append(Button(texts.HISTORY_NEXT, action=f"{Actions.HISTORY}:{page + 1}"))
+    if nav:
+        buttons.append(tuple(nav))
+    return Reply("\n".join(lines), buttons=tuple(buttons))
+
+
+def task_card(task: TaskRecord, delivery: DeliveryRecord | None, *, back_page: int = 0) -> Reply:
+    failure = ""
+    if task.status is TaskStatus.FAILED and task.failure_reason:
+        failure = "\n" + failure_message(task.failure_reason, task.failure_message)
+    text = texts.TASK_CARD.format(
+        task_id=task.task_id,
+        status=texts.TASK_STATUS[task.status.value],
+        date=fmt_date(task.created_at),
+        engine=engine_name(task.engine.value),
+        duration=_duration(task),
+        failure=failure,
+    )
+    tid = task.task_id
+    done_ = task.status is TaskStatus.DONE
+    buttons = rows(
+        Button(texts.RESEND, action=f"{Actions.RESEND}:{tid}") if done_ else None,
+        Button(texts.SHARE, share=tid) if done_ and delivery and delivery.file_id else None,
+        Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{tid}"),
+        Button(texts.SAME_PHOTO_NEW_MOTION, action=f"{Actions.SAME_PHOTO}:{tid}"),
+        Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{tid}"),
+        Button(texts.DELETE, action=f"{Actions.DELETE}:{tid}"),
+        Button(texts.BACK, action=f"{Actions.HISTORY}:{back_page}"),
+    )
+    return Reply(text, buttons=buttons, edit=True)

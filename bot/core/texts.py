@@ -1,0 +1,157 @@
+"""Every sentence the bot says, in English, in one place ready for translation.
+
+Plain text only (no Markdown/HTML): the same strings go to Telegram and Discord. Values
+in braces are filled with ``str.format``; keep the names when translating.
+"""
+
+from __future__ import annotations
+
+WELCOME = (
+    "Hi! I turn a photo of a person into a video of them doing a move.\n"
+    "Send me a photo (who) and a short video of someone moving (what), in either order."
+)
+GOOD_INPUTS = (
+    "Good photo: one person, face clear, body visible (full body is best), even light.\n"
+    "Good video: one performer, steady camera, whole body in frame, a short clip (under 30 s).\n"
+    "No video at hand? Pick a built-in move with /motions."
+)
+CONSENT = (
+    "Before we start: please confirm that you have the rights to the photos and videos you send, "
+    "and that you won't use this to make misleading videos or videos of people without their consent."
+)
+CONSENT_BUTTON = "I agree"
+CONSENT_THANKS = "Thank you! Send a photo or a video to begin."
+CONSENT_NEEDED = "Please read and accept this first, then I can render for you."
+ALREADY_AGREED = "You're all set. Send a photo or a video to begin."
+
+RECEIVED_PHOTO = "Got your photo. Checking it..."
+RECEIVED_VIDEO = "Got your video. Checking it..."
+CHECKING_UNAVAILABLE = "I couldn't check this file right now; I'll still try to use it."
+FINDINGS_PHOTO = "Photo: {summary}"
+FINDINGS_VIDEO = "Video: {summary}"
+FINDINGS_OK = "looks good."
+FINDINGS_ERROR_TAIL = "Please send another one."
+CONTINUE_ANYWAY = "Continue anyway"
+SEND_ANOTHER_PHOTO = "Send another photo"
+SEND_ANOTHER_VIDEO = "Send another video"
+ASK_ANOTHER_PHOTO = "OK, send me another photo."
+ASK_ANOTHER_VIDEO = "OK, send me another video (or pick a built-in move with /motions)."
+NEED_VIDEO = "Now send a short video of the move (or pick a built-in one with /motions)."
+NEED_PHOTO = "Now send a photo of the person who should do the move."
+PHOTO_REPLACED = "I'll use this new photo instead of the previous one."
+VIDEO_REPLACED = "I'll use this new video instead of the previous motion."
+UNSUPPORTED_FILE = (
+    "I can't use this kind of file. Please send a photo (JPEG, PNG or WebP) "
+    "or a video (MP4, MOV, WebM, MKV or GIF)."
+)
+TOO_BIG_TO_DOWNLOAD = (
+    "That file is {size_mb:.0f} MB; I can only fetch files up to {limit_mb:.0f} MB here. "
+    "Please trim the clip to a few seconds or send it compressed (e.g. as a regular video, not a file)."
+)
+EMPTY_FILE = "That file is empty. Please send it again."
+
+MOTIONS_TITLE = "Pick a built-in move:"
+PRESET_CHOSEN = "Move: {title}."
+
+OPTIONS_TITLE = "Ready. Choose the options, then press Generate."
+OPTION_QUALITY = "Quality"
+QUALITY_WARP = "Preview (CPU, seconds)"
+QUALITY_DIFFUSION = "Full AI (GPU, minutes)"
+OPTION_BACKGROUND = "Background"
+BACKGROUND_NAMES = {"photo": "Photo", "white": "White", "green": "Green screen", "blur": "Blurred"}
+OPTION_SOUND = "Sound"
+SOUND_ON = "Keep sound"
+SOUND_OFF = "No sound"
+GENERATE = "Generate"
+CHOSEN_MARK = "* "
+NOTHING_TO_GENERATE = "Send a photo and a video (or pick a move with /motions) first."
+INPUT_REJECTED_PHOTO = "This photo can't be used: {summary} Please send another photo."
+INPUT_REJECTED_VIDEO = "This video can't be used: {summary} Please send another video."
+NO_ENGINE = "Rendering is unavailable right now (no renderer is running). Please try again later."
+ALREADY_RENDERING = "You already have a video being made. Wait for it, or /cancel it."
+
+QUEUED = "Queued: {ahead} ahead of you. {eta}"
+QUEUED_NEXT = "Queued: you're next. {eta}"
+ETA = "About {eta} to go."
+ETA_UNKNOWN = "Waiting for a renderer to become free."
+FALLBACK_CPU = "The GPU renderer isn't available, so this will be a Preview (CPU) render."
+STAGE_NAMES = {
+    "queued": "Waiting in line",
+    "decode": "Reading your files",
+    "motion": "Following the move",
+    "render": "Drawing the frames",
+    "encode": "Making the video",
+    "done": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+PROGRESS = "{stage}: {percent:.0f}%{eta}"
+PROGRESS_ETA = " (about {eta} left)"
+DONE = "Done! Task {task_id}."
+FAILED = "That didn't work. {message}"
+CANCELLED = "Cancelled."
+FROM_CACHE = "Made this one before; here it is."
+
+RESULT_CAPTION = "Task {task_id} - {engine}, {duration:.1f} s"
+ENGINE_NAMES = {"warp": "Preview", "diffusion": "Full AI"}
+SHARE = "Share"
+SAME_MOTION_NEW_PHOTO = "Same move, new photo"
+SAME_PHOTO_NEW_MOTION = "Same photo, new move"
+AGAIN_OTHER_OPTIONS = "Again, other options"
+RESEND = "Send again"
+DELETE = "Delete"
+BACK = "Back"
+RESULT_TOO_LARGE = (
+    "The video came out at {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit here, even compressed. "
+    "Please try a shorter clip."
+)
+
+CANCEL_NOTHING = "There's nothing to cancel. Send a photo or a video to begin."
+CANCEL_CLEARED = "OK, I've forgotten the files you sent. Send a photo or a video to start over."
+CANCEL_TASK = "Cancelled task {task_id}."
+CANCEL_TOO_LATE = "Task {task_id} had already finished; it's on its way."
+
+HISTORY_EMPTY = "You haven't made any videos yet."
+HISTORY_TITLE = "Your videos ({first}-{last} of {total}), newest first:"
+HISTORY_LINE = "{number}. {status} {date} - {engine}{duration}"
+HISTORY_PREV = "Newer"
+HISTORY_NEXT = "Older"
+TASK_CARD = "Task {task_id}\nStatus: {status}\nMade: {date}\nQuality: {engine}{duration}{failure}"
+TASK_STATUS = {
+    "queued": "waiting",
+    "running": "in progress",
+    "done": "finished",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+TASK_STATUS_MARK = {"queued": "...", "running": "...", "done": "OK", "failed": "X", "cancelled": "-"}
+TASK_NOT_FOUND = "I can't find that video. It may have been deleted."
+NOT_YOURS = "That isn't one of your videos."
+TASK_DELETED = "Deleted task {task_id} and its files."
+NOT_FINISHED = "That video isn't finished yet."
+REUSE_MOTION = "Using the move from task {task_id}. Now send a new photo."
+REUSE_PHOTO = "Using the photo from task {task_id}. Now send a new video (or pick a move with /motions)."
+REUSE_AGAIN = "Using the photo and move from task {task_id}."
+MEDIA_GONE = "The files for that task have expired. Please send them again."
+
+RATE_LIMITED = "You're sending messages too fast. Please wait a few seconds."
+BLOCKED_NOTE = "You have blocked the bot; it won't message you."
+
+SHARE_USAGE = "Usage: /share TASK @channel (both you and I must be admins there)."
+SHARE_NOT_ADMIN_USER = "You need to be an admin of {channel} to post there."
+SHARE_NOT_ADMIN_BOT = "Please add me as an admin of {channel} (allowed to post messages) first."
+SHARE_DONE = "Posted task {task_id} to {channel}."
+SHARE_CHANNEL_UNKNOWN = "I can't find {channel}. Check the name and that I'm a member there."
+INLINE_TITLE = "Task {task_id}"
+INLINE_DESCRIPTION = "{engine}, {duration:.1f} s, {date}"
+INLINE_NONE = "No finished videos yet"
+
+COMMANDS = {
+    "start": "What this bot does",
+    "motions": "Built-in moves",
+    "history": "Your videos",
+    "cancel": "Stop the current video or start over",
+    "share": "Post a video to a channel: /share TASK @channel",
+}
+
+INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment."

@@ -1,0 +1,90 @@
+"""The history database schema as an ordered list of migrations.
+
+SQLite's ``user_version`` pragma records how many migrations a file has seen, so an old
+database is brought forward in place on start and a new one is built by the same steps.
+Append new migrations; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: users, tasks, media references, deliveries, saved motions
+    """
+    CREATE TABLE users (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        acknowledged_at REAL,
+        blocked_at REAL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE TABLE tasks (
+        task_id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        options TEXT NOT NULL,
+        photo TEXT NOT NULL,
+        motion TEXT NOT NULL,
+        output TEXT,
+        duration_s REAL,
+        failure_reason TEXT,
+        failure_message TEXT,
+        timings TEXT NOT NULL DEFAULT '{}',
+        status_message_id TEXT,
+        created_at REAL NOT NULL,
+        started_at REAL,
+        finished_at REAL
+    );
+    CREATE INDEX tasks_by_user ON tasks (platform, user_id, created_at DESC);
+    CREATE INDEX tasks_by_status ON tasks (status);
+    CREATE TABLE media (
+        task_id TEXT NOT NULL REFERENCES tasks (task_id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        media_key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        filename TEXT,
+        PRIMARY KEY (task_id, role)
+    );
+    CREATE INDEX media_by_key ON media (media_key);
+    CREATE TABLE deliveries (
+        task_id TEXT PRIMARY KEY REFERENCES tasks (task_id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        message_id TEXT,
+        file_id TEXT,
+        delivered_at REAL NOT NULL
+    );
+    CREATE INDEX deliveries_by_file ON deliveries (platform, file_id);
+    CREATE TABLE saved_motions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (platform, user_id, name)
+    );
+    """,
+)
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Apply the migrations this file has not seen; returns the resulting version."""
+    async with db.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    version = int(row[0]) if row else 0
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"history database is at schema {version}, newer than this release knows ({len(MIGRATIONS)}); "
+            "upgrade motionbot or point MOTIONBOT_HISTORY_DB at another file"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits first; the version bump rides in the same script so a crash
+        # mid-migration leaves either the old or the new version, not a half-applied mix
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return len(MIGRATIONS)
