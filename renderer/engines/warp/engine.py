@@ -1,0 +1,139 @@
+"""The CPU motion-transfer engine: the photo's own pixels, moved by a 2D rig.
+
+Everything that depends only on the photo (matte, plate, rig, layers, meshes) is built once;
+each frame is then a matrix product per layer, a vectorised rasterisation at quarter
+resolution and two cv2 calls, while ffmpeg encodes on the other core.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import RenderOptions, Stage
+from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
+from motionbot.renderer.engines.warp.animate import FrameRenderer
+from motionbot.renderer.engines.warp.retarget import Retarget, retarget
+from motionbot.renderer.engines.warp.subject import Subject, prepare_subject
+from motionbot.renderer.errors import RendererError
+from motionbot.renderer.media.encode import VideoWriter
+from motionbot.renderer.media.image import load_image
+from motionbot.renderer.motion.model import Motion
+from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.perception.segmentation import person_mask
+from motionbot.renderer.settings import RendererSettings
+
+U8 = npt.NDArray[np.uint8]
+
+# Photos are analysed at this long side at most: the pose and mask networks run far below it.
+ANALYSIS_LONG_SIDE = 1280
+PROGRESS_EVERY = 8
+
+NO_PERSON = (
+    "I can't find a person in this photo. Please send a photo where one person is clearly "
+    "visible, facing the camera, with at least the head and shoulders in the picture."
+)
+
+
+class WarpEngine:
+    name = "warp"
+    version = "warp-1"
+    needs_motion = True
+
+    def __init__(self, settings: RendererSettings, pose: PoseDetector) -> None:
+        self.settings = settings
+        self._pose = pose
+
+    @classmethod
+    def load(cls, settings: RendererSettings) -> WarpEngine:
+        return cls(settings, PoseDetector(video=False, complexity=1, segmentation=True))
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def prepare(self, photo: U8, options: RenderOptions) -> Subject:
+        """Analyse one photo; raises NO_PERSON_IN_PHOTO when nobody is in it."""
+        small = _fit_long_side(photo, ANALYSIS_LONG_SIDE)
+        result = self._pose.detect(small)
+        if result is None or result.score < 0.3:
+            raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
+        mask = result.mask if result.mask is not None else person_mask(small)
+        subject = prepare_subject(
+            photo,
+            result.keypoints,
+            mask,
+            background=options.background,
+            aspect=options.aspect,
+            long_side=self.settings.output_long_side,
+        )
+        if subject is None:
+            raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
+        return subject
+
+    def animate(self, subject: Subject, motion: Motion) -> tuple[FrameRenderer, Retarget]:
+        moves = retarget(motion, subject.rig)
+        return FrameRenderer(subject, moves), moves
+
+    def render(self, job: EngineInput, progress: ProgressCallback = no_progress) -> EngineOutput:
+        if job.motion is None:
+            raise RendererError(FailureReason.UNKNOWN_MOTION, detail="the warp engine needs a motion")
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        photo = load_image(job.photo, max_pixels=self.settings.max_image_pixels)
+        subject = self.prepare(photo, job.options)
+        motion = job.motion.trimmed(job.options.max_seconds)
+        frames, _ = self.animate(subject, motion)
+        timings["prepare_s"] = time.perf_counter() - t0
+        warnings = _framing_warnings(subject)
+        audio = job.video if job.options.keep_sound and job.video is not None else None
+        w, h = subject.size
+        n = motion.n_frames
+        t1 = time.perf_counter()
+        progress(Stage.RENDER, 0.0)
+        with VideoWriter(
+            job.output, w, h, motion.fps, audio_from=audio, visible_label=self.settings.ai_label_visible
+        ) as writer:
+            for t in range(n):
+                writer.write(frames.render(t))
+                if t % PROGRESS_EVERY == PROGRESS_EVERY - 1:
+                    progress(Stage.RENDER, (t + 1) / n)
+        progress(Stage.RENDER, 1.0)
+        timings["render_s"] = time.perf_counter() - t1
+        return EngineOutput(
+            path=job.output,
+            duration_s=n / motion.fps,
+            width=w,
+            height=h,
+            fps=motion.fps,
+            warnings=warnings,
+            timings=timings,
+        )
+
+
+def _fit_long_side(rgb: U8, side: int) -> U8:
+    h, w = rgb.shape[:2]
+    if max(h, w) <= side:
+        return rgb
+    s = side / max(h, w)
+    return cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+
+
+def _framing_warnings(subject: Subject) -> list[str]:
+    framing = subject.framing
+    if framing == "half_body":
+        return ["The photo shows no legs, so only the upper body follows the motion."]
+    if framing == "face":
+        return ["The photo is a close-up, so only the head follows the motion."]
+    return []
+
+
+def render_to(
+    path: Path, engine: WarpEngine, photo: Path, motion: Motion, options: RenderOptions
+) -> EngineOutput:
+    """Convenience for scripts and the quality report."""
+    return engine.render(EngineInput(photo=photo, output=path, options=options, motion=motion))

@@ -1,0 +1,88 @@
+"""Output canvas: the photo's aspect (or the one asked for) at the configured long side.
+
+When the requested aspect is narrower or wider than the photo, the photo is cropped around the
+subject if the whole subject fits; otherwise the canvas is padded and the padding filled like
+the hole behind the person, so nobody loses their head to a 16:9 crop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
+
+ASPECTS = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
+
+
+@dataclass(frozen=True)
+class Canvas:
+    width: int
+    height: int
+    scale: float  # canvas px per photo px
+    origin: tuple[float, float]  # photo px at canvas (0, 0)
+
+    def photo_to_canvas(self, xy: F32) -> F32:
+        return ((xy - np.array(self.origin, np.float32)) * self.scale).astype(np.float32)
+
+    def warp(
+        self, image: npt.NDArray[np.generic], interpolation: int = cv2.INTER_AREA
+    ) -> npt.NDArray[np.generic]:
+        """Resample a photo-sized image onto the canvas; outside the photo is edge-replicated."""
+        scaled = cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=interpolation)
+        m = np.float32([[1, 0, -self.origin[0] * self.scale], [0, 1, -self.origin[1] * self.scale]])
+        return cv2.warpAffine(
+            scaled, m, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+
+    def outside(self, photo_w: int, photo_h: int) -> npt.NDArray[np.bool_]:
+        """Canvas pixels the photo does not cover (padding to fill)."""
+        ys, xs = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
+        px = (xs + 0.5) / self.scale + self.origin[0]
+        py = (ys + 0.5) / self.scale + self.origin[1]
+        return (px < 0) | (py < 0) | (px > photo_w) | (py > photo_h)
+
+
+def output_size(aspect: float, long_side: int) -> tuple[int, int]:
+    """Even width and height with the given aspect and long side."""
+    if aspect >= 1.0:
+        w, h = long_side, long_side / aspect
+    else:
+        w, h = long_side * aspect, long_side
+    return max(2, int(round(w / 2)) * 2), max(2, int(round(h / 2)) * 2)
+
+
+def plan_canvas(
+    photo_w: int, photo_h: int, subject: tuple[float, float, float, float], aspect: str, long_side: int
+) -> Canvas:
+    """Choose the photo window shown on the canvas. ``subject`` is its box (x0, y0, x1, y1) in photo px."""
+    photo_aspect = photo_w / photo_h
+    target = ASPECTS.get(aspect, photo_aspect)
+    w, h = output_size(target, long_side)
+    target = w / h
+    if abs(target - photo_aspect) < 0.01:
+        return Canvas(w, h, w / photo_w, (0.0, 0.0))
+    sx0, sy0, sx1, sy1 = subject
+    need_w = (sx1 - sx0) * 1.1
+    need_h = (sy1 - sy0) * 1.06
+    # the largest window of the target aspect inside the photo
+    ww = min(photo_w, photo_h * target)
+    wh = ww / target
+    if ww < need_w:
+        ww, wh = need_w, need_w / target
+    if wh < need_h:
+        wh, ww = need_h, need_h * target
+    cx = _place(0.5 * (sx0 + sx1), ww, photo_w)
+    cy = _place(0.5 * (sy0 + sy1), wh, photo_h)
+    return Canvas(w, h, w / ww, (cx - ww / 2, cy - wh / 2))
+
+
+def _place(centre: float, window: float, extent: float) -> float:
+    """Window centre near ``centre`` that stays inside [0, extent] when the window fits."""
+    if window >= extent:
+        return extent / 2
+    return float(np.clip(centre, window / 2, extent - window / 2))

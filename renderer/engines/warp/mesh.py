@@ -1,0 +1,164 @@
+"""A triangle mesh per layer with skinning weights that follow the layer's bone chain.
+
+Weights come from where a vertex sits *along* its chain (shoulder -> elbow -> wrist -> hand
+tip), not from raw distance to every bone: a forearm vertex that happens to lie next to the
+hip in the photo must not be dragged by the torso. Neighbouring bones blend only in a short
+zone around their shared joint, which bends the skin there instead of tearing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import Delaunay
+
+from motionbot.renderer.engines.warp.parts import segment_distance
+from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
+
+F32 = npt.NDArray[np.float32]
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class LayerMesh:
+    layer: Layer
+    rest: F32  # (n, 2) vertex positions in the canvas = texture coordinates
+    triangles: I32  # (m, 3)
+    weights: F32  # (n, N_BONES) rows sum to 1
+    tri_bone: npt.NDArray[np.int16]  # (m,) the bone that dominates each triangle
+    bulge: F32  # (n,) pseudo-3D head turn strength, 0 off the face
+
+
+def mesh_points(region: npt.NDArray[np.bool_], spacing: float) -> F32:
+    """Contour points every ``spacing`` pixels plus a staggered interior grid."""
+    mask = region.astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    pts: list[F32] = []
+    for c in contours:
+        c = c[:, 0, :].astype(np.float32)
+        if len(c) < 3:
+            continue
+        seg = np.linalg.norm(np.diff(c, axis=0, append=c[:1]), axis=1)
+        arc = np.concatenate([[0.0], np.cumsum(seg)[:-1]])
+        n = max(3, int(arc[-1] + seg[-1]) // max(1, int(spacing)))
+        picks = np.searchsorted(arc, np.linspace(0, arc[-1] + seg[-1], n, endpoint=False))
+        pts.append(c[np.clip(picks, 0, len(c) - 1)])
+    dist = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    h, w = mask.shape
+    ys = np.arange(spacing / 2, h, spacing * 0.866, dtype=np.float32)
+    grid: list[F32] = []
+    for i, y in enumerate(ys):
+        xs = np.arange(spacing / 2 + (spacing / 2 if i % 2 else 0.0), w, spacing, dtype=np.float32)
+        grid.append(np.stack([xs, np.full_like(xs, y)], axis=1))
+    g = np.concatenate(grid) if grid else np.zeros((0, 2), np.float32)
+    gi = np.clip(g.round().astype(int), 0, [w - 1, h - 1])
+    g = g[dist[gi[:, 1], gi[:, 0]] > 0.45 * spacing]
+    allp = np.concatenate([*pts, g]) if pts else g
+    return np.unique(allp.round(2), axis=0).astype(np.float32)
+
+
+def triangulate(points: F32, region: npt.NDArray[np.bool_]) -> tuple[F32, I32]:
+    """Delaunay over the points, keeping triangles that lie inside the region."""
+    if len(points) < 3:
+        return points, np.zeros((0, 3), np.int32)
+    tri = Delaunay(points).simplices.astype(np.int32)
+    h, w = region.shape
+    p = points[tri]  # (m, 3, 2)
+    probes = [p.mean(axis=1), *(0.5 * (p[:, i] + p[:, (i + 1) % 3]) for i in range(3))]
+    keep = np.ones(len(tri), bool)
+    for q in probes:
+        qi = np.clip(q.round().astype(int), 0, [w - 1, h - 1])
+        keep &= region[qi[:, 1], qi[:, 0]]
+    tri = tri[keep]
+    used = np.unique(tri)
+    remap = np.full(len(points), -1, np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    return points[used], remap[tri]
+
+
+def _smoothstep(x: F32) -> F32:
+    x = np.clip(x, 0.0, 1.0)
+    return (x * x * (3.0 - 2.0 * x)).astype(np.float32)
+
+
+def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
+    """Skinning weights (n, N_BONES) from the vertices' positions along the layer's chain."""
+    n = len(pts)
+    w = np.zeros((n, N_BONES), np.float32)
+    if layer is Layer.BODY:
+        bones = [TORSO] + ([HEAD] if rig.rigged[HEAD] else [])
+        parent = TORSO
+    else:
+        bones = [k for k in LIMB_CHAINS[layer] if rig.rigged[k]]
+        parent = TORSO
+    if not bones:
+        w[:, parent] = 1.0
+        return w
+    # arclength parameter of each vertex's nearest point on the chain
+    starts = [rig.joints[BONES[k].a] for k in bones]
+    ends = [rig.joints[BONES[k].b] for k in bones]
+    lengths = np.array([max(float(np.linalg.norm(e - s)), 1e-3) for s, e in zip(starts, ends, strict=True)])
+    cum = np.concatenate([[0.0], np.cumsum(lengths)]).astype(np.float32)
+    best = np.full(n, np.inf, np.float32)
+    arc = np.zeros(n, np.float32)
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        d, t = segment_distance(pts, s, e)
+        better = d < best - 1e-6
+        best = np.where(better, d, best)
+        arc = np.where(better, cum[i] + t * lengths[i], arc)
+    # u[j] rises 0 -> 1 across joint j (j = 0 is where the chain leaves its parent)
+    us: list[F32] = []
+    for j, k in enumerate(bones):
+        r = float(radii[k]) if radii[k] > 0 else 0.1 * rig.torso_length
+        if layer is Layer.BODY:
+            if j == 0:
+                us.append(np.ones(n, np.float32))
+                continue
+            neck = float(lengths[j])
+            centre, half = cum[j] + 0.35 * neck, 0.25 * neck
+        elif j == 0:
+            centre, half = cum[0] + 0.3 * r, 0.6 * r
+        else:
+            centre, half = cum[j], 0.45 * r
+        us.append(_smoothstep((arc - (centre - half)) / (2.0 * half)))
+    w[:, parent] += 1.0 - us[0]
+    for j, k in enumerate(bones):
+        nxt = us[j + 1] if j + 1 < len(bones) else np.zeros(n, np.float32)
+        w[:, k] += us[j] * (1.0 - nxt)
+    if rig.pinned_bottom:
+        h_canvas = float(rig.canvas[1])
+        band = 0.35 * rig.torso_length
+        pin = _smoothstep((pts[:, 1] - (h_canvas - band)) / band)
+        w *= (1.0 - pin)[:, None]
+        w[:, FIXED] += pin
+    return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-6)
+
+
+def head_bulge(rig: Rig, pts: F32, weights: F32) -> F32:
+    """How far each vertex moves when the head turns: most at the face centre, none at its rim."""
+    if not rig.rigged[HEAD]:
+        return np.zeros(len(pts), np.float32)
+    radius = 1.15 * rig.head_radius
+    r = np.linalg.norm(pts - rig.joints[J.HEAD], axis=1) / radius
+    return (np.clip(1.0 - r * r, 0.0, 1.0) * weights[:, HEAD]).astype(np.float32)
+
+
+def build_mesh(
+    rig: Rig, layer: Layer, region: npt.NDArray[np.bool_], radii: F32, spacing: float
+) -> LayerMesh:
+    pts = mesh_points(region, spacing)
+    rest, tris = triangulate(pts, region)
+    weights = chain_weights(rig, layer, rest, radii)
+    centroid_w = weights[tris].mean(axis=1)
+    tri_bone = np.argmax(centroid_w, axis=1).astype(np.int16)
+    return LayerMesh(
+        layer=layer,
+        rest=rest.astype(np.float32),
+        triangles=tris,
+        weights=weights,
+        tri_bone=tri_bone,
+        bulge=head_bulge(rig, rest, weights),
+    )

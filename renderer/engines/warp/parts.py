@@ -1,0 +1,135 @@
+"""Part segmentation of the subject and one texture per layer (body, each arm, each leg).
+
+An arm resting on the torso in the photo must move as an arm, and the torso behind it must not
+leave a hole when it does. Each matte pixel goes to the bone it is nearest to relative to that
+bone's thickness (measured from the matte's distance transform); limbs become their own layers,
+and the body layer is completed under them by filling from the body's own pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from motionbot.renderer.engines.warp.matte import fill_holes
+from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
+
+F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class LayerTexture:
+    layer: Layer
+    rgba: U8  # premultiplied RGB + alpha, canvas size
+    region: npt.NDArray[np.bool_]  # where the layer's mesh must reach (alpha > 0, grown a little)
+
+
+def segment_distance(px: F32, a: F32, b: F32) -> tuple[F32, F32]:
+    """Distance from points (N, 2) to segment a-b, and the clamped parameter along it."""
+    d = b - a
+    ll = float(d @ d)
+    if ll < 1e-9:
+        t = np.zeros(len(px), np.float32)
+    else:
+        t = np.clip(((px - a) @ d) / ll, 0.0, 1.0).astype(np.float32)
+    proj = a + t[:, None] * d
+    return np.linalg.norm(px - proj, axis=1).astype(np.float32), t
+
+
+def bone_radii(rig: Rig, alpha: F32) -> F32:
+    """Half-thickness of each rigged bone's body part, in pixels."""
+    radii = np.zeros(N_BONES, np.float32)
+    radii[TORSO] = 0.5 * max(
+        rig.shoulder_width, float(np.linalg.norm(rig.joints[J.L_HIP] - rig.joints[J.R_HIP]))
+    )
+    radii[TORSO] = max(radii[TORSO], 0.3 * rig.torso_length)
+    radii[HEAD] = rig.head_radius
+    inside = (alpha > 0.5).astype(np.uint8)
+    dist = cv2.distanceTransform(inside, cv2.DIST_L2, 5)
+    h, w = alpha.shape
+    for chain in LIMB_CHAINS.values():
+        for k in chain:
+            if not rig.rigged[k]:
+                continue
+            a, b = rig.bone_segment(k)
+            ts = np.linspace(0.2, 0.8, 9, dtype=np.float32)
+            pts = a[None] + ts[:, None] * (b - a)[None]
+            xs = np.clip(pts[:, 0].round().astype(int), 0, w - 1)
+            ys = np.clip(pts[:, 1].round().astype(int), 0, h - 1)
+            measured = float(np.median(dist[ys, xs]))
+            lo, hi = 0.05 * rig.torso_length, 0.22 * rig.torso_length
+            if "hand" in BONES[k].name or "foot" in BONES[k].name:
+                lo, hi = 0.04 * rig.torso_length, 0.16 * rig.torso_length
+            radii[k] = 1.15 * float(np.clip(measured if measured > 0 else hi, lo, hi))
+    return radii
+
+
+def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
+    """Bone index per pixel (-1 outside the subject), computed at half resolution."""
+    h, w = alpha.shape
+    s = 0.5
+    hs, ws = max(1, round(h * s)), max(1, round(w * s))
+    ys, xs = np.mgrid[0:hs, 0:ws].astype(np.float32)
+    pts = np.stack([(xs.ravel() + 0.5) / s - 0.5, (ys.ravel() + 0.5) / s - 0.5], axis=1)
+    best = np.full(len(pts), np.inf, np.float32)
+    label = np.full(len(pts), TORSO, np.int16)
+    for k in range(1, N_BONES):
+        if not rig.rigged[k]:
+            continue
+        a, b = rig.bone_segment(k)
+        if k == HEAD:
+            a = b = rig.joints[J.HEAD]
+        d, _ = segment_distance(pts, a, b)
+        score = d / max(float(radii[k]), 1.0)
+        better = score < best
+        best = np.where(better, score, best)
+        label = np.where(better, k, label).astype(np.int16)
+    small = label.reshape(hs, ws)
+    full = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.int16)
+    full[alpha <= 0.02] = -1
+    return full
+
+
+def _torso_hull(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """The torso's outline between shoulders and hips: limb pixels inside it cover torso."""
+    j = rig.joints
+    poly = np.array([j[J.L_SHOULDER], j[J.R_SHOULDER], j[J.R_HIP], j[J.L_HIP]], np.float32)
+    centre = poly.mean(axis=0)
+    poly = centre + (poly - centre) * 1.05
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+    return mask > 0
+
+
+def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig) -> list[LayerTexture]:
+    """Premultiplied RGBA per layer that has pixels, body first."""
+    h, w = alpha.shape
+    bone_layer = np.array([b.layer for b in BONES], np.int16)
+    layer_of = np.where(labels >= 0, bone_layer[np.maximum(labels, 0)], -1)
+    margin = max(4, round(0.012 * max(h, w)))
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+    out: list[LayerTexture] = []
+    for layer in Layer:
+        own = (layer_of == layer).astype(np.float32)
+        if layer is not Layer.BODY and own.sum() < 50:
+            continue
+        soft = cv2.GaussianBlur(own, (0, 0), 1.0)
+        colour = rgb
+        if layer is Layer.BODY:
+            covered = _torso_hull(rig, (h, w)) & (layer_of > 0)
+            body_px = layer_of == Layer.BODY
+            if covered.any() and body_px.any():
+                colour = fill_holes(rgb, ~body_px)
+                soft = np.maximum(soft, cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0))
+        a = np.clip(alpha * soft, 0.0, 1.0)
+        a[a < 0.004] = 0.0
+        rgba = np.empty((h, w, 4), np.uint8)
+        rgba[..., :3] = np.clip(colour.astype(np.float32) * a[..., None] + 0.5, 0, 255).astype(np.uint8)
+        rgba[..., 3] = np.clip(a * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        region = cv2.dilate((a > 0).astype(np.uint8), grow) > 0
+        out.append(LayerTexture(layer=layer, rgba=rgba, region=region))
+    return out
