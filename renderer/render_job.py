@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,8 @@ from typing import Any, Literal
 
 from arq.constants import in_progress_key_prefix
 from arq.worker import Retry
+from redis.exceptions import RedisError
+
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import (
@@ -51,11 +55,11 @@ from motionbot.queue.progress import ProgressBoard, overall_percent
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.store import MediaStore
 from motionbot.queue.tasks import CANCELLED, Claimed, TaskBook, TaskRecord, render_job_id
-from motionbot.renderer.engines.base import Engine, EngineInput
+from motionbot.renderer import pipeline
+from motionbot.renderer.engines.base import Engine, EngineOutput
 from motionbot.renderer.errors import RenderCancelled, RendererError
-from motionbot.renderer.motion.model import Motion
+from motionbot.renderer.motion.cache import MotionCache
 from motionbot.renderer.settings import RendererSettings
-from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,7 @@ class WorkerState:
     board: ProgressBoard
     limits: UserLimits
     engine: Engine | None = None
-    motion_cache: Any = None  # motionbot.renderer.motion.cache.MotionCache, loaded lazily
+    motion_cache: MotionCache | None = None  # reference videos' motion, by content hash
     worker_id: str = ""
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -276,11 +280,12 @@ class RenderRun:
         self.work.mkdir(parents=True)
         t0 = time.monotonic()
         photo = await s.store.fetch(self.req.photo, self.work)
-        motion, video = await self._motion(engine, rep)
+        source = await self._motion_source()
         t1 = time.monotonic()
-        job = EngineInput(photo=photo, output=self.work / f"{self.task_id}.mp4", options=self.req.options,
-                          motion=motion, video=video)
-        out = await self._in_thread(rep, engine.render, job, rep)
+        output = self.work / f"{self.task_id}.mp4"
+        out: EngineOutput = await self._in_thread(rep, functools.partial(
+            pipeline.render, photo, source, output, self.req.options, engine, s.renderer_settings,
+            cache=s.motion_cache, progress=rep))
         if rep.cancel.is_set():
             raise RenderCancelled()
         t2 = time.monotonic()
@@ -298,11 +303,11 @@ class RenderRun:
             warnings.insert(0, FALLBACK_WARNING)
         return warnings
 
-    async def _in_thread(self, rep: Reporter, fn: Any, *args: Any) -> Any:
+    async def _in_thread(self, rep: Reporter, fn: Callable[[], Any]) -> Any:
         """Run sync code in a thread; when this coroutine is cancelled (timeout, abort,
         shutdown) tell the thread to stop at its next progress call and give it a moment to
         clean up, so it does not keep rendering for nobody."""
-        fut = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        fut = asyncio.ensure_future(asyncio.to_thread(fn))
         try:
             return await asyncio.shield(fut)
         except asyncio.CancelledError:
@@ -312,37 +317,16 @@ class RenderRun:
                 fut.exception()  # retrieved: RenderCancelled is expected here
             raise
 
-    async def _motion(self, engine: Engine, rep: Reporter) -> tuple[Motion | None, Path | None]:
+    async def _motion_source(self) -> str | Path:
+        """What pipeline.render takes: a preset name, or a local reference video / motion .json."""
         src = self.req.motion
-        rep(Stage.MOTION, 0.0)
         if src.kind == "preset" and src.preset:
-            from motionbot.renderer.motion.presets import load_preset
-
-            return await asyncio.to_thread(load_preset, src.preset), None
+            return src.preset
         if src.kind == "saved" and src.saved:
-            path = await self.state.store.fetch(src.saved, self.work)
-            try:
-                return await asyncio.to_thread(Motion.load, path), None
-            except (ValueError, KeyError, OSError) as exc:
-                raise RendererError(FailureReason.UNREADABLE_FILE,
-                                    "That saved motion can't be read any more. Please send the video again.",
-                                    detail=str(exc)) from exc
+            return await self.state.store.fetch(src.saved, self.work)
         if src.kind == "video" and src.video:
-            video = await self.state.store.fetch(src.video, self.work)
-            if not engine.needs_motion:
-                return None, video
-            return await self._in_thread(rep, self._extract, video, rep), video
+            return await self.state.store.fetch(src.video, self.work)
         raise RendererError(FailureReason.UNKNOWN_MOTION)
-
-    def _extract(self, video: Path, rep: Reporter) -> Motion:
-        from motionbot.renderer.motion.cache import MotionCache, extract_motion_cached
-
-        rs = self.state.renderer_settings
-        if self.state.motion_cache is None:
-            self.state.motion_cache = MotionCache(rs.cache_dir)
-        motion: Motion = extract_motion_cached(
-            video, rs, self.state.motion_cache, progress=lambda stage, f: rep(Stage.MOTION, f))
-        return motion
 
     # --- keeping the job alive and listening for cancel ---
     async def _keep(self) -> None:

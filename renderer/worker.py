@@ -21,6 +21,7 @@ from typing import Any
 import arq
 from arq.connections import RedisSettings
 from arq.worker import func
+
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import (
     EngineName,
@@ -39,6 +40,7 @@ from motionbot.queue.settings import QueueSettings
 from motionbot.queue.store import open_store
 from motionbot.queue.tasks import TaskBook
 from motionbot.renderer.engines.base import Engine
+from motionbot.renderer.motion.cache import MotionCache
 from motionbot.renderer.render_job import RenderRun, WorkerState
 from motionbot.renderer.settings import RendererSettings
 
@@ -113,7 +115,7 @@ def build_worker(
         state = WorkerState(
             settings=settings, renderer_settings=rs, store=open_store(settings),
             book=TaskBook(redis, ttl_s=settings.progress_ttl_s), board=ProgressBoard(redis, settings),
-            limits=UserLimits(redis, settings), engine=loaded,
+            limits=UserLimits(redis, settings), engine=loaded, motion_cache=MotionCache(rs.cache_dir),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
         )
         settings.work_dir.mkdir(parents=True, exist_ok=True)

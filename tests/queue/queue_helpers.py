@@ -64,12 +64,15 @@ async def drain_deliveries(settings: QueueSettings) -> list[DeliverJob]:
 
 
 @contextlib.asynccontextmanager
-async def running_worker(settings: QueueSettings, engine: FakeEngine, rs: RendererSettings,
+async def running_worker(settings: QueueSettings, engine: FakeEngine | None, rs: RendererSettings,
                          queue: str = Queues.RENDER_CPU, **kw: Any) -> AsyncIterator[Any]:
     """A long-running (non-burst) worker in this event loop, stopped on exit."""
     worker = build_worker(settings, queue, engine=engine, renderer_settings=rs, **kw)
     task = asyncio.create_task(worker.async_run())
     try:
+        await wait_for(lambda: "motionbot" in worker.ctx or task.done())  # started (engine loaded)
+        if task.done():
+            task.result()
         yield worker
     finally:
         await worker.close()

@@ -1,0 +1,123 @@
+"""Per-user fairness, quotas, engine routing and the deliver queue's dedupe."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from arq.worker import Retry
+from conftest import RequestFactory
+from fake_engine import FakeEngine
+from queue_helpers import drain_deliveries, fast_settings, run_burst
+
+from motionbot.queue.client import RenderClient
+from motionbot.queue.delivery import delivery_worker, enqueue_deliver
+from motionbot.queue.errors import FailureReason, QueueError
+from motionbot.queue.jobs import (
+    DeliverJob,
+    DeliveryTarget,
+    EngineName,
+    Platform,
+    Queues,
+    RenderFailure,
+    RenderResult,
+)
+from motionbot.queue.settings import QueueSettings
+from motionbot.renderer.settings import RendererSettings
+
+
+async def test_one_running_job_per_user(client: RenderClient, settings: QueueSettings,
+                                        renderer_settings: RendererSettings,
+                                        make_request: RequestFactory) -> None:
+    await client.submit(make_request(user="alice"))
+    with pytest.raises(QueueError) as err:
+        await client.submit(make_request(user="alice", preset="clap"))
+    assert err.value.reason is FailureReason.BUSY and "/cancel" in err.value.message
+    await client.submit(make_request(user="bob"))  # other users are not blocked
+    await run_burst(settings, FakeEngine(), renderer_settings)
+    await client.submit(make_request(user="alice", preset="clap"))  # finished: free again
+
+
+async def test_daily_quota(redis_url: str, arq_redis: object, tmp_path: Path,
+                           make_request: RequestFactory, renderer_settings: RendererSettings) -> None:
+    settings = fast_settings(redis_url, tmp_path, daily_quota=2, max_running_per_user=5)
+    client = await RenderClient.connect(settings)
+    try:
+        await client.submit(make_request(preset="wave"))
+        await client.submit(make_request(preset="clap"))
+        with pytest.raises(QueueError) as err:
+            await client.submit(make_request(preset="sway"))
+        assert err.value.reason is FailureReason.QUOTA_EXCEEDED and "2 renders" in err.value.message
+        # a cancelled queued task gives its unit back
+        first = make_request(user="carol")
+        await client.submit(first)
+        assert await client.limits.used_today(first.target) == 1
+        await client.cancel(first.task_id)
+        assert await client.limits.used_today(first.target) == 0
+    finally:
+        await client.close()
+
+
+async def test_gpu_request_falls_back_to_cpu_preview(client: RenderClient, settings: QueueSettings,
+                                                     renderer_settings: RendererSettings,
+                                                     make_request: RequestFactory) -> None:
+    req = make_request(engine=EngineName.DIFFUSION, allow_cpu_fallback=True)
+    sub = await client.submit(req)
+    assert sub.fallback_to_cpu and sub.queue == Queues.RENDER_CPU
+    await run_burst(settings, FakeEngine(), renderer_settings)
+    (d,) = await drain_deliveries(settings)
+    assert isinstance(d.outcome, RenderResult) and d.outcome.engine is EngineName.WARP
+    assert any("preview" in w.lower() for w in d.outcome.warnings)
+
+
+async def test_gpu_request_without_fallback(client: RenderClient, make_request: RequestFactory) -> None:
+    req = make_request(engine=EngineName.DIFFUSION, allow_cpu_fallback=False)
+    with pytest.raises(QueueError) as err:  # no GPU worker was ever seen: not deployed here
+        await client.submit(req)
+    assert err.value.reason is FailureReason.ENGINE_UNAVAILABLE
+    # a GPU worker that was seen recently but is down now: queued, ETA honestly unknown
+    await client.redis.zadd("motionbot:workers:render:gpu", {"gpu-1": time.time() - 3600})
+    sub = await client.submit(req)
+    assert sub.queue == Queues.RENDER_GPU and not sub.fallback_to_cpu and sub.eta_s is None
+
+
+async def test_available_engines_follow_live_workers(client: RenderClient, settings: QueueSettings,
+                                                     renderer_settings: RendererSettings) -> None:
+    assert await client.available_engines() == set()
+    await client.redis.set("render:gpu:health-check", b"x", px=2000)  # arq's key of a GPU worker
+    assert await client.available_engines() == {EngineName.DIFFUSION}
+
+
+async def test_deliver_job_once_per_task(client: RenderClient, settings: QueueSettings) -> None:
+    job = DeliverJob(task_id="t1", target=make_target(),
+                     outcome=RenderFailure(task_id="t1", reason="timed_out", message="too slow"))
+    assert await enqueue_deliver(client.redis, job) is True
+    assert await enqueue_deliver(client.redis, job) is False  # a re-run render: deduped by job id
+    got = await drain_deliveries(settings)
+    assert [g.task_id for g in got] == ["t1"]
+    # even after arq's result is gone, the delivered marker stops a second send
+    await client.redis.delete("arq:result:deliver:t1")
+    assert await enqueue_deliver(client.redis, job) is True
+    assert await drain_deliveries(settings) == []
+
+
+async def test_delivery_handler_retry(client: RenderClient, settings: QueueSettings) -> None:
+    calls: list[str] = []
+
+    async def flaky(job: DeliverJob) -> None:  # e.g. the chat API said "retry after"
+        calls.append(job.task_id)
+        if len(calls) == 1:
+            raise Retry(defer=0.05)
+
+    job = DeliverJob(task_id="t2", target=make_target(),
+                     outcome=RenderFailure(task_id="t2", reason="timed_out", message="too slow"))
+    await enqueue_deliver(client.redis, job)
+    worker = delivery_worker(settings, flaky, burst=True, poll_delay=0.02)
+    await worker.async_run()
+    await worker.close()
+    assert calls == ["t2", "t2"]
+
+
+def make_target() -> DeliveryTarget:
+    return DeliveryTarget(platform=Platform.DISCORD, chat_id="c", user_id="u")
