@@ -15,12 +15,13 @@ import math
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.ffmpeg import base_cmd, run_ffmpeg, stderr_tail
@@ -54,7 +55,7 @@ class VideoReader:
     info: MediaInfo
     warnings: list[str] = field(default_factory=list)
 
-    def frames(self) -> Iterator[Frame]:
+    def frames(self) -> Generator[Frame, None, None]:
         """Yield RGB uint8 HxWx3 frames; the ffmpeg process is closed on exhaustion or break."""
         return self._decode(None)
 
@@ -65,7 +66,7 @@ class VideoReader:
             pass
         return out
 
-    def _decode(self, out: Frame | None) -> Iterator[Frame]:
+    def _decode(self, out: Frame | None) -> Generator[Frame, None, None]:
         """Decode into ``out`` (one pipe read per frame, no copy) or into fresh arrays."""
         spec = self.spec
         frame_bytes = spec.width * spec.height * 3
@@ -170,15 +171,15 @@ def open_video(
             FailureReason.NO_FRAMES, "That video has no picture size I can read. Please send another clip."
         )
 
-    n_packets, stream_duration = _count_packets(path, info)
+    n_packets, last_pts = _count_packets(path)
     if n_packets == 0:
         raise MediaError(
             FailureReason.NO_FRAMES,
             "That video has no frames; it may be empty or cut short. Please send it again.",
         )
+    fps, stream_duration = _stream_timing(info.fps, n_packets, last_pts, info.duration_s, max_fps)
     if stream_duration > max_source_seconds:
         raise _too_long(stream_duration, max_source_seconds, max_seconds)
-    fps = _output_fps(info.fps, n_packets, stream_duration, max_fps)
     duration = min(stream_duration, max_seconds)
     n_frames = max(1, round(duration * fps))
     width, height = _fit_size(info.width, info.height, max_side)
@@ -206,30 +207,16 @@ def _too_long(duration: float, limit: float, trim_to: float) -> MediaError:
 _PROGRESS_RE = re.compile(rb"^(frame|out_time_us)=(\d+)\s*$", re.M)
 
 
-def _count_packets(path: Path, info: MediaInfo) -> tuple[int, float]:
-    """Count the video stream's packets and its real length by stream copy (no decoding).
+def _count_packets(path: Path) -> tuple[int, float]:
+    """Count the video stream's packets and find its last timestamp by stream copy (no decoding).
 
     The container's duration covers the longest stream (often the audio) and may be missing
-    or wrong; copying packets to the null muxer reads the video stream itself in milliseconds.
+    or wrong, and a file cut short still claims its full length; copying packets to the null
+    muxer reads the video stream itself in milliseconds.
     """
-    proc = run_ffmpeg(
-        [
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-map",
-            "0:v:0",
-            "-c",
-            "copy",
-            "-f",
-            "null",
-            "-progress",
-            "pipe:1",
-            "-",
-        ],
-        timeout=120,
-    )
+    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy"]
+    args += ["-f", "null", "-progress", "pipe:1", "-"]
+    proc = run_ffmpeg(args, timeout=120)
     frames = 0
     out_us = 0
     for key, value in _PROGRESS_RE.findall(proc.stdout):
@@ -237,26 +224,24 @@ def _count_packets(path: Path, info: MediaInfo) -> tuple[int, float]:
             frames = int(value)
         else:
             out_us = int(value)
-    if frames == 0:
-        return 0, 0.0
-    last_pts = out_us / 1e6
-    # the null muxer reports the last packet's timestamp; add one frame for its duration
-    step = (last_pts / (frames - 1)) if frames > 1 and last_pts > 0 else (1 / info.fps if info.fps else 0.04)
-    duration = last_pts + step
-    if info.duration_s is not None and duration > info.duration_s:
-        duration = info.duration_s  # the container's length covers every stream
-    return frames, max(duration, step)
+    return frames, out_us / 1e6
 
 
-def _output_fps(declared: float | None, n_packets: int, duration: float, max_fps: float) -> float:
-    """A constant rate no higher than the source's real average rate (VFR files lie in their header)."""
-    average = n_packets / duration if duration > 0 else None
-    source = declared
-    if average is not None and (source is None or abs(source - average) > 0.1 * average):
-        source = round(average, 3)
-    if source is None or source <= 0:
-        source = max_fps
-    return float(min(source, max_fps))
+def _stream_timing(
+    declared: float | None, n_packets: int, last_pts: float, container_s: float | None, max_fps: float
+) -> tuple[float, float]:
+    """The output's constant rate and the source stream's length.
+
+    The rate is the higher of the declared rate and the measured average (a VFR header may
+    claim either too much or too little), capped at ``max_fps``: erring high only repeats
+    frames, erring low would drop motion.
+    """
+    average = (n_packets - 1) / last_pts if n_packets > 1 and last_pts > 0 else None
+    source = max(declared or 0.0, average or 0.0) or max_fps
+    duration = last_pts + 1.0 / source  # the last frame lasts one frame
+    if container_s is not None and duration > container_s:
+        duration = container_s  # the container's length covers every stream
+    return float(min(round(source, 3), max_fps)), max(duration, 1.0 / source)
 
 
 def _fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
