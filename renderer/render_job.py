@@ -27,6 +27,7 @@ import logging
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -154,7 +155,7 @@ class RenderRun:
         self.redis = ctx["redis"]
         self.job_try: int = int(ctx.get("job_try", 1))
         self.job_id: str = str(ctx.get("job_id", render_job_id(request.task_id)))
-        self.work = state.settings.work_dir / request.task_id
+        self.work = state.settings.work_dir / f"{request.task_id}-{uuid.uuid4().hex[:8]}"  # per run
         self.started = time.monotonic()
         self.reporter: Reporter | None = None
 
