@@ -1,0 +1,1 @@
+"""The quality report: render photo x video pairs and measure how well the motion transferred."""

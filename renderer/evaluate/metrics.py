@@ -1,0 +1,150 @@
+"""Motion fidelity, identity and stability measures for one rendered pair.
+
+Only limbs that both the photo and the reference show are scored: a half-body photo is not
+blamed for legs it never had, and a reference seen from the waist up is not asked for kicks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from skimage.metrics import structural_similarity
+
+from motionbot.renderer.engines.warp.rig import J
+from motionbot.renderer.motion.model import LIMBS
+from motionbot.renderer.motion.model import Landmark as L
+
+F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
+
+ANGLE_TOLERANCE_DEG = 30.0
+VISIBLE = 0.5
+# rig bone index of each scored limb, and the rig joint of each scored landmark
+LIMB_BONES: dict[str, int] = {
+    "left_upper_arm": 3,
+    "left_forearm": 4,
+    "right_upper_arm": 6,
+    "right_forearm": 7,
+    "left_thigh": 9,
+    "left_shin": 10,
+    "right_thigh": 12,
+    "right_shin": 13,
+}
+LANDMARK_JOINT: dict[int, J] = {
+    L.LEFT_SHOULDER: J.L_SHOULDER,
+    L.RIGHT_SHOULDER: J.R_SHOULDER,
+    L.LEFT_ELBOW: J.L_ELBOW,
+    L.RIGHT_ELBOW: J.R_ELBOW,
+    L.LEFT_WRIST: J.L_WRIST,
+    L.RIGHT_WRIST: J.R_WRIST,
+    L.LEFT_HIP: J.L_HIP,
+    L.RIGHT_HIP: J.R_HIP,
+    L.LEFT_KNEE: J.L_KNEE,
+    L.RIGHT_KNEE: J.R_KNEE,
+    L.LEFT_ANKLE: J.L_ANKLE,
+    L.RIGHT_ANKLE: J.R_ANKLE,
+}
+
+
+@dataclass(frozen=True)
+class LimbScore:
+    limb_share: float  # limb instances within the angle tolerance
+    frame_share: float  # frames in which every scored limb is
+    per_limb: dict[str, float]
+    instances: int
+    frames: int
+
+
+def _angles(v1: F32, v2: F32) -> F32:
+    dot = (v1 * v2).sum(axis=-1)
+    cross = v1[..., 0] * v2[..., 1] - v1[..., 1] * v2[..., 0]
+    return np.degrees(np.abs(np.arctan2(cross, dot))).astype(np.float32)
+
+
+def limb_agreement(out_px: F32, ref_px: F32, ref_vis: F32, limbs: list[str]) -> LimbScore:
+    """Share of limb instances pointing within 30 degrees of the reference's.
+
+    ``out_px`` (T, 33, 2) holds NaN where the output had no detectable pose: those count as misses.
+    """
+    n = min(len(out_px), len(ref_px))
+    if not limbs or n == 0:
+        return LimbScore(float("nan"), float("nan"), {}, 0, 0)
+    ok_all = np.ones(n, bool)
+    counted_any = np.zeros(n, bool)
+    hits = total = 0
+    per_limb: dict[str, float] = {}
+    for name in limbs:
+        a, b = LIMBS[name]
+        counted = np.minimum(ref_vis[:n, a], ref_vis[:n, b]) >= VISIBLE
+        ang = _angles(out_px[:n, b] - out_px[:n, a], ref_px[:n, b] - ref_px[:n, a])
+        good = np.nan_to_num(ang, nan=180.0) <= ANGLE_TOLERANCE_DEG
+        hits += int((good & counted).sum())
+        total += int(counted.sum())
+        per_limb[name] = float((good & counted).sum() / max(1, counted.sum()))
+        ok_all &= good | ~counted
+        counted_any |= counted
+    frames = int(counted_any.sum())
+    return LimbScore(
+        limb_share=hits / max(1, total),
+        frame_share=float((ok_all & counted_any).sum() / max(1, frames)),
+        per_limb=per_limb,
+        instances=total,
+        frames=frames,
+    )
+
+
+def pck(
+    out_px: F32, target_joints: F32, landmarks: list[int], thresholds: tuple[float, ...]
+) -> dict[str, float]:
+    """Share of landmarks within ``threshold`` x torso length of the retargeted reference pose."""
+    n = min(len(out_px), len(target_joints))
+    if not landmarks or n == 0:
+        return {f"pck@{t:g}": float("nan") for t in thresholds}
+    torso = np.linalg.norm(target_joints[:n, J.MID_SHOULDER] - target_joints[:n, J.MID_HIP], axis=1)
+    joints = [LANDMARK_JOINT[lm] for lm in landmarks]
+    err = np.linalg.norm(out_px[:n, landmarks] - target_joints[:n, joints], axis=2)  # (n, k)
+    rel = np.nan_to_num(err / torso[:, None], nan=np.inf)
+    return {f"pck@{t:g}": float((rel <= t).mean()) for t in thresholds}
+
+
+def jitter(px: F32, landmarks: list[int]) -> float:
+    """Mean frame-to-frame acceleration of the landmarks, in torso lengths."""
+    if not landmarks or len(px) < 3:
+        return float("nan")
+    mid_sh = 0.5 * (px[:, L.LEFT_SHOULDER] + px[:, L.RIGHT_SHOULDER])
+    mid_hip = 0.5 * (px[:, L.LEFT_HIP] + px[:, L.RIGHT_HIP])
+    torso = float(np.nanmedian(np.linalg.norm(mid_sh - mid_hip, axis=1)))
+    if not np.isfinite(torso) or torso <= 0:
+        return float("nan")
+    p = px[:, landmarks]
+    acc = np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=2)
+    return float(np.nanmean(acc) / torso)
+
+
+# canonical face crop: the person's left eye appears on the image's right
+_FACE_SIZE = 96
+_FACE_POINTS = np.float32([[66, 38], [30, 38], [48, 72]])
+
+
+def face_crop(rgb: U8, keypoints: F32) -> U8 | None:
+    """A 96x96 grey face aligned on the eyes and mouth, or None when the face is not visible."""
+    idx = [L.LEFT_EYE, L.RIGHT_EYE, L.MOUTH_LEFT, L.MOUTH_RIGHT]
+    if np.any(~np.isfinite(keypoints[idx, :2])) or float(keypoints[idx, 3].min()) < VISIBLE:
+        return None
+    h, w = rgb.shape[:2]
+    xy = keypoints[:, :2] * np.array([w, h], np.float32)
+    src = np.float32([xy[L.LEFT_EYE], xy[L.RIGHT_EYE], 0.5 * (xy[L.MOUTH_LEFT] + xy[L.MOUTH_RIGHT])])
+    if abs(float(np.cross(src[1] - src[0], src[2] - src[0]))) < 4.0:
+        return None
+    m = cv2.getAffineTransform(src, _FACE_POINTS)
+    face = cv2.warpAffine(
+        rgb, m, (_FACE_SIZE, _FACE_SIZE), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT
+    )
+    return cv2.cvtColor(face, cv2.COLOR_RGB2GRAY)
+
+
+def face_similarity(reference_face: U8, face: U8) -> float:
+    return float(structural_similarity(reference_face, face, data_range=255))

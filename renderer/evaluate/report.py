@@ -1,0 +1,237 @@
+"""Render every pair, score it, and write report.json plus a contact sheet.
+
+A pair that fails to render is recorded with its reason instead of stopping the run: the
+report's job is to say what works and what does not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from motionbot.queue.errors import MotionbotError
+from motionbot.queue.jobs import RenderOptions
+from motionbot.renderer.engines.base import EngineInput
+from motionbot.renderer.engines.warp.engine import WarpEngine
+from motionbot.renderer.evaluate.metrics import (
+    LIMB_BONES,
+    face_crop,
+    face_similarity,
+    jitter,
+    limb_agreement,
+    pck,
+)
+from motionbot.renderer.evaluate.pairs import Pair
+from motionbot.renderer.evaluate.sheet import contact_row, stack_rows
+from motionbot.renderer.evaluate.tracks import Track, detect_track
+from motionbot.renderer.media.image import load_image
+from motionbot.renderer.motion.cache import MotionCache
+from motionbot.renderer.motion.model import LIMBS, Motion
+from motionbot.renderer.motion.model import Landmark as L
+from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.pipeline import resolve_motion
+from motionbot.renderer.settings import RendererSettings
+
+U8 = npt.NDArray[np.uint8]
+
+# What the lead reports: every portrait with every full-body reference must reach these.
+TARGETS = {"limb_share": 0.90, "frame_share": 0.75, "pck@0.2": 0.85}
+LEG_LIMBS = ("left_thigh", "left_shin", "right_thigh", "right_shin")
+
+
+@dataclass
+class PairReport:
+    name: str
+    photo: str
+    video: str
+    ok: bool
+    reason: str | None = None
+    message: str | None = None
+    full_body_reference: bool = False
+    limbs: list[str] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    output: str | None = None
+
+    def meets_targets(self) -> bool:
+        return self.ok and all(
+            _finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in TARGETS.items()
+        )
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and math.isfinite(v)
+
+
+def _full_body(motion: Motion) -> bool:
+    vis = motion.keypoints[..., 3]
+    legs = [L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+    return bool(np.mean(vis[:, legs] >= 0.5) >= 0.5)
+
+
+class Evaluator:
+    """Holds the engine, the motion cache and per-video reference tracks across pairs."""
+
+    def __init__(self, settings: RendererSettings, out_dir: Path) -> None:
+        self.settings = settings
+        self.out_dir = out_dir
+        self.engine = WarpEngine.load(settings)
+        self.cache = MotionCache(settings.cache_dir)
+        self._refs: dict[Path, tuple[Motion, Track]] = {}
+        self.rows: list[U8] = []
+
+    def reference(self, video: Path) -> tuple[Motion, Track]:
+        if video not in self._refs:
+            motion, _ = resolve_motion(video, self.settings, cache=self.cache)
+            track = detect_track(
+                video,
+                max_side=self.settings.max_video_side,
+                max_fps=self.settings.max_fps,
+                max_seconds=self.settings.max_seconds,
+                sample_every=max(1, motion.n_frames // 12),
+            )
+            self._refs[video] = (motion, track)
+        return self._refs[video]
+
+    def run(self, pair: Pair) -> PairReport:
+        report = PairReport(name=pair.name, photo=str(pair.photo), video=str(pair.video), ok=False)
+        try:
+            self._score(pair, report)
+            report.ok = True
+        except MotionbotError as exc:
+            report.reason, report.message = exc.reason.value, exc.message
+        except Exception as exc:  # a bug in one pair must not hide the others' scores
+            report.reason, report.message = "internal_error", f"{type(exc).__name__}: {exc}"
+        return report
+
+    def _score(self, pair: Pair, report: PairReport) -> None:
+        t0 = time.perf_counter()
+        motion, ref_track = self.reference(pair.video)
+        motion = motion.trimmed(self.settings.max_seconds)
+        report.full_body_reference = _full_body(motion)
+        report.timings["reference_s"] = time.perf_counter() - t0
+        options = RenderOptions()
+        output = self.out_dir / "videos" / f"{pair.name}.mp4"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        t1 = time.perf_counter()
+        result = self.engine.render(
+            EngineInput(photo=pair.photo, output=output, options=options, motion=motion, video=pair.video)
+        )
+        report.timings["render_s"] = time.perf_counter() - t1
+        report.output = str(output)
+        subject = self.engine.prepare(
+            load_image(pair.photo, max_pixels=self.settings.max_image_pixels), options
+        )
+        _, moves = self.engine.animate(subject, motion)
+        limbs = [name for name, k in LIMB_BONES.items() if subject.rig.rigged[k] and moves.driven[k]]
+        report.limbs = limbs
+        t2 = time.perf_counter()
+        sample_every = max(1, motion.n_frames // 12)
+        out_track = detect_track(output, max_side=max(result.width, result.height), sample_every=sample_every)
+        report.timings["detect_s"] = time.perf_counter() - t2
+        ref_px = motion.keypoints[..., :2] * np.array([motion.width, motion.height], np.float32)
+        score = limb_agreement(out_track.pixels(), ref_px, motion.keypoints[..., 3], limbs)
+        landmarks = sorted({int(lm) for name in limbs for lm in LIMBS[name]})
+        m: dict[str, Any] = {
+            "limb_share": score.limb_share,
+            "frame_share": score.frame_share,
+            "per_limb": score.per_limb,
+            "limb_instances": score.instances,
+            "frames_scored": score.frames,
+            "frames": motion.n_frames,
+            "output_pose_found": float(np.isfinite(out_track.keypoints[:, 0, 0]).mean()),
+        }
+        m.update(pck(out_track.pixels(), moves.joints, landmarks, (0.1, 0.2)))
+        jo, jr = jitter(out_track.pixels(), landmarks), jitter(ref_track.pixels(), landmarks)
+        m["jitter_output"], m["jitter_reference"] = jo, jr
+        m["jitter_ratio"] = jo / jr if _finite(jr) and jr > 0 else float("nan")
+        m["face_ssim"] = self._identity(subject.photo, out_track)
+        report.metrics = m
+        self.rows.append(contact_row(subject.photo, ref_track, out_track, report.name, m))
+
+    def _identity(self, photo: U8, out_track: Track) -> float:
+        with PoseDetector(video=False) as detector:
+            found = detector.detect(photo)
+        if found is None:
+            return float("nan")
+        ref_face = face_crop(photo, found.keypoints)
+        if ref_face is None:
+            return float("nan")
+        scores = []
+        for i, frame in out_track.samples.items():
+            face = face_crop(frame, out_track.keypoints[i])
+            if face is not None:
+                scores.append(face_similarity(ref_face, face))
+        return float(np.mean(scores)) if scores else float("nan")
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def summarise(reports: list[PairReport]) -> dict[str, Any]:
+    scored = [r for r in reports if r.ok]
+    target = [r for r in scored if r.full_body_reference]
+
+    def mean(key: str, rs: list[PairReport]) -> float:
+        vals = [float(r.metrics[key]) for r in rs if _finite(r.metrics.get(key))]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio")
+    return {
+        "pairs": len(reports),
+        "failed": [{"pair": r.name, "reason": r.reason, "message": r.message} for r in reports if not r.ok],
+        "overall": {k: mean(k, scored) for k in keys},
+        "full_body_references": {k: mean(k, target) for k in keys},
+        "targets": TARGETS,
+        "target_pairs": [r.name for r in target],
+        "target_pairs_missing": [r.name for r in target if not r.meets_targets()],
+        "targets_met": bool(target)
+        and all(r.meets_targets() for r in target)
+        and len(scored) == len(reports),
+    }
+
+
+def run_report(
+    pairs: list[Pair],
+    out_dir: Path,
+    settings: RendererSettings,
+    on_pair: Callable[[PairReport], None] | None = None,
+) -> dict[str, Any]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    evaluator = Evaluator(settings, out_dir)
+    reports: list[PairReport] = []
+    try:
+        for pair in pairs:
+            report = evaluator.run(pair)
+            reports.append(report)
+            if on_pair is not None:
+                on_pair(report)
+    finally:
+        evaluator.close()
+    summary = summarise(reports)
+    data = {"summary": summary, "pairs": [_as_json(r) for r in reports]}
+    (out_dir / "report.json").write_text(json.dumps(data, indent=2, default=_json_default))
+    if evaluator.rows:
+        cv2.imwrite(
+            str(out_dir / "contact_sheet.png"), cv2.cvtColor(stack_rows(evaluator.rows), cv2.COLOR_RGB2BGR)
+        )
+    return data
+
+
+def _as_json(r: PairReport) -> dict[str, Any]:
+    return {**r.__dict__, "meets_targets": r.meets_targets()}
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f"not JSON serialisable: {type(o)}")
