@@ -1,0 +1,69 @@
+"""End to end with the real warp engine: submit -> render:cpu worker -> deliver job -> MP4."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+QUEUE_TESTS = Path(__file__).resolve().parent.parent / "queue"
+sys.path.insert(0, str(QUEUE_TESTS))
+
+from queue_helpers import drain_deliveries, fast_settings, run_burst  # noqa: E402
+
+from motionbot.queue.client import RenderClient  # noqa: E402
+from motionbot.queue.jobs import (  # noqa: E402
+    DeliveryTarget,
+    EngineName,
+    MotionSource,
+    Platform,
+    RenderOptions,
+    RenderRequest,
+    RenderResult,
+    Stage,
+)
+from motionbot.renderer.settings import RendererSettings  # noqa: E402
+
+
+async def test_preset_on_astronaut_through_the_queue(
+    redis_url: str, arq_redis: object, tmp_path: Path
+) -> None:
+    from PIL import Image
+    from skimage import data
+
+    from motionbot.renderer.media.probe import probe
+
+    settings = fast_settings(redis_url, tmp_path)
+    rs = RendererSettings(output_long_side=256, cache_dir=tmp_path / "motion-cache")
+    client = await RenderClient.connect(settings)
+    try:
+        buf = io.BytesIO()
+        Image.fromarray(data.astronaut()).save(buf, format="PNG")
+        photo = await client.store.put_bytes(buf.getvalue(), suffix=".png", filename="astronaut.png")
+        req = RenderRequest(
+            task_id="e2e-warp-1",
+            target=DeliveryTarget(platform=Platform.DISCORD, chat_id="chan", user_id="42"),
+            photo=photo, motion=MotionSource(kind="preset", preset="wave"),
+            options=RenderOptions(engine=EngineName.WARP, max_seconds=2.0),
+        )
+        sub = await client.submit(req)
+        assert sub.cached is None and not sub.fallback_to_cpu
+        worker = await run_burst(settings, None, rs)  # the registry loads the real warp engine
+        assert worker.jobs_complete == 1
+
+        (d,) = await drain_deliveries(settings)
+        assert d.task_id == req.task_id and d.target == req.target
+        result = d.outcome
+        assert isinstance(result, RenderResult), result
+        assert result.engine is EngineName.WARP and result.engine_version == "warp-1"
+        assert max(result.width, result.height) <= 256
+        assert 1.5 <= result.duration_s <= 2.1
+        video = await client.store.fetch(result.output, tmp_path)
+        info = probe(video)
+        assert abs(info.duration_s - result.duration_s) < 0.2
+        assert (await client.progress(req.task_id)).stage is Stage.DONE  # type: ignore[union-attr]
+
+        again = await client.submit(req.model_copy(update={"task_id": "e2e-warp-2"}))
+        assert again.cached is not None and again.cached.output == result.output
+    finally:
+        await client.close()
