@@ -29,6 +29,8 @@ install: | $(VENV)/.dev-installed
 
 system-deps:
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y redis-server; }
+	@# validates docker-compose.yml offline in tests/ops (Debian's compose v1 reads the compose spec)
+	@command -v docker-compose >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y docker-compose; }
 
 demo: $(VENV)/.renderer-installed
 	$(PIP) install -q --no-deps -e . $(EDITABLE)
