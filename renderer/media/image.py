@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError
+
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.ffmpeg import file_size
 from motionbot.renderer.media.probe import IMAGE_FORMATS
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 
 def load_image(
@@ -38,6 +39,13 @@ def load_image(
     except Image.DecompressionBombError as exc:
         raise _too_large(max_pixels) from exc
     except (UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        brand = _iso_brand(path)
+        if brand in _HEIF_BRANDS:
+            raise MediaError(
+                FailureReason.UNSUPPORTED_FORMAT,
+                "That photo is in HEIC/AVIF format (common on iPhones), which I can't read. "
+                "Please send it as JPEG (on iPhone: Settings > Camera > Formats > Most Compatible) or PNG.",
+            ) from exc
         raise _not_an_image(path) from exc
     except OSError as exc:
         raise MediaError(
@@ -75,6 +83,21 @@ def load_image(
                 detail=str(exc),
             ) from exc
     return np.asarray(rgb, dtype=np.uint8).copy()
+
+
+_HEIF_BRANDS = frozenset({"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"})
+
+
+def _iso_brand(path: Path) -> str | None:
+    """The major brand of an ISO-BMFF file ("heic", "mp42", ...), or None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return None
+    if len(head) == 12 and head[4:8] == b"ftyp":
+        return head[8:12].decode("latin-1").strip().lower()
+    return None
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:

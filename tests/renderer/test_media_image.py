@@ -105,11 +105,14 @@ def test_bad_files(tmp_path: Path) -> None:
     full = tmp_path / "full.jpg"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 300, 3), dtype=np.uint8)).save(full)
     cut = mf.truncated(full, tmp_path / "cut.jpg", keep=0.3)
+    heic = tmp_path / "IMG_0001.HEIC"  # just the ISO-BMFF brand box an iPhone writes first
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
     cases = {
         empty: FailureReason.UNREADABLE_FILE,
         text: FailureReason.NOT_AN_IMAGE,
         gif: FailureReason.UNSUPPORTED_FORMAT,
         cut: FailureReason.UNREADABLE_FILE,
+        heic: FailureReason.UNSUPPORTED_FORMAT,
         tmp_path / "missing.png": FailureReason.UNREADABLE_FILE,
     }
     for path, reason in cases.items():
