@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,3 +26,16 @@ class RendererSettings(BaseSettings):
     # engines
     diffusion_model: str = "Wan-AI/Wan2.2-Animate-2-14B-Diffusers"
     diffusion_distilled: bool = False
+    # diffusion engine (see README-hardware.md); "auto" picks CUDA when torch sees a GPU
+    device: str = "auto"
+    diffusion_resolution: str = "480p"  # 480p, 640x800, 720p or WIDTHxHEIGHT (a target area)
+    diffusion_steps: int | None = Field(default=None, ge=1)  # None: 40 (base) / 10 (distilled)
+    diffusion_offload: Literal["auto", "none", "group"] = "auto"
+    diffusion_compile: bool = True  # compile transformer blocks and the attention mask where possible
+    diffusion_max_seconds: float = Field(default=10.0, gt=0)  # duration cap on top of max_seconds
+    diffusion_segment_frames: int = Field(default=81, ge=5)  # 4k+1 frames per segment
+    diffusion_carried_frames: int = Field(default=1, ge=1)  # conditioning frames carried across segments
+    diffusion_guidance_scale: float | None = Field(default=None, gt=0)  # None: the checkpoint's guider
+    diffusion_prompt: str = "视频中的人在做动作"  # "the person in the video is moving"
+    diffusion_negative_prompt: str = ""
+    diffusion_seed: int = 0

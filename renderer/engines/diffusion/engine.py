@@ -1,0 +1,269 @@
+"""The GPU engine: Wan-Animate-2 animates the photo's subject with the reference video's motion.
+
+Loaded once per worker (:meth:`DiffusionEngine.load`), then :meth:`DiffusionEngine.render`
+runs many jobs. Inputs and output go through the same media layer as the warp engine; the
+driving video is resampled to the model's 24 fps, trimmed to the duration cap and cut into
+81-frame segments that carry conditioning frames across boundaries (the pipeline's
+``segment_frame_length`` / ``prev_segment_conditioning_frames``). On CUDA out-of-memory the
+render is retried once at a lower resolution, then fails with ``GPU_OUT_OF_MEMORY`` so the
+queue can offer the CPU preview instead.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from PIL import Image
+
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import Stage
+from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
+from motionbot.renderer.engines.diffusion.loading import BASE_STEPS, DISTILLED_STEPS, LoadedModel, load_model
+from motionbot.renderer.engines.diffusion.memory import (
+    MODEL_FPS,
+    Resolution,
+    count_segments,
+    lower_resolution,
+    parse_resolution,
+)
+from motionbot.renderer.engines.diffusion.model_files import resolve_model
+from motionbot.renderer.engines.diffusion.progress import StepTracker, track_steps
+from motionbot.renderer.errors import RendererError
+from motionbot.renderer.media.encode import VideoWriter
+from motionbot.renderer.media.image import load_image
+from motionbot.renderer.media.video import Frame, open_video
+from motionbot.renderer.settings import RendererSettings
+
+log = logging.getLogger(__name__)
+Video = npt.NDArray[np.uint8]  # (T, H, W, 3) RGB
+
+ENGINE_REVISION = 1  # bump when the same settings start giving different pixels
+
+
+class Monotonic:
+    """Progress never runs backwards, even when a render restarts at a lower resolution."""
+
+    def __init__(self, sink: ProgressCallback) -> None:
+        self.sink = sink
+        self.best: dict[Stage, float] = {}
+
+    def __call__(self, stage: Stage, fraction: float) -> None:
+        fraction = max(fraction, self.best.get(stage, 0.0))
+        self.best[stage] = fraction
+        self.sink(stage, fraction)
+
+
+def resample_indices(n_frames: int, fps: float, target_fps: float = MODEL_FPS) -> list[int]:
+    """Nearest-frame indices taking an ``fps`` clip to ``target_fps`` (the pipeline's own rule)."""
+    encoders: Any = importlib.import_module("diffusers.modular_pipelines.wan_animate_2.encoders")
+    if abs(fps - target_fps) < 1e-3:
+        return list(range(n_frames))
+    return [int(i) for i in encoders.get_frame_indices(n_frames, fps, target_fps)] or [0]
+
+
+def pad_to_segment(frames: list[Frame], segment_frames: int) -> list[Frame]:
+    """Lengthen a clip shorter than one segment by playing it back and forth.
+
+    The pipeline pads a short tail by mirroring at most as many frames as the clip has; a clip
+    shorter than half a segment would come out misaligned. The generated frames for the padding
+    are dropped again after rendering.
+    """
+    if len(frames) >= segment_frames:
+        return frames
+    out = list(frames)
+    backwards = True
+    while len(out) < segment_frames:
+        run = frames[-2::-1] if backwards else frames[1:]
+        out.extend(run or frames)
+        backwards = not backwards
+    return out[:segment_frames]
+
+
+class DiffusionEngine:
+    name = "diffusion"
+    needs_motion = False
+
+    def __init__(
+        self, settings: RendererSettings, model: LoadedModel, resolution: Resolution, steps: int
+    ) -> None:
+        self.settings = settings
+        self.model = model
+        self.resolution = resolution
+        self.steps = steps
+        kind = "distilled" if model.distilled else "base"
+        self.version = (
+            f"wan-animate-2:{model.source.model_id}:{kind}:{steps}steps:{resolution.label}:"
+            f"seg{settings.diffusion_segment_frames}+{settings.diffusion_carried_frames}:"
+            f"seed{settings.diffusion_seed}:r{ENGINE_REVISION}"
+        )
+
+    @classmethod
+    def load(cls, settings: RendererSettings, *, model: str | None = None) -> DiffusionEngine:
+        """Load the checkpoint at ``model`` (a folder or a hub id; default: settings.diffusion_model)."""
+        resolution = parse_resolution(settings.diffusion_resolution)
+        seg, carried = settings.diffusion_segment_frames, settings.diffusion_carried_frames
+        if (seg - 1) % 4 or carried >= seg:
+            raise RendererError(
+                FailureReason.ENGINE_UNAVAILABLE,
+                detail=f"diffusion_segment_frames must be 4k+1 (e.g. 81) and above diffusion_carried_frames; "
+                f"got {seg} and {carried}",
+            )
+        source = resolve_model(model or settings.diffusion_model)
+        loaded = load_model(settings, source, resolution)
+        steps = settings.diffusion_steps or (DISTILLED_STEPS if loaded.distilled else BASE_STEPS)
+        engine = cls(settings, loaded, resolution, steps)
+        log.info(
+            "diffusion engine ready: %s on %s (%s, %s), %s",
+            engine.version, loaded.device, loaded.dtype, loaded.plan.strategy, loaded.plan.reason,
+        )  # fmt: skip
+        return engine
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def render(self, job: EngineInput, progress: ProgressCallback = no_progress) -> EngineOutput:
+        if job.video is None:
+            raise RendererError(
+                FailureReason.UNKNOWN_MOTION,
+                "The AI quality copies the motion from a reference video. Please send a video of the motion "
+                "(built-in motions work with the Preview quality).",
+            )
+        report = Monotonic(progress)
+        timings: dict[str, float] = {}
+        warnings: list[str] = []
+        t0 = time.perf_counter()
+        photo, frames, keep = self._read_inputs(job, report, warnings)
+        timings["decode"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        video = self._generate(photo, frames, report, warnings)[:keep]
+        timings["render"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        report(Stage.ENCODE, 0.0)
+        height, width = video.shape[1:3]
+        audio = job.video if job.options.keep_sound else None
+        with VideoWriter(
+            job.output,
+            width,
+            height,
+            MODEL_FPS,
+            audio_from=audio,
+            visible_label=self.settings.ai_label_visible,
+        ) as writer:
+            for i, frame in enumerate(video):
+                writer.write(frame)
+                if i % 8 == 7:
+                    report(Stage.ENCODE, (i + 1) / len(video))
+        report(Stage.ENCODE, 1.0)
+        timings["encode"] = time.perf_counter() - t0
+        return EngineOutput(
+            path=job.output, duration_s=writer.duration_s, width=writer.out_width, height=writer.out_height,
+            fps=float(MODEL_FPS), warnings=warnings, timings=timings,
+        )  # fmt: skip
+
+    def _read_inputs(
+        self, job: EngineInput, report: ProgressCallback, warnings: list[str]
+    ) -> tuple[Frame, list[Frame], int]:
+        s = self.settings
+        assert job.video is not None
+        report(Stage.DECODE, 0.0)
+        photo = load_image(job.photo, max_pixels=s.max_image_pixels, max_bytes=s.max_input_bytes)
+        cap = min(job.options.max_seconds, s.max_seconds, s.diffusion_max_seconds)
+        side = max(64, min(s.max_video_side, max(self.resolution.height, self.resolution.width)))
+        reader = open_video(
+            job.video, max_fps=MODEL_FPS, max_side=side, max_seconds=cap, max_bytes=s.max_input_bytes
+        )
+        warnings.extend(reader.warnings)
+        if reader.spec.trimmed and s.diffusion_max_seconds < s.max_seconds:
+            warnings.append(f"The AI quality renders at most {cap:g} s of motion per video.")
+        decoded: list[Frame] = []
+        n = max(1, reader.spec.n_frames)
+        for frame in reader.frames():
+            decoded.append(frame)
+            if len(decoded) % 16 == 0:
+                report(Stage.DECODE, min(1.0, len(decoded) / n))
+        if not decoded:
+            raise RendererError(FailureReason.NO_FRAMES)
+        frames = [decoded[i] for i in resample_indices(len(decoded), reader.spec.fps)]
+        report(Stage.DECODE, 1.0)
+        keep = len(frames)
+        return photo, pad_to_segment(frames, s.diffusion_segment_frames), keep
+
+    def _generate(
+        self, photo: Frame, frames: list[Frame], report: ProgressCallback, warnings: list[str]
+    ) -> Video:
+        """Run the pipeline; on CUDA out-of-memory free everything and retry once, smaller."""
+        res = self.resolution
+        try:
+            return self._run(photo, frames, res, report)
+        except torch.cuda.OutOfMemoryError as first:
+            self._free()
+            lower = lower_resolution(res)
+            if lower is None:
+                raise self._oom(f"at {res.label}") from first
+            log.warning("diffusion: out of GPU memory at %s, retrying at %s", res.label, lower.label)
+        try:
+            video = self._run(photo, frames, lower, report)
+        except torch.cuda.OutOfMemoryError as second:
+            self._free()
+            raise self._oom(f"at {res.label} and again at {lower.label}") from second
+        warnings.append(
+            f"The GPU ran out of memory at {res.label}, so this video was rendered at {lower.label}."
+        )
+        return video
+
+    def _oom(self, where: str) -> RendererError:
+        plan = self.model.plan
+        return RendererError(
+            FailureReason.GPU_OUT_OF_MEMORY,
+            detail=f"CUDA out of memory {where} ({plan.strategy}: {plan.reason}); "
+            "a CPU preview can still render it",
+        )
+
+    def _run(self, photo: Frame, frames: list[Frame], res: Resolution, report: ProgressCallback) -> Video:
+        s, m = self.settings, self.model
+        seg, carried = s.diffusion_segment_frames, s.diffusion_carried_frames
+        tracker = StepTracker(
+            segments=count_segments(len(frames), seg, carried), steps=self.steps, progress=report
+        )
+        generator = torch.Generator(device="cpu").manual_seed(s.diffusion_seed)
+        report(Stage.RENDER, 0.0)
+        try:
+            with track_steps(m.transformer, tracker):
+                videos = m.pipe(
+                    image=Image.fromarray(photo),
+                    driving_video=[Image.fromarray(f) for f in frames],
+                    driving_video_fps=None,  # already at the model's rate
+                    fps=MODEL_FPS,
+                    height=res.height,
+                    width=res.width,
+                    segment_frame_length=seg,
+                    prev_segment_conditioning_frames=carried,
+                    num_inference_steps=self.steps,
+                    generator=generator,
+                    output_type="np",
+                    output="videos",
+                    **m.embeds,
+                )
+        except BaseException:
+            self._free()
+            raise
+        report(Stage.RENDER, 1.0)
+        video = np.asarray(videos[0], dtype=np.float32)  # (T, H, W, 3) in [0, 1]
+        return (video * 255.0).round().clip(0, 255).astype(np.uint8)
+
+    def _free(self) -> None:
+        """Drop what a failed or cancelled render left behind, so the next job starts clean."""
+        masks = getattr(self.model.transformer, "block_masks", None)
+        if isinstance(masks, dict):
+            masks.clear()
+        gc.collect()
+        if self.model.device.type == "cuda":
+            torch.cuda.empty_cache()

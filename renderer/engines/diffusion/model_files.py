@@ -1,0 +1,133 @@
+"""Finding the Wan-Animate-2 checkpoint and refusing an incomplete one before loading it.
+
+``ModularPipeline.load_components`` only logs a warning when a component fails to load and
+leaves it ``None``; the first render would then crash deep inside a denoising step. The worker
+instead checks the folder up front and refuses to start with a message that names what is
+missing (a component folder, a config, a weight shard), so an operator can fix the download.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from motionbot.queue.errors import FailureReason
+from motionbot.renderer.errors import RendererError
+
+# the components a Wan-Animate-2 pipeline loads from weights (the rest are built from config)
+REQUIRED_COMPONENTS = ("text_encoder", "tokenizer", "image_encoder", "vae", "transformer", "scheduler")
+INDEX_FILES = ("modular_model_index.json", "model_index.json")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model")
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    ref: str  # what diffusers' from_pretrained receives: a local folder or a hub id
+    folder: Path | None  # the local files to check (a folder or a cached hub snapshot)
+    model_id: str  # short name for versions and logs
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def model_missing(detail: str) -> RendererError:
+    return RendererError(FailureReason.MODEL_MISSING, detail=detail)
+
+
+def resolve_model(model: str) -> ModelSource:
+    """A local folder as is; a hub id from the local cache when offline, else left to diffusers."""
+    text = model.strip()
+    path = Path(text).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise model_missing(f"{path} is a file; --model needs a model folder (or a Hugging Face repo id)")
+        folder = path.resolve()
+        return ModelSource(ref=str(folder), folder=folder, model_id=folder.name)
+    if text.startswith(("/", ".", "~")) or "\\" in text or text.count("/") > 1 or not _HUB_ID.match(text):
+        raise model_missing(f"model folder {text} does not exist")
+    if not hub_offline():
+        return ModelSource(ref=text, folder=None, model_id=text)
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot = snapshot_download(text, local_files_only=True)
+    except Exception as exc:
+        raise model_missing(
+            f"{text} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: download it first "
+            f"(`hf download {text}`) or pass a local folder with --model / MOTIONBOT_DIFFUSION_MODEL "
+            f"({type(exc).__name__})"
+        ) from exc
+    return ModelSource(ref=snapshot, folder=Path(snapshot), model_id=text)
+
+
+def read_index(folder: Path) -> tuple[str, dict[str, Any]]:
+    for name in INDEX_FILES:
+        index = folder / name
+        if index.is_file():
+            try:
+                data = json.loads(index.read_text())
+            except (OSError, ValueError) as exc:
+                raise model_missing(f"{index} is not readable JSON ({exc})") from exc
+            if not isinstance(data, dict):
+                raise model_missing(f"{index} is not a pipeline index")
+            return name, data
+    raise model_missing(f"{folder} has no {' or '.join(INDEX_FILES)}: it is not a diffusers model folder")
+
+
+def missing_files(folder: Path, components: tuple[str, ...] = REQUIRED_COMPONENTS) -> list[str]:
+    """What is absent from a local checkpoint, one readable entry each; empty when complete."""
+    index_name, index = read_index(folder)
+    missing: list[str] = []
+    for name in components:
+        entry = index.get(name)
+        if not isinstance(entry, list) or len(entry) < 2 or entry[1] is None:
+            missing.append(f"{name} (not listed in {index_name})")
+            continue
+        class_name = str(entry[1])
+        subfolder = name
+        if len(entry) == 3 and isinstance(entry[2], dict):
+            # a local folder must hold every component itself: an index saved elsewhere still
+            # points at its old location, which would otherwise be loaded silently
+            subfolder = entry[2].get("subfolder") or name
+        missing += _component_gaps(
+            folder / subfolder, f"{name}/" if subfolder == name else f"{subfolder}/", class_name
+        )
+    return missing
+
+
+def _component_gaps(directory: Path, label: str, class_name: str) -> list[str]:
+    if not directory.is_dir():
+        return [f"{label} (folder missing)"]
+    names = {p.name for p in directory.iterdir() if p.is_file() and p.stat().st_size > 0}
+    if "Tokenizer" in class_name:
+        return [] if names & set(_TOKENIZER_FILES) else [f"{label}tokenizer.json (no tokenizer files)"]
+    if "Scheduler" in class_name:
+        return [] if "scheduler_config.json" in names else [f"{label}scheduler_config.json"]
+    gaps = [] if "config.json" in names else [f"{label}config.json"]
+    shard_indexes = sorted(n for n in names if n.endswith((".safetensors.index.json", ".bin.index.json")))
+    if shard_indexes:
+        for index_name in shard_indexes:
+            try:
+                weight_map = json.loads((directory / index_name).read_text()).get("weight_map", {})
+            except (OSError, ValueError):
+                gaps.append(f"{label}{index_name} (unreadable)")
+                continue
+            gaps += [f"{label}{shard}" for shard in sorted(set(weight_map.values())) if shard not in names]
+    elif not any(n.endswith((".safetensors", ".bin")) for n in names):
+        gaps.append(f"{label} weights (no .safetensors file)")
+    return gaps
+
+
+def check_model_folder(folder: Path) -> None:
+    """Raise MODEL_MISSING naming every gap in a local Wan-Animate-2 checkpoint."""
+    if not folder.is_dir():
+        raise model_missing(f"model folder {folder} does not exist")
+    gaps = missing_files(folder)
+    if gaps:
+        raise model_missing(f"the model in {folder} is incomplete; missing: {', '.join(gaps)}")
