@@ -1,0 +1,94 @@
+"""``motionbot bot <platform>``: run a chat frontend with its deliver consumer.
+
+Each platform adds its own sub-parser: Telegram here, Discord from
+``motionbot.bot.discord.cli.register(platforms)`` when that module exists. Settings are read
+here, once, and passed down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+from typing import Any
+
+from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("bot", help="run a chat bot (Telegram, Discord)")
+    platforms = parser.add_subparsers(dest="platform", metavar="PLATFORM")
+    parser.set_defaults(func=lambda args: (parser.print_help(), EXIT_USAGE)[1])
+
+    tg = platforms.add_parser("telegram", help="run the Telegram bot (MOTIONBOT_TELEGRAM_TOKEN)")
+    tg.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook (MOTIONBOT_TELEGRAM_WEBHOOK_URL, _SECRET, _HOST, _PORT) "
+        "instead of long polling",
+    )
+    tg.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="don't consume the deliver queue here (another bot process does)",
+    )
+    tg.add_argument("-v", "--verbose", action="store_true")
+    tg.set_defaults(func=run_telegram)
+
+    with contextlib.suppress(ImportError):  # the Discord frontend registers itself when present
+        discord_cli = importlib.import_module("motionbot.bot.discord.cli")
+        discord_cli.register(platforms)
+
+
+def run_telegram(args: argparse.Namespace) -> int:
+    from motionbot.bot.settings import BotSettings
+    from motionbot.queue.settings import QueueSettings
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = BotSettings()
+    if settings.telegram_token is None:
+        print("MOTIONBOT_TELEGRAM_TOKEN is not set (the token @BotFather gave you).")
+        return EXIT_USAGE
+    if args.webhook and not settings.telegram_webhook_url:
+        print("--webhook needs MOTIONBOT_TELEGRAM_WEBHOOK_URL (the public https URL Telegram posts to).")
+        return EXIT_USAGE
+    try:
+        asyncio.run(
+            _serve_telegram(settings, QueueSettings(), webhook=args.webhook, delivery=not args.no_delivery)
+        )
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception:
+        log.exception("the Telegram bot stopped")
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+async def _serve_telegram(settings: Any, queue_settings: Any, *, webhook: bool, delivery: bool) -> None:
+    from motionbot.bot.telegram.app import TelegramService
+
+    service = await TelegramService.create(settings, queue_settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await service.start(delivery=delivery)
+        if webhook:
+            await service.run_webhook(stop)
+        else:
+            polling = asyncio.create_task(service.run_polling())
+            await stop.wait()
+            await service.stop_polling()
+            await polling
+    finally:
+        await service.close()

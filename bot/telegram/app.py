@@ -1,0 +1,226 @@
+"""Assemble and run the Telegram bot: Bot, Dispatcher (Redis FSM + event isolation),
+routers, middleware, the in-process deliver consumer, long polling or a webhook.
+
+Settings are read once by the entry point and passed in; handlers receive the
+:class:`Runtime` as dispatcher workflow data (``rt``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand, ErrorEvent
+from aiohttp import web
+from redis.asyncio import Redis
+
+from motionbot.bot.core import texts
+from motionbot.bot.core.conversation import Conversation
+from motionbot.bot.core.progress import ChatThrottle
+from motionbot.bot.core.replies import Reply
+from motionbot.bot.delivery import DeliveryDispatcher
+from motionbot.bot.history.store import HistoryStore
+from motionbot.bot.settings import BotSettings
+from motionbot.bot.telegram.handlers import routers
+from motionbot.bot.telegram.middlewares import ContextMiddleware
+from motionbot.bot.telegram.notifier import TelegramNotifier
+from motionbot.bot.telegram.runtime import Runtime
+from motionbot.bot.telegram.states import AiogramStateStore, key_builder
+from motionbot.bot.telegram.ui import TelegramUI
+from motionbot.queue.client import RenderClient
+from motionbot.queue.delivery import delivery_worker
+from motionbot.queue.errors import MotionbotError
+from motionbot.queue.jobs import Platform
+from motionbot.queue.settings import QueueSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_bot(settings: BotSettings) -> Bot:
+    if settings.telegram_token is None:
+        raise ValueError("MOTIONBOT_TELEGRAM_TOKEN is not set")
+    session = None
+    if settings.telegram_api_url:
+        api = TelegramAPIServer.from_base(settings.telegram_api_url, is_local=settings.telegram_local)
+        session = AiohttpSession(api=api)
+    return Bot(token=settings.telegram_token.get_secret_value(), session=session)
+
+
+def _user_of(event: ErrorEvent) -> tuple[int | None, int | None]:
+    update = event.update
+    for obj in (update.message, update.callback_query, update.inline_query):
+        if obj is not None and obj.from_user is not None:
+            chat = getattr(obj, "chat", None) or getattr(getattr(obj, "message", None), "chat", None)
+            return obj.from_user.id, chat.id if chat is not None else obj.from_user.id
+    return None, None
+
+
+class TelegramService:
+    """Everything the Telegram side of the bot process owns, started and closed together."""
+
+    def __init__(
+        self, *, bot: Bot, dp: Dispatcher, rt: Runtime, storage: RedisStorage, delivery: DeliveryDispatcher
+    ) -> None:
+        self.bot = bot
+        self.dp = dp
+        self.rt = rt
+        self.storage = storage
+        self.delivery = delivery
+        self._delivery_worker: Any = None
+        self._delivery_task: asyncio.Task[Any] | None = None
+
+    @classmethod
+    async def create(
+        cls,
+        settings: BotSettings,
+        queue_settings: QueueSettings,
+        *,
+        bot: Bot | None = None,
+        history: HistoryStore | None = None,
+    ) -> TelegramService:
+        bot = bot or make_bot(settings)
+        me = await bot.me()
+        client = await RenderClient.connect(queue_settings)
+        history = history or await HistoryStore.open(settings.history_db)
+        redis = Redis.from_url(queue_settings.redis_url)
+        storage = RedisStorage(
+            redis, key_builder=key_builder(), state_ttl=settings.state_ttl_s, data_ttl=settings.state_ttl_s
+        )
+        states = AiogramStateStore(storage, me.id)
+        conv = Conversation(client=client, history=history, states=states, settings=settings)
+        ui = TelegramUI(bot)
+        throttle = ChatThrottle(settings.edit_interval_s)
+        rt = Runtime(
+            bot=bot,
+            settings=settings,
+            queue_settings=queue_settings,
+            conv=conv,
+            history=history,
+            client=client,
+            ui=ui,
+            throttle=throttle,
+            redis=redis,
+        )
+        dp = Dispatcher(storage=storage, events_isolation=storage.create_isolation(), rt=rt)
+        dp.update.outer_middleware(ContextMiddleware(rt))
+        dp.include_routers(*routers())
+        dp.errors.register(cls._on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
+        dp.errors.register(cls._on_error)
+        delivery = DeliveryDispatcher(history)
+        delivery.register(
+            Platform.TELEGRAM,
+            TelegramNotifier(
+                ui, client.store, upload_limit=settings.telegram_upload_limit(), throttle=throttle
+            ),
+        )
+        return cls(bot=bot, dp=dp, rt=rt, storage=storage, delivery=delivery)
+
+    @staticmethod
+    async def _on_forbidden(event: ErrorEvent, rt: Runtime) -> bool:
+        user_id, _ = _user_of(event)
+        if user_id is not None:
+            await rt.history.mark_blocked(Platform.TELEGRAM, str(user_id))
+        return True
+
+    @staticmethod
+    async def _on_error(event: ErrorEvent, rt: Runtime) -> bool:
+        exc = event.exception
+        _user_id, chat_id = _user_of(event)
+        text = exc.message if isinstance(exc, MotionbotError) else texts.INTERNAL_ERROR
+        if not isinstance(exc, MotionbotError):
+            log.error("update %s failed", event.update.update_id, exc_info=exc)
+        if chat_id is not None and event.update.inline_query is None:
+            with contextlib.suppress(Exception):
+                await rt.ui.send(chat_id, Reply(text))
+        return True
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    async def set_commands(self) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
+        )
+
+    async def _resume(self) -> None:
+        """Pick up the progress messages of tasks still running when the bot last stopped."""
+        for task in await self.rt.history.active_tasks(Platform.TELEGRAM):
+            if task.status_message_id:
+                self.rt.watch(task.task_id, task.chat_id, task.status_message_id)
+
+    def start_delivery(self, **worker_kw: Any) -> None:
+        self._delivery_worker = delivery_worker(self.rt.queue_settings, self.delivery.handle, **worker_kw)
+        self._delivery_task = asyncio.create_task(self._delivery_worker.async_run(), name="deliver-consumer")
+
+    async def start(self, *, delivery: bool = True, **worker_kw: Any) -> None:
+        await self.set_commands()
+        await self._resume()
+        if delivery:
+            self.start_delivery(**worker_kw)
+
+    async def run_polling(self, *, polling_timeout: int = 10) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dp.start_polling(
+            self.bot, handle_signals=False, polling_timeout=polling_timeout, close_bot_session=False
+        )
+
+    async def stop_polling(self) -> None:
+        with contextlib.suppress(RuntimeError):  # not polling
+            await self.dp.stop_polling()
+
+    def webhook_app(self) -> web.Application:
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+        settings = self.rt.settings
+        secret = (
+            settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
+        )
+        app = web.Application()
+        SimpleRequestHandler(dispatcher=self.dp, bot=self.bot, secret_token=secret).register(
+            app, path=settings.telegram_webhook_path
+        )
+        setup_application(app, self.dp, bot=self.bot)
+        return app
+
+    async def run_webhook(self, stop: asyncio.Event) -> None:
+        settings = self.rt.settings
+        if not settings.telegram_webhook_url:
+            raise ValueError("MOTIONBOT_TELEGRAM_WEBHOOK_URL is not set")
+        secret = (
+            settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
+        )
+        runner = web.AppRunner(self.webhook_app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.telegram_webhook_host, settings.telegram_webhook_port)
+        await site.start()
+        await self.bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=secret,
+            allowed_updates=self.dp.resolve_used_update_types(),
+        )
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    async def close(self, *, close_history: bool = True) -> None:
+        await self.stop_polling()
+        if self._delivery_worker is not None:
+            await self._delivery_worker.close()
+        if self._delivery_task is not None:
+            self._delivery_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._delivery_task
+        await self.rt.drain(timeout=0.5)
+        await self.storage.close()
+        await self.rt.client.close()
+        if close_history:
+            await self.rt.history.close()
+        await self.bot.session.close()

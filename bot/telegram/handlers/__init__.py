@@ -1,0 +1,20 @@
+"""One aiogram Router per feature; :func:`routers` gives them in the order they must match
+(commands and buttons before the catch-all media and text handlers)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from motionbot.bot.telegram.handlers import cancel, history, inline, inputs, options, share, start
+
+
+def routers() -> list[Router]:
+    return [
+        start.router(),
+        cancel.router(),
+        share.router(),
+        history.router(),
+        options.router(),
+        inline.router(),
+        inputs.router(),
+    ]

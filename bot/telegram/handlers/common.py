@@ -1,0 +1,67 @@
+"""Small helpers every handler module uses."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from aiogram.types import CallbackQuery, Message
+
+from motionbot.bot.core.replies import Reply
+from motionbot.bot.telegram.runtime import Runtime
+
+
+def in_group(message: Message) -> bool:
+    return message.chat.type != "private"
+
+
+def reply_to_of(message: Message) -> int | None:
+    """In groups the bot answers as a reply to the member's message, so members can tell
+    whose conversation a message belongs to."""
+    return message.message_id if in_group(message) else None
+
+
+def origin_of(cb: CallbackQuery) -> int | None:
+    """The member's message a pressed keyboard answered (groups), to reply to it again."""
+    msg = cb.message
+    if not isinstance(msg, Message) or msg.chat.type == "private":
+        return None
+    return msg.reply_to_message.message_id if msg.reply_to_message else None
+
+
+def message_id_of(cb: CallbackQuery) -> int | None:
+    return cb.message.message_id if cb.message is not None else None
+
+
+async def show(
+    rt: Runtime,
+    chat_id: int | str,
+    replies: list[Reply],
+    *,
+    edit_id: int | None = None,
+    reply_to: int | None = None,
+) -> None:
+    """Send core replies in order; the first one marked ``edit`` replaces ``edit_id``."""
+    for reply in replies:
+        if reply.video is not None:
+            await send_video_reply(rt, chat_id, reply, reply_to=reply_to)
+            continue
+        await rt.ui.answer(chat_id, reply, edit_id=edit_id, reply_to=reply_to)
+        if reply.edit:
+            edit_id = None
+
+
+async def send_video_reply(rt: Runtime, chat_id: int | str, reply: Reply, *, reply_to: int | None) -> None:
+    """Re-send a finished video: by file id when Telegram has it, else upload it once and
+    remember the new file id so the next re-send is free."""
+    video = reply.video
+    assert video is not None
+    if video.file_id:
+        await rt.ui.send_video(chat_id, reply, reply_to=reply_to)
+        return
+    assert video.media is not None
+    with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:
+        path = await rt.client.store.fetch(video.media, Path(tmp))
+        msg = await rt.ui.send_video(chat_id, reply, path=str(path), reply_to=reply_to)
+    if msg.video is not None:
+        await rt.history.update_file_id(video.task_id, msg.video.file_id)

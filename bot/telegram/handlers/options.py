@@ -1,0 +1,57 @@
+"""The options keyboard and Generate."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery
+
+from motionbot.bot.core.keys import ConversationKey
+from motionbot.bot.core.replies import Actions, Reply
+from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, show
+from motionbot.bot.telegram.runtime import Runtime
+
+
+async def set_option(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
+    await cb.answer()
+    replies = await rt.conv.dispatch(key, cb.data or "")
+    await show(rt, key.chat_id, replies, edit_id=message_id_of(cb), reply_to=origin_of(cb))
+
+
+async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
+    await cb.answer()
+    reply_to = origin_of(cb)
+
+    async def post_status(reply: Reply) -> str:
+        msg = await rt.ui.send(key.chat_id, reply, reply_to=reply_to)
+        return str(msg.message_id)
+
+    result = await rt.conv.generate(
+        key,
+        post_status=post_status,
+        reply_to=str(reply_to) if reply_to else None,
+        max_bytes=rt.upload_limit(),
+    )
+    if result.status_message_id is None:
+        await show(rt, key.chat_id, [result.reply], reply_to=reply_to)
+        return
+    options_id = message_id_of(cb)
+    if options_id is not None:  # the keyboard did its job; a second press would start a second render
+        with contextlib.suppress(TelegramBadRequest):
+            await rt.bot.edit_message_reply_markup(
+                chat_id=key.chat_id, message_id=options_id, reply_markup=None
+            )
+    rt.throttle.mark(key.chat_id)
+    await rt.ui.edit(key.chat_id, result.status_message_id, result.reply)
+    if result.task_id and not result.cached:
+        rt.watch(result.task_id, key.chat_id, result.status_message_id)
+
+
+def router() -> Router:
+    """A fresh router (a router belongs to one dispatcher; tests build several)."""
+    r = Router(name="options")
+    r.callback_query.register(set_option, F.data.startswith(Actions.OPTION + ":"))
+    r.callback_query.register(generate, F.data == Actions.GENERATE)
+    return r

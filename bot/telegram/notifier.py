@@ -1,0 +1,106 @@
+"""Telegram's side of delivery: post the video (or the failure) for a finished task.
+
+Called by :class:`motionbot.bot.delivery.DeliveryDispatcher` from the bot process's
+deliver consumer. The status message is edited first (cosmetic: its errors are logged),
+then the video is sent, so a flood-control retry of the job never posts the video twice.
+Telegram's errors become the dispatcher's: flood control -> RetryLater, blocked or
+deleted chat -> RecipientGone.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+
+from motionbot.bot.core import presenters, texts
+from motionbot.bot.core.progress import ChatThrottle
+from motionbot.bot.core.replies import Reply, VideoAttachment
+from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
+from motionbot.bot.history.models import TaskRecord
+from motionbot.bot.telegram.ui import TelegramUI
+from motionbot.queue.jobs import DeliverJob, DeliveryTarget, RenderFailure, RenderResult
+from motionbot.queue.store import MediaStore
+
+log = logging.getLogger(__name__)
+
+
+def _gone(exc: TelegramBadRequest) -> bool:
+    msg = exc.message.lower()
+    return "chat not found" in msg or "user is deactivated" in msg or "have no rights" in msg
+
+
+class TelegramNotifier:
+    def __init__(
+        self, ui: TelegramUI, store: MediaStore, *, upload_limit: int | None, throttle: ChatThrottle
+    ) -> None:
+        self.ui = ui
+        self.store = store
+        self.upload_limit = upload_limit
+        self.throttle = throttle
+
+    async def _status(self, target: DeliveryTarget, text: str) -> str | None:
+        """Edit the task's status message; send a new one when there is none."""
+        try:
+            if target.status_message_id is not None:
+                await self.throttle.wait(target.chat_id)
+                self.throttle.mark(target.chat_id)
+                await self.ui.edit(target.chat_id, target.status_message_id, Reply(text))
+                return target.status_message_id
+            msg = await self.ui.send(target.chat_id, Reply(text), reply_to=target.reply_to)
+            return str(msg.message_id)
+        except TelegramForbiddenError as exc:
+            raise RecipientGone(str(exc)) from exc
+        except TelegramRetryAfter as exc:
+            if target.status_message_id is None:
+                raise RetryLater(exc.retry_after) from exc
+            log.info("status edit for %s skipped: flood control", target.chat_id)
+        except TelegramBadRequest as exc:
+            if _gone(exc):
+                raise RecipientGone(exc.message) from exc
+            log.warning("status edit failed: %s", exc.message)
+        return target.status_message_id
+
+    async def send_result(self, job: DeliverJob, result: RenderResult, task: TaskRecord | None) -> Receipt:
+        target = job.target
+        if self.upload_limit is not None and result.output.size > self.upload_limit:
+            # the worker fits outputs to options.max_bytes; one over the limit anyway is
+            # reported, never dropped in silence
+            message_id = await self._status(
+                target, presenters.result_too_large(result.output.size, self.upload_limit)
+            )
+            return Receipt(message_id)
+        done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
+        await self._status(target, done)
+        reply = Reply(
+            presenters.caption(result),
+            buttons=presenters.result_buttons(job.task_id),
+            video=VideoAttachment(task_id=job.task_id, media=result.output),
+        )
+        with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:
+            path = await self.store.fetch(result.output, Path(tmp))
+            try:
+                msg = await self.ui.send_video(
+                    target.chat_id,
+                    reply,
+                    path=str(path),
+                    reply_to=target.reply_to,
+                    duration=result.duration_s,
+                    width=result.width,
+                    height=result.height,
+                )
+            except TelegramRetryAfter as exc:
+                raise RetryLater(exc.retry_after) from exc
+            except TelegramForbiddenError as exc:
+                raise RecipientGone(str(exc)) from exc
+            except TelegramBadRequest as exc:
+                if _gone(exc):
+                    raise RecipientGone(exc.message) from exc
+                raise
+        file_id = msg.video.file_id if msg.video else msg.document.file_id if msg.document else None
+        return Receipt(str(msg.message_id), file_id)
+
+    async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
+        return Receipt(await self._status(job.target, presenters.failed(failure)))

@@ -1,0 +1,78 @@
+"""What every Telegram handler needs, built once at the entry point (dispatcher workflow data)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot
+
+from motionbot.bot.core.conversation import Conversation
+from motionbot.bot.core.progress import ChatThrottle, watch_progress
+from motionbot.bot.core.replies import Reply
+from motionbot.bot.history.store import HistoryStore
+from motionbot.bot.settings import BotSettings
+from motionbot.bot.telegram.ui import TelegramUI
+from motionbot.queue.client import RenderClient
+from motionbot.queue.settings import QueueSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    bot: Bot
+    settings: BotSettings
+    queue_settings: QueueSettings
+    conv: Conversation
+    history: HistoryStore
+    client: RenderClient
+    ui: TelegramUI
+    throttle: ChatThrottle
+    redis: Any  # redis.asyncio.Redis of the FSM storage (rate limits, album flags)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
+        """Run background work (inspection, progress) past the handler; errors are logged."""
+        task = asyncio.create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for background work (tests, benchmarks), then cancel what is left."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=timeout)
+        for task in list(self.tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def watch(self, task_id: str, chat_id: int | str, status_message_id: int | str) -> None:
+        async def edit(reply: Reply) -> None:
+            await self.ui.edit(chat_id, status_message_id, reply)
+
+        self.spawn(
+            watch_progress(
+                client=self.client,
+                history=self.history,
+                task_id=task_id,
+                chat_id=str(chat_id),
+                edit=edit,
+                throttle=self.throttle,
+                poll_s=self.settings.progress_poll_s,
+            ),
+            name=f"progress:{task_id}",
+        )
+
+    def upload_limit(self) -> int | None:
+        return self.settings.telegram_upload_limit()

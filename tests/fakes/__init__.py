@@ -1,0 +1,1 @@
+"""In-process fakes of the chat platforms' HTTP APIs for end-to-end tests."""
