@@ -7,6 +7,7 @@ nothing while resizing and colour conversion stay cheap.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
@@ -94,12 +96,10 @@ def resize_long_side(rgb: RGB, side: int) -> RGB:
     return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
-def reference_size(width: int, height: int, source_long: int, settings: RendererSettings) -> tuple[int, int]:
-    """The normalised reference video's frame size (what engines see), from the decoded aspect."""
-    long = min(settings.max_video_side, source_long)
-    if width >= height:
-        return long, max(2, round(long * height / width / 2) * 2)
-    return max(2, round(long * width / height / 2) * 2), long
+def reference_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The normalised reference video's frame size (what engines decode), as the media layer fits it."""
+    scale = min(1.0, max_side / max(width, height))
+    return max(2, math.floor(width * scale / 2) * 2), max(2, math.floor(height * scale / 2) * 2)
 
 
 def main_performer_crop(rgb: RGB) -> tuple[Crop, int]:
@@ -165,9 +165,7 @@ def extract_motion(
         max_bytes=settings.max_input_bytes,
     )
     spec = reader.spec
-    width, height = reference_size(
-        spec.width, spec.height, max(reader.info.width, reader.info.height), settings
-    )
+    width, height = reference_size(reader.info.width, reader.info.height, settings.max_video_side)
     fps = float(spec.fps)
     expected = max(1, int(spec.n_frames or round(spec.duration_s * fps)))
     keypoints: list[FloatArray | None] = []

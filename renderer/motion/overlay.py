@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 import cv2
 import numpy as np
 import numpy.typing as npt
+
 from motionbot.renderer.motion.model import SKELETON, Landmark, Motion
 
 RGB = npt.NDArray[np.uint8]

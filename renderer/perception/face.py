@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
 from motionbot.renderer.motion.model import FACE_FEATURES
 
 FloatArray = npt.NDArray[np.float32]
@@ -115,3 +116,25 @@ class FaceTracker:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def detect_faces(
+    rgb: npt.NDArray[np.uint8], min_confidence: float = 0.5
+) -> list[tuple[tuple[float, float, float, float], float]]:
+    """Face boxes (x, y, w, h normalised) and scores, largest first, at any distance (full-range model).
+
+    Face mesh only finds faces that fill a good part of the image; this finds the small faces
+    of full-body shots too.
+    """
+    import mediapipe as mp
+
+    with mp.solutions.face_detection.FaceDetection(
+        model_selection=1, min_detection_confidence=min_confidence
+    ) as fd:
+        result = fd.process(np.ascontiguousarray(rgb))
+    faces = []
+    for det in result.detections or []:
+        b = det.location_data.relative_bounding_box
+        faces.append(((float(b.xmin), float(b.ymin), float(b.width), float(b.height)), float(det.score[0])))
+    faces.sort(key=lambda f: f[0][2] * f[0][3], reverse=True)
+    return faces

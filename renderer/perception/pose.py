@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.motion.model import NUM_LANDMARKS, Landmark

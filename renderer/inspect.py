@@ -1,0 +1,351 @@
+"""Input guidance: what we see in a photo or reference video and what the user can do about it.
+
+Inspection never raises for bad input: an unreadable file becomes a report with
+``failure_reason`` set and an error finding, so the bot can always answer with advice.
+It samples (one photo at ~1024 px; a dozen frames of a video) to answer in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from motionbot.queue.errors import FailureReason, MotionbotError
+from motionbot.queue.jobs import Finding, Framing, InspectReport, Severity
+from motionbot.renderer.media.image import load_image
+from motionbot.renderer.media.probe import probe
+from motionbot.renderer.media.video import VideoSpec, open_video
+from motionbot.renderer.motion.model import Landmark
+from motionbot.renderer.perception import quality as q
+from motionbot.renderer.perception.face import detect_faces
+from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.perception.segmentation import person_blobs, person_mask
+from motionbot.renderer.settings import RendererSettings
+
+L = Landmark
+RGB = npt.NDArray[np.uint8]
+Keypoints = npt.NDArray[np.float32]
+Kind = Literal["photo", "video"]
+ANALYSIS_SIDE = 1024
+VIDEO_SIDE = 480
+VIDEO_SAMPLES = 12
+CAMERA_PAIRS = 8
+MIN_PHOTO_SIDE = 256
+MIN_POSE_SCORE = 0.3
+WARN, INFO, GOOD = Severity.WARNING, Severity.INFO, Severity.OK
+
+
+def _f(code: str, severity: Severity, message: str) -> Finding:
+    return Finding(code=code, severity=severity, message=message)
+
+
+def _failed(kind: Kind, exc: MotionbotError) -> InspectReport:
+    finding = _f(exc.reason.value, Severity.ERROR, exc.message)
+    return InspectReport(kind=kind, ok=False, findings=[finding], failure_reason=exc.reason.value)
+
+
+def _people(people: int, what: str, who: str) -> Finding:
+    if people > 1:
+        count = {2: "Two", 3: "Three"}.get(people, str(people))
+        return _f(
+            "several_people",
+            WARN,
+            f"{count} people in this {what}: the larger one will be used. "
+            f"For the best result, send a {what} of one person.",
+        )
+    return _f("one_person", GOOD, f"One {who} in the {what}.")
+
+
+def _framing(framing: Framing, what: str) -> Finding:
+    if framing is Framing.FULL_BODY:
+        return _f("framing_full_body", GOOD, "Full body visible, head to feet.")
+    if framing is Framing.HALF_BODY:
+        return _f(
+            "framing_half_body",
+            INFO,
+            f"The {what} shows the body from the head to about the waist: leg moves can't be shown. "
+            "For dances, use a full-body shot.",
+        )
+    if what == "video":
+        return _f(
+            "framing_face",
+            INFO,
+            "The video shows only the face: head turns and expressions will be copied, body moves can't be.",
+        )
+    return _f(
+        "framing_face",
+        WARN,
+        "The photo shows only the face and shoulders: arm and body moves can't be shown. "
+        "Send one showing at least head to waist.",
+    )
+
+
+def _lighting(light: q.Light, what: str) -> Finding:
+    if light.dark:
+        return _f("too_dark", WARN, f"The {what} is too dark. Use one taken in better light.")
+    if light.overexposed:
+        return _f("overexposed", WARN, f"The {what} is overexposed (washed out). Use one with less glare.")
+    return _f("lighting_ok", GOOD, "Lighting is fine.")
+
+
+def _hands(keypoints: Keypoints | None, framing: Framing) -> Finding | None:
+    if keypoints is None or framing in (Framing.FACE, Framing.NONE):
+        return None
+    arms = {"left": (L.LEFT_ELBOW, L.LEFT_WRIST), "right": (L.RIGHT_ELBOW, L.RIGHT_WRIST)}
+    hidden = [side for side, joints in arms.items() if min(keypoints[list(joints), 3]) < q.VISIBLE]
+    if not hidden:
+        return _f("arms_visible", GOOD, "Both arms and hands are visible.")
+    which, their = ("Both hands are", "their") if len(hidden) == 2 else (f"The {hidden[0]} hand is", "its")
+    return _f(
+        "hands_hidden",
+        INFO,
+        f"{which} hidden (in a pocket, behind the body or out of frame): {their} moves will be guessed. "
+        "A photo with arms relaxed at the sides and hands visible works best.",
+    )
+
+
+def _face(small: RGB, face_box: q.Box | None) -> Finding:
+    if face_box is None:
+        return _f(
+            "face_not_visible",
+            WARN,
+            "I can't see the face clearly (turned away or covered). A photo facing the camera works best.",
+        )
+    if face_box[3] < 0.04:
+        return _f("face_small", INFO, "The face is very small in the photo; its details may be lost.")
+    if q.sharpness(small, face_box) < q.BLURRY:
+        return _f("face_blurry", WARN, "The face is blurry. Send a sharper photo.")
+    return _f("face_clear", GOOD, "The face is visible and clear.")
+
+
+def _blur(sharpness: float, what: str) -> Finding | None:
+    if sharpness < q.VERY_BLURRY:
+        return _f("blurry", WARN, f"The {what} is very blurry. Send a sharp, in-focus one.")
+    if sharpness < q.BLURRY:
+        return _f("blurry", INFO, f"The {what} is a little soft; a sharper one gives better detail.")
+    return None
+
+
+def _report(kind: Kind, findings: list[Finding | None], **fields: object) -> InspectReport:
+    kept = [f for f in findings if f is not None]
+    ok = not any(f.severity is Severity.ERROR for f in kept)
+    return InspectReport.model_validate({"kind": kind, "ok": ok, "findings": kept, **fields})
+
+
+def inspect_photo(path: Path, settings: RendererSettings) -> InspectReport:
+    """Guidance for a portrait photo; never raises for bad input."""
+    try:
+        rgb = load_image(Path(path), max_pixels=settings.max_image_pixels, max_bytes=settings.max_input_bytes)
+    except MotionbotError as exc:
+        return _failed("photo", exc)
+    height, width = rgb.shape[:2]
+    small = q.resize_long_side(rgb, ANALYSIS_SIDE)
+    with PoseDetector(video=False) as detector:
+        pose = detector.detect(small)
+    keypoints = None if pose is None or pose.score < MIN_POSE_SCORE else pose.keypoints
+    faces = detect_faces(small)
+    face_box = faces[0][0] if faces else None
+    size = {"width": width, "height": height}
+    if keypoints is None and face_box is None:
+        error = _f("no_person", Severity.ERROR, FailureReason.NO_PERSON_IN_PHOTO.default_message)
+        return _report("photo", [error], **size)
+    mask = person_mask(small)
+    people = max(len(person_blobs(mask)), len(faces), 1)
+    framing = q.framing(keypoints, face_box)
+    low_res = None
+    if min(width, height) < MIN_PHOTO_SIDE:
+        low_res = _f(
+            "low_resolution",
+            WARN,
+            f"The photo is only {width}x{height}; send one at least {MIN_PHOTO_SIDE} pixels on each side.",
+        )
+    findings = [
+        _people(people, "photo", "person"),
+        _framing(framing, "photo"),
+        _face(small, face_box),
+        _hands(keypoints, framing),
+        _lighting(q.light(small, mask), "photo"),
+        _blur(q.sharpness(small, q.body_box(keypoints)), "photo"),
+        low_res,
+    ]
+    return _report("photo", findings, framing=framing, people=people, **size)
+
+
+@dataclass
+class _Clip:
+    """What inspection keeps of a video: sampled frames, frame pairs ~0.5 s apart, cut count."""
+
+    spec: VideoSpec
+    source_size: tuple[int, int]
+    warnings: list[str]
+    samples: list[RGB] = field(default_factory=list)
+    pairs: list[tuple[RGB, RGB]] = field(default_factory=list)
+    cuts: int = 0
+
+
+def _read_clip(path: Path, settings: RendererSettings) -> _Clip:
+    reader = open_video(
+        Path(path),
+        max_fps=settings.max_fps,
+        max_side=min(VIDEO_SIDE, settings.max_video_side),
+        max_seconds=settings.max_seconds,
+        max_bytes=settings.max_input_bytes,
+    )
+    clip = _Clip(
+        spec=reader.spec, source_size=(reader.info.width, reader.info.height), warnings=list(reader.warnings)
+    )
+    n = clip.spec.n_frames
+    picks = set(np.linspace(0, n - 1, min(VIDEO_SAMPLES, n)).round().astype(int).tolist())
+    gap = max(1, round(clip.spec.fps / 2))
+    starts = {int(s): int(s) + gap for s in np.linspace(0, max(0, n - 1 - gap), CAMERA_PAIRS).round()}
+    pending: dict[int, RGB] = {}
+    prev_hist = None
+    for i, frame in enumerate(reader.frames()):
+        hist = q.colour_histogram(frame)
+        clip.cuts += prev_hist is not None and q.is_cut(prev_hist, hist)
+        prev_hist = hist
+        if i in picks:
+            clip.samples.append(frame)
+        if i in starts and starts[i] < n:
+            pending[starts[i]] = frame
+        if i in pending:
+            clip.pairs.append((pending.pop(i), frame))
+    return clip
+
+
+def inspect_video(path: Path, settings: RendererSettings) -> InspectReport:
+    """Guidance for a reference video from a dozen sampled frames; never raises for bad input."""
+    try:
+        clip = _read_clip(path, settings)
+    except MotionbotError as exc:
+        return _failed("video", exc)
+    if not clip.samples:
+        return _failed("video", MotionbotError(FailureReason.NO_FRAMES))
+    return _video_report(clip)
+
+
+def _video_report(clip: _Clip) -> InspectReport:
+    spec = clip.spec
+    fields: dict[str, object] = {
+        "width": clip.source_size[0],
+        "height": clip.source_size[1],
+        "duration_s": round(spec.duration_s, 3),
+        "fps": spec.fps,
+    }
+    poses: list[Keypoints | None] = []
+    framings: list[Framing] = []
+    people: list[int] = []
+    with_face = 0
+    first_mask = None
+    with PoseDetector(video=False) as detector:
+        for k, frame in enumerate(clip.samples):
+            pose = detector.detect(frame)
+            kp = None if pose is None or pose.score < MIN_POSE_SCORE else pose.keypoints
+            faces = detect_faces(frame)
+            with_face += bool(faces)
+            poses.append(kp)
+            if kp is not None or faces:
+                framings.append(q.framing(kp, faces[0][0] if faces else None))
+            if k % 3 == 0:
+                mask = person_mask(frame)
+                first_mask = mask if first_mask is None else first_mask
+                people.append(max(len(person_blobs(mask)), len(faces)))
+    found = sum(p is not None for p in poses)
+    n = len(clip.samples)
+    if found < 0.3 * n and with_face < 0.3 * n:
+        error = _f("no_person", Severity.ERROR, FailureReason.NO_PERSON_IN_VIDEO.default_message)
+        return _report("video", [error], **fields)
+    n_people = max(1, int(np.median(people))) if people else 1
+    framing = max(set(framings), key=framings.count) if framings else Framing.NONE
+    findings: list[Finding | None] = [_people(n_people, "video", "performer"), _framing(framing, "video")]
+    if found < 0.7 * n and framing is not Framing.FACE:
+        findings.append(
+            _f(
+                "performer_lost",
+                WARN,
+                "The performer is hard to make out in parts of the clip; those moments will be smoothed "
+                "over. Keep the whole body in frame and well lit.",
+            )
+        )
+    findings.append(_camera(clip.pairs))
+    findings.append(_lighting(q.light(clip.samples[n // 2], first_mask), "video"))
+    if framing is not Framing.FACE:  # a smooth-skinned face close-up reads as soft without motion blur
+        sharp = float(
+            np.median([q.sharpness(s, q.body_box(p)) for s, p in zip(clip.samples, poses, strict=True)])
+        )
+        if sharp < q.BLURRY:
+            findings.append(
+                _f(
+                    "motion_blur",
+                    WARN,
+                    "Many frames are blurry (fast moves or low light). A sharper clip works better.",
+                )
+            )
+    findings.append(_cuts(clip.cuts))
+    findings.append(_duration(spec))
+    findings += [_f("decode_note", INFO, w) for w in clip.warnings]
+    return _report("video", findings, framing=framing, people=n_people, **fields)
+
+
+def _median_sharpness(samples: list[RGB], poses: list[Keypoints | None]) -> float:
+    return float(np.median([q.sharpness(s, q.body_box(p)) for s, p in zip(samples, poses, strict=True)]))
+
+
+def _camera(pairs: list[tuple[RGB, RGB]]) -> Finding | None:
+    if not pairs:
+        return None
+    moves = [q.background_motion(a, b, np.maximum(person_mask(a), person_mask(b))) for a, b in pairs]
+    motion = float(np.median(moves))
+    if motion > q.CAMERA_PANS:
+        return _f(
+            "camera_moving",
+            WARN,
+            "The camera pans or shakes a lot; the motion may wobble. A clip from a still camera works best.",
+        )
+    if motion > q.CAMERA_MOVES:
+        return _f(
+            "camera_moving",
+            INFO,
+            "The camera moves a little (handheld or following the performer); that usually works, "
+            "a still camera works best.",
+        )
+    return _f("camera_steady", GOOD, "The camera is steady.")
+
+
+def _cuts(cuts: int) -> Finding:
+    if cuts:
+        return _f(
+            "scene_cuts",
+            WARN,
+            f"The video has {cuts} scene cut{'s' if cuts > 1 else ''}: the motion will jump there. "
+            "Send one continuous shot.",
+        )
+    return _f("no_cuts", GOOD, "One continuous shot.")
+
+
+def _duration(spec: VideoSpec) -> Finding | None:
+    if spec.trimmed:
+        return _f(
+            "trimmed",
+            INFO,
+            f"The video is {spec.source_duration_s:.0f} s long; "
+            f"only the first {spec.duration_s:.0f} s will be used.",
+        )
+    if spec.duration_s < 1.0:
+        return _f("too_short", WARN, "The clip is under a second long; send a few seconds of motion.")
+    return None
+
+
+def inspect_file(path: Path, settings: RendererSettings) -> InspectReport:
+    """Photo or video, told apart by content; never raises for bad input."""
+    try:
+        info = probe(Path(path))
+    except MotionbotError as exc:
+        return _failed("photo", exc)
+    if info.kind == "image":
+        return inspect_photo(path, settings)
+    return inspect_video(path, settings)

@@ -1,0 +1,107 @@
+"""The steps from (photo, motion source) to a rendered video, shared by the CLI and the worker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import RenderOptions
+from motionbot.renderer.engines.base import Engine, EngineInput, EngineOutput, ProgressCallback, no_progress
+from motionbot.renderer.errors import RendererError
+from motionbot.renderer.motion.cache import MotionCache, extract_motion_cached
+from motionbot.renderer.motion.extract import extract_motion
+from motionbot.renderer.motion.model import Motion
+from motionbot.renderer.motion.presets import PRESETS, load_preset
+from motionbot.renderer.settings import RendererSettings
+
+
+def _is_preset(source: str | Path) -> bool:
+    if isinstance(source, Path):
+        return False
+    key = source.strip().lower().replace("-", "_").replace(" ", "_")
+    return key in PRESETS and not Path(source).exists()
+
+
+def load_motion_file(path: Path) -> Motion:
+    """A saved motion JSON, or a user-facing error saying what is wrong with it."""
+    try:
+        return Motion.load(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RendererError(
+            FailureReason.UNREADABLE_FILE, f"I couldn't read the motion file {path.name}.", detail=str(exc)
+        ) from exc
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise RendererError(
+            FailureReason.UNKNOWN_MOTION,
+            f"{path.name} is not a motionbot motion file. Save one with "
+            "`motionbot motion VIDEO -o motion.json`, or use a reference video or a built-in motion.",
+            detail=str(exc),
+        ) from exc
+
+
+def resolve_motion(
+    source: str | Path,
+    settings: RendererSettings,
+    *,
+    cache: MotionCache | None = None,
+    progress: ProgressCallback = no_progress,
+) -> tuple[Motion, Path | None]:
+    """A preset name, a saved motion .json, or a reference video (extracted once, then cached).
+
+    Returns the motion and the reference video it came from (None for presets and saved
+    motions), which engines use for sound and appearance cues.
+    """
+    if _is_preset(source):
+        return load_preset(str(source)), None
+    path = Path(source)
+    if not path.is_file():
+        if isinstance(source, str) and not path.suffix and "/" not in source:
+            load_preset(source)  # raises UNKNOWN_MOTION listing the built-in motions
+        raise RendererError(
+            FailureReason.UNREADABLE_FILE,
+            f"There is no file {str(source)!r}. Give a reference video, a motion .json or a built-in motion "
+            f"({', '.join(sorted(PRESETS))}).",
+        )
+    if path.suffix.lower() == ".json":
+        return load_motion_file(path), None
+    if cache is not None:
+        return extract_motion_cached(path, settings, cache, progress=progress), path
+    return extract_motion(path, settings, progress=progress), path
+
+
+def render(
+    photo: Path,
+    motion_source: str | Path,
+    output: Path,
+    options: RenderOptions,
+    engine: Engine,
+    settings: RendererSettings,
+    *,
+    cache: MotionCache | None = None,
+    progress: ProgressCallback = no_progress,
+) -> EngineOutput:
+    """Resolve the motion, trim it to the job's limit and hand everything to the engine.
+
+    An engine that does not need a pose track (diffusion) gets only the reference video, so
+    a video source is not run through pose extraction for nothing.
+    """
+    video: Path | None = None
+    motion: Motion | None = None
+    source_path = Path(motion_source)
+    is_video = (
+        not _is_preset(motion_source) and source_path.is_file() and source_path.suffix.lower() != ".json"
+    )
+    if engine.needs_motion or not is_video:
+        motion, video = resolve_motion(motion_source, settings, cache=cache, progress=progress)
+        motion = motion.trimmed(min(options.max_seconds, settings.max_seconds))
+    else:
+        video = source_path
+    job = EngineInput(
+        photo=Path(photo),
+        output=Path(output),
+        options=options,
+        motion=motion if engine.needs_motion else None,
+        video=video,
+    )
+    return engine.render(job, progress)
