@@ -27,7 +27,7 @@ import numpy as np
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
-from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, run_ffmpeg, stderr_tail
+from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, input_args, run_ffmpeg, stderr_tail
 from motionbot.renderer.media.label import CornerLabel
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.media.video import Frame
@@ -225,7 +225,7 @@ def mux_audio(
     """Copy ``video``'s picture, add ``audio_from``'s sound from ``offset_s``, cut to the picture's length."""
     dur = f"{duration_s:.3f}"
     args = [
-        "-v", "error", "-i", str(video), "-ss", f"{offset_s:.3f}", "-t", dur, "-i", str(audio_from),
+        "-v", "error", "-i", str(video), "-ss", f"{offset_s:.3f}", "-t", dur, *input_args(audio_from),
         "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", AUDIO_BITRATE,
         "-t", dur, "-movflags", "+faststart", *metadata_args(metadata), "-f", "mp4", "-y", str(dst),
     ]  # fmt: skip
@@ -316,7 +316,7 @@ def _human(n_bytes: int) -> str:
 def _reencode(src: Path, dst: Path, width: int, height: int, crf: int, audio_kbps: int | None) -> None:
     audio = ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{audio_kbps}k"] if audio_kbps else ["-an"]
     args = [
-        "-v", "error", "-i", str(src), "-map", "0:v:0", *audio,
+        "-v", "error", *input_args(src), "-map", "0:v:0", *audio,
         "-vf", f"scale={width}:{height}:flags=area", "-c:v", "libx264", "-preset", "veryfast",
         "-crf", str(crf), "-pix_fmt", "yuv420p", "-map_metadata", "0", *metadata_args(),
         "-movflags", "+faststart", "-f", "mp4", "-y", str(dst),

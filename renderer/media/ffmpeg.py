@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import imageio_ffmpeg
+
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
 
@@ -23,6 +24,22 @@ def ffmpeg_exe() -> str:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as exc:  # pragma: no cover - packaging problem, not user input
         raise MediaError(FailureReason.INTERNAL_ERROR, detail=f"bundled ffmpeg missing: {exc}") from exc
+
+
+# Demuxers ffmpeg may use on a user's file. Playlists (hls, dash, concat) are absent: they
+# make ffmpeg open other files or URLs named inside the upload. Containers we refuse later
+# (avi, flv, audio-only formats) stay in, so the user hears what was wrong with the file.
+USER_DEMUXERS = ",".join(
+    [
+        "mov", "matroska", "gif", "avi", "flv", "mpegts", "asf", "mp3", "wav", "ogg", "aac", "flac",
+        "png_pipe", "jpeg_pipe", "webp_pipe",
+    ]
+)  # fmt: skip
+
+
+def input_args(path: Path) -> list[str]:
+    """``-i path`` restricted to the demuxers a user's upload may use."""
+    return ["-format_whitelist", USER_DEMUXERS, "-i", str(path)]
 
 
 def base_cmd() -> list[str]:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from PIL import Image, UnidentifiedImageError
+
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
-from motionbot.renderer.media.ffmpeg import file_size, run_ffmpeg
-from PIL import Image, UnidentifiedImageError
+from motionbot.renderer.media.ffmpeg import file_size, input_args, run_ffmpeg
 
 # Pillow formats treated as still photos. GIF is not here: it is accepted as a (motion) video.
 IMAGE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
@@ -99,7 +100,7 @@ def _exif_orientation(im: Image.Image) -> int:
 
 
 def _probe_ffmpeg(path: Path, size: int) -> MediaInfo:
-    proc = run_ffmpeg(["-i", str(path)], timeout=60)
+    proc = run_ffmpeg(input_args(path), timeout=60)
     text = proc.stderr.decode("utf-8", "replace")
     match = _INPUT_RE.search(text)
     if match is None:
@@ -162,7 +163,8 @@ def _rotation(block: str) -> int:
 
 def _open_failure(text: str) -> MediaError:
     detail = text.strip()[-400:]
-    if "low score" in text or ("Invalid data found" in text and "moov atom" not in text):
+    unknown = "Invalid data found" in text and "moov atom" not in text
+    if unknown or "low score" in text or "Invalid argument" in text:  # the last: not on the whitelist
         return MediaError(
             FailureReason.NOT_A_VIDEO,
             "That file isn't a photo or video I recognise. Please send a JPEG/PNG/WebP photo "

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
-from motionbot.renderer.media.ffmpeg import base_cmd, run_ffmpeg, stderr_tail
+from motionbot.renderer.media.ffmpeg import base_cmd, input_args, run_ffmpeg, stderr_tail
 from motionbot.renderer.media.probe import VIDEO_CONTAINERS, MediaInfo, probe
 
 # How many missing frames at the end are padded by repeating the last one (timestamps
@@ -123,7 +123,7 @@ class VideoReader:
         if (spec.width, spec.height) != (info.width, info.height):
             filters.append(f"scale={spec.width}:{spec.height}:flags=bilinear")
         return [
-            *base_cmd(), "-v", "error", "-i", str(self.path), "-map", "0:v:0", "-an", "-sn", "-dn",
+            *base_cmd(), "-v", "error", *input_args(self.path), "-map", "0:v:0", "-an", "-sn", "-dn",
             "-t", f"{spec.duration_s + 0.5 / spec.fps:.6f}", "-vf", ",".join(filters),
             "-frames:v", str(spec.n_frames), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
         ]  # fmt: skip
@@ -214,7 +214,7 @@ def _count_packets(path: Path) -> tuple[int, float]:
     or wrong, and a file cut short still claims its full length; copying packets to the null
     muxer reads the video stream itself in milliseconds.
     """
-    args = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy"]
+    args = ["-v", "error", *input_args(path), "-map", "0:v:0", "-c", "copy"]
     args += ["-f", "null", "-progress", "pipe:1", "-"]
     proc = run_ffmpeg(args, timeout=120)
     frames = 0

@@ -132,6 +132,8 @@ def test_bad_inputs_are_refused_with_reasons(tmp_path: Path) -> None:
     good = mf.testsrc_video(tmp_path / "good.mp4", size="64x48", fps=10, seconds=2)
     cut = mf.truncated(good, tmp_path / "cut.mp4", keep=0.5)  # moov is at the end: lost
     sound = mf.audio_only(tmp_path / "sound.m4a")
+    playlist = tmp_path / "list.m3u8"  # would make ffmpeg open the files it names
+    playlist.write_text("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n" + str(good) + "\n#EXT-X-ENDLIST\n")
     photo = tmp_path / "photo.png"
     from PIL import Image
 
@@ -141,6 +143,7 @@ def test_bad_inputs_are_refused_with_reasons(tmp_path: Path) -> None:
         text: FailureReason.NOT_A_VIDEO,
         cut: FailureReason.UNREADABLE_FILE,
         sound: FailureReason.NO_VIDEO_STREAM,
+        playlist: FailureReason.NOT_A_VIDEO,
         photo: FailureReason.NOT_A_VIDEO,
     }
     for path, reason in cases.items():
