@@ -162,3 +162,20 @@ def test_thumbnail_is_a_small_jpeg(tmp_path: Path) -> None:
     with Image.open(late) as im:
         assert max(im.size) <= 100
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.samples
+def test_sample_dance_round_trip_keeps_sound(samples_dir: Path, tmp_path: Path) -> None:
+    reader = open_video(samples_dir / "video_dance_fullbody.mp4", max_side=256, max_seconds=3)
+    assert reader.spec.trimmed and reader.warnings
+    dst = tmp_path / "dance.mp4"
+    spec = reader.spec
+    kw = {"audio_from": reader.path, "visible_label": True}
+    with VideoWriter(dst, spec.width, spec.height, spec.fps, **kw) as writer:  # type: ignore[arg-type]
+        for frame in reader.frames():
+            writer.write(frame)
+    info = probe(dst)
+    assert info.has_audio and info.duration_s == pytest.approx(3.0, abs=0.1)
+    assert (info.width, info.height) == (reader.spec.width, reader.spec.height)
+    fitted = fit_to_budget(dst, tmp_path / "discord.mp4", dst.stat().st_size // 2)
+    assert fitted.stat().st_size <= dst.stat().st_size // 2 and probe(fitted).has_audio
