@@ -46,7 +46,13 @@ class BotSettings(BaseSettings):
 
     # --- Discord (used by motionbot.bot.discord) ---
     discord_token: SecretStr | None = None
-    discord_upload_limit_mb: float = Field(default=10.0, gt=0)
+    discord_upload_limit_mb: float = Field(default=10.0, gt=0)  # when Discord doesn't say (10 MiB)
+    # REST base, e.g. an HTTP rate-limit proxy in front of https://discord.com/api/v10
+    discord_api_url: str | None = None
+    discord_download_limit_mb: float = Field(default=50.0, gt=0)  # largest attachment fetched
+    # interaction tokens last 15 min; stop using one a little earlier, then post as the bot
+    discord_token_lifetime_s: float = Field(default=14 * 60, gt=0, le=15 * 60)
+    discord_guild_ids: tuple[int, ...] = ()  # `--sync` also copies the commands to these guilds
 
     def telegram_download_limit(self) -> int | None:
         return None if self.telegram_local else int(self.telegram_download_limit_mb * MB)
