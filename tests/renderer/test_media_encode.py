@@ -170,8 +170,9 @@ def test_sample_dance_round_trip_keeps_sound(samples_dir: Path, tmp_path: Path) 
     assert reader.spec.trimmed and reader.warnings
     dst = tmp_path / "dance.mp4"
     spec = reader.spec
-    kw = {"audio_from": reader.path, "visible_label": True}
-    with VideoWriter(dst, spec.width, spec.height, spec.fps, **kw) as writer:  # type: ignore[arg-type]
+    with VideoWriter(
+        dst, spec.width, spec.height, spec.fps, audio_from=reader.path, visible_label=True
+    ) as writer:
         for frame in reader.frames():
             writer.write(frame)
     info = probe(dst)
