@@ -73,29 +73,16 @@ class PresetInfo:
         return self.keyframes[-1][0] * self.loops
 
 
-def _lerp(a: float, b: float, t: float) -> float:
-    return a + (b - a) * t
+def to_vector(body: Body) -> npt.NDArray[np.float64]:
+    arms = [
+        getattr(arm, f) for arm in (body.left, body.right) for f in ("upper", "fore", "upper_fwd", "fore_fwd")
+    ]
+    return np.array([*arms, body.legs, body.knees, body.shift, body.hop, body.lean, body.head])
 
 
-def _blend_arm(a: Arm, b: Arm, t: float) -> Arm:
-    return Arm(*(_lerp(x, y, t) for x, y in zip(_arm_tuple(a), _arm_tuple(b), strict=True)))
-
-
-def _arm_tuple(a: Arm) -> tuple[float, float, float, float]:
-    return (a.upper, a.fore, a.upper_fwd, a.fore_fwd)
-
-
-def blend(a: Body, b: Body, t: float) -> Body:
-    return Body(
-        left=_blend_arm(a.left, b.left, t),
-        right=_blend_arm(a.right, b.right, t),
-        legs=_lerp(a.legs, b.legs, t),
-        knees=_lerp(a.knees, b.knees, t),
-        shift=_lerp(a.shift, b.shift, t),
-        hop=_lerp(a.hop, b.hop, t),
-        lean=_lerp(a.lean, b.lean, t),
-        head=_lerp(a.head, b.head, t),
-    )
+def from_vector(v: npt.NDArray[np.float64]) -> Body:
+    values = [float(x) for x in v]
+    return Body(Arm(*values[0:4]), Arm(*values[4:8]), *values[8:14])
 
 
 def _direction(angle: float, fwd: float, side: float) -> npt.NDArray[np.float64]:
@@ -164,20 +151,27 @@ def pose_keypoints(body: Body) -> FloatArray:
     return out
 
 
-def _ease(t: float) -> float:
-    return t * t * (3.0 - 2.0 * t)
-
-
 def sample(keyframes: tuple[tuple[float, Body], ...], fps: float = FPS) -> list[Body]:
-    """Bodies at each frame of one loop (the last keyframe is the next loop's first frame)."""
-    end = keyframes[-1][0]
+    """Bodies at each frame of one loop (the last keyframe is the next loop's first frame).
+
+    A Catmull-Rom spline through the keyframes keeps velocity continuous through them (no
+    stop-and-go at every key), while the loop's ends ease in and out of the neutral pose.
+    """
+    times = np.array([t for t, _ in keyframes])
+    points = np.stack([to_vector(b) for _, b in keyframes])
+    tangents = np.zeros_like(points)
+    for k in range(1, len(keyframes) - 1):
+        tangents[k] = (points[k + 1] - points[k - 1]) / (times[k + 1] - times[k - 1])
     bodies = []
-    for i in range(round(end * fps)):
+    for i in range(round(times[-1] * fps)):
         t = i / fps
-        k = max(j for j in range(len(keyframes)) if keyframes[j][0] <= t)
-        (t0, a), (t1, b) = keyframes[k], keyframes[min(k + 1, len(keyframes) - 1)]
-        frac = 0.0 if t1 <= t0 else (t - t0) / (t1 - t0)
-        bodies.append(blend(a, b, _ease(frac)))
+        k = min(int(np.searchsorted(times, t, side="right")) - 1, len(times) - 2)
+        dt = times[k + 1] - times[k]
+        u = (t - times[k]) / dt
+        h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
+        h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
+        v = h00 * points[k] + h10 * dt * tangents[k] + h01 * points[k + 1] + h11 * dt * tangents[k + 1]
+        bodies.append(from_vector(v))
     return bodies
 
 
