@@ -232,6 +232,12 @@ class Conversation:
         lead = texts.PRESET_CHOSEN.format(title=preset_title(name))
         return await self._set_inputs(key, motion=MotionSource(kind="preset", preset=name), lead=lead)
 
+    async def use_motion(
+        self, key: ConversationKey, motion: MotionSource, *, lead: str | None = None
+    ) -> list[Reply]:
+        """Make any motion source (a saved motion, a preset, a stored video) the pending motion."""
+        return await self._set_inputs(key, motion=motion, lead=lead)
+
     # options ------------------------------------------------------------------------------
 
     async def _offered(self) -> list[EngineName]:
