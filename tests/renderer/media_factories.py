@@ -189,3 +189,12 @@ def ffmpeg_info(path: Path) -> str:
     """``ffmpeg -i`` stderr: what a user's tools would show about the file."""
     proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, check=False)
     return proc.stderr.decode("utf-8", "replace")
+
+
+def late_video_start(path: Path, tmp: Path, delay_s: float = 0.5) -> Path:
+    """Picture starting ``delay_s`` after the sound (as in some phone and screen recordings)."""
+    picture = testsrc_video(tmp / "picture.mp4", size="64x48", fps=10, seconds=2)
+    sound = audio_only(tmp / "sound.m4a", seconds=3)
+    ffmpeg_args = ["-itsoffset", str(delay_s), "-i", str(picture), "-i", str(sound), "-map", "0", "-map", "1"]
+    ffmpeg(*ffmpeg_args, "-c", "copy", str(path))
+    return path

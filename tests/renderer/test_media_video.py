@@ -179,3 +179,14 @@ def test_sample_dance_video(samples_dir: Path) -> None:
     frames = reader.read_all()
     assert frames.shape == (194, 758, 512, 3)
     assert frames.std() > 20
+
+
+def test_frames_start_with_the_sound_when_the_picture_starts_late(tmp_path: Path) -> None:
+    # frame 0 must be the container's time 0, the point VideoWriter(audio_from=...) takes the
+    # sound from; otherwise the kept sound would run half a second ahead of the motion
+    path = mf.late_video_start(tmp_path / "late.mp4", tmp_path, delay_s=0.5)
+    reader = open_video(path)
+    frames = reader.read_all()
+    assert abs(reader.spec.n_frames - 25) <= 1
+    assert all(np.array_equal(frames[0], frames[i]) for i in range(1, 5))  # held until the picture starts
+    assert not np.array_equal(frames[5], frames[6])
