@@ -70,6 +70,24 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (platform, user_id, name)
     );
     """,
+    # 2: per-guild settings of the Discord frontend (channels it answers in, daily quota)
+    """
+    CREATE TABLE guild_settings (
+        platform TEXT NOT NULL,
+        guild_id TEXT NOT NULL,
+        channels TEXT NOT NULL DEFAULT '[]',
+        daily_quota INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (platform, guild_id)
+    );
+    CREATE TABLE guild_usage (
+        platform TEXT NOT NULL,
+        guild_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        renders INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (platform, guild_id, day)
+    );
+    """,
 )
 
 
