@@ -12,6 +12,7 @@ half-written file can never be mistaken for a result.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import shutil
@@ -31,6 +32,8 @@ from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, input_args, 
 from motionbot.renderer.media.label import CornerLabel
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.media.video import Frame
+
+log = logging.getLogger(__name__)
 
 TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000
 DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024
@@ -77,9 +80,13 @@ def atomic_output(dst: Path) -> Iterator[Path]:
 
 
 def temp_beside(dst: Path, tag: str = "part") -> Path:
-    """A hidden, unique name in ``dst``'s folder, so the final rename stays on one filesystem."""
+    """A hidden, unique name in ``dst``'s folder, so the final rename stays on one filesystem.
+
+    It ends in ``.<tag>``, not ``.mp4``: a glob for results never matches a file still being
+    written (every ffmpeg call names its output format, so the extension is not needed).
+    """
     dst.parent.mkdir(parents=True, exist_ok=True)
-    return dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.{tag}{dst.suffix}")
+    return dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.{tag}")
 
 
 class VideoWriter:
@@ -210,7 +217,8 @@ class VideoWriter:
 def _has_audio(path: Path) -> bool:
     try:
         return probe(path).has_audio
-    except MediaError:
+    except MediaError as exc:
+        log.warning("cannot read sound from %s (%s); writing a silent video", path, exc)
         return False
 
 
@@ -338,9 +346,9 @@ def write_thumbnail(video: Path, dst: Path, *, at_s: float | None = None, max_si
     for seek in (max(0.0, at_s), 0.0):
         with scratch_beside(dst) as tmp:
             args = [
-                "-v", "error", "-ss", f"{seek:.3f}", "-i", str(video), "-frames:v", "1",
-                "-vf", f"scale={width}:{height}:flags=area", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg",
-                "-y", str(tmp),
+                "-v", "error", "-ss", f"{seek:.3f}", *input_args(video), "-frames:v", "1",
+                "-vf", f"scale={width}:{height}:flags=area", "-q:v", "3",
+                "-f", "image2", "-update", "1", "-c:v", "mjpeg", "-y", str(tmp),
             ]  # fmt: skip
             proc = run_ffmpeg(args, timeout=60)
             if proc.returncode == 0 and tmp.is_file() and tmp.stat().st_size > 0:
