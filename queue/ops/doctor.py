@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +198,7 @@ def _check_s3(settings: QueueSettings) -> CheckResult:
     return CheckResult("media store", Status.OK, f"S3 bucket {settings.s3_bucket!r} reachable")
 
 
-def run_checks(*, redis: bool = True, providers: bool = True) -> list[CheckResult]:
+def run_checks(*, redis: bool = True, providers: bool = True, skip: Sequence[str] = ()) -> list[CheckResult]:
     results, queue = check_settings()
     if queue is not None:
         if redis:
@@ -210,6 +210,9 @@ def run_checks(*, redis: bool = True, providers: bool = True) -> list[CheckResul
     if providers:
         found, missing = installed_providers()
         for name, provider in found.items():
+            if name in skip:
+                results.append(CheckResult(f"{name} checks", Status.SKIP, "skipped (--skip)", required=False))
+                continue
             results += _safe(name, provider)
         for name, why in missing.items():
             results.append(CheckResult(f"{name} checks", Status.SKIP, why, required=False))
@@ -242,7 +245,7 @@ def format_report(results: list[CheckResult]) -> str:
 
 def main(args: argparse.Namespace) -> int:
     start = time.monotonic()
-    results = run_checks(redis=not args.no_redis)
+    results = run_checks(redis=not args.no_redis, skip=args.skip or ())
     ok = not any(r.failed for r in results)
     if args.json:
         payload = {
@@ -266,4 +269,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--no-redis", action="store_true", help="skip the Redis checks (e.g. before Redis is up)")
+    p.add_argument(
+        "--skip", action="append", metavar="PART", help="skip one part's checks (renderer, bot); repeatable"
+    )
     p.set_defaults(func=main)

@@ -51,7 +51,7 @@ def sweep_dir(root: Path, cutoff: datetime, *, area: str = "media", keys: bool =
     if not root.is_dir():
         return report
     limit = cutoff.timestamp()
-    tmp_limit = min(limit, time.time() - _TMP_MAX_AGE_S)
+    tmp_limit = time.time() - _TMP_MAX_AGE_S
     for dirpath, dirnames, filenames in os.walk(root, topdown=False):
         base = Path(dirpath)
         for name in filenames:
@@ -156,7 +156,7 @@ async def run_retention(
     else:
         reports.append(await asyncio.to_thread(sweep_dir, Path(queue.media_dir), cutoff))
     # scratch space is per job and removed after it; anything a day old was left by a crash
-    scratch_cutoff = min(cutoff, (now or datetime.now(UTC)) - timedelta(days=1))
+    scratch_cutoff = max(cutoff, (now or datetime.now(UTC)) - timedelta(days=1))
     reports.append(
         await asyncio.to_thread(sweep_dir, Path(queue.work_dir), scratch_cutoff, area="work", keys=False)
     )

@@ -1,0 +1,59 @@
+"""Admin controls on real Redis: the pause flag and the service status snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from motionbot.queue.errors import FailureReason, QueueError
+from motionbot.queue.ops import admin
+from motionbot.queue.ops.settings import OpsSettings
+
+
+async def test_pause_refuses_new_jobs_with_a_clear_message(arq_redis: Any) -> None:
+    await admin.ensure_accepting(arq_redis)  # not paused: nothing raised
+    state = await admin.pause(arq_redis, by="telegram:1", reason="upgrading the GPU driver")
+    with pytest.raises(QueueError) as err:
+        await admin.ensure_accepting(arq_redis)
+    assert err.value.reason is FailureReason.PAUSED
+    assert "paused" in err.value.message and "upgrading the GPU driver" in err.value.message
+    assert (await admin.paused(arq_redis)) == state
+    assert await admin.resume(arq_redis) is True
+    assert await admin.resume(arq_redis) is False
+    await admin.ensure_accepting(arq_redis)
+
+
+async def test_a_hand_set_flag_also_pauses(arq_redis: Any) -> None:
+    await arq_redis.set(admin.PAUSE_KEY, "1")  # redis-cli SET motionbot:paused 1
+    with pytest.raises(QueueError):
+        await admin.ensure_accepting(arq_redis)
+
+
+async def test_status_snapshot(arq_redis: Any) -> None:
+    await arq_redis.zadd("render:cpu", {"render:a": 1, "render:b": 2, "render:c": 3})
+    await arq_redis.set("render:cpu:health-check", "Nov-24 01:00:00 j_complete=3 j_failed=0 queued=3", px=5000)
+    await arq_redis.set("arq:in-progress:render:z", b"1")
+    await admin.record_render(arq_redis, outcome="done", engine="warp")
+    await admin.record_render(arq_redis, outcome="done", engine="warp")
+    await admin.record_render(arq_redis, outcome="failed", engine="diffusion")
+    await admin.pause(arq_redis, by="discord:5")
+    status = await admin.status(arq_redis, health_check_interval_s=1)
+    by_name = {q.name: q for q in status.queues}
+    assert by_name["render:cpu"].waiting == 3 and by_name["render:cpu"].workers == 1
+    assert by_name["render:gpu"].workers == 0 and by_name["inspect"].waiting == 0
+    assert status.running == 1
+    assert status.renders_today == 3 and status.today["done:warp"] == 2
+    assert status.paused is not None
+    text = status.format()
+    assert "render:cpu: 3 waiting, 1 worker" in text and "render:gpu: 0 waiting, no worker" in text
+    assert "2 done, 1 failed" in text and "Paused: New renders are paused" in text
+    assert status.as_dict()["renders_today"] == 3
+
+
+def test_admin_ids() -> None:
+    ops = OpsSettings(admin_ids="111, telegram:222,discord:333")
+    assert ops.is_admin("telegram", 111) and ops.is_admin("discord", "111")
+    assert ops.is_admin("telegram", "222") and not ops.is_admin("discord", "222")
+    assert ops.is_admin("discord", 333) and not ops.is_admin("telegram", 333)
+    assert not ops.is_admin("telegram", 1) and not OpsSettings().is_admin("telegram", 111)
