@@ -303,12 +303,15 @@ class Conversation:
         post_status: PostStatus,
         reply_to: str | None = None,
         max_bytes: int | None = None,
+        max_seconds: float | None = None,
     ) -> Generated:
         """Queue a render of the pending inputs.
 
         ``post_status`` sends the status message (the core calls it only once the render is
         going ahead) and returns its message id; progress and the outcome edit it in place.
         ``max_bytes`` is the platform's upload limit: the worker fits the video to it.
+        ``max_seconds`` shortens the output below the deployment's limit (a "shorter render"
+        offered when a result did not fit the upload limit).
         """
         async with self.states.lock(key):
             state = await self.states.load(key)
@@ -331,7 +334,8 @@ class Conversation:
                     engine=engine,
                     background=state.options.background,
                     keep_sound=state.options.keep_sound,
-                    max_seconds=self.settings.max_video_seconds,
+                    max_seconds=min(max_seconds or self.settings.max_video_seconds,
+                                    self.settings.max_video_seconds),
                     max_bytes=max_bytes,
                 ),
             )
