@@ -84,14 +84,15 @@ def test_two_hour_video_is_refused_before_decoding(tmp_path: Path) -> None:
     assert "120 minutes" in err.message and "10 minutes" in err.message
 
 
-def test_rotated_phone_video_decodes_upright(tmp_path: Path) -> None:
+@pytest.mark.parametrize("clockwise", [90, 180, 270])
+def test_rotated_phone_video_decodes_upright(tmp_path: Path, clockwise: int) -> None:
     upright = mf.quadrants(64, 96)  # portrait, as the user filmed it
-    stored = np.ascontiguousarray(np.rot90(upright, k=1))  # the sensor's landscape frame
+    stored = np.ascontiguousarray(np.rot90(upright, k=clockwise // 90))  # turned the other way
     frames = np.repeat(stored[None], 10, axis=0)
-    # displaying needs a 90 degree clockwise turn, which ffmpeg writes as -90 (counter-clockwise)
-    path = mf.raw_video(tmp_path / "phone.mp4", frames, fps=10, display_rotation=-90)
+    # displaying needs a clockwise turn, which ffmpeg's display matrix writes counter-clockwise
+    path = mf.raw_video(tmp_path / "phone.mp4", frames, fps=10, display_rotation=-clockwise)
     info = probe(path)
-    assert (info.rotation, info.width, info.height) == (90, 64, 96)
+    assert (info.rotation, info.width, info.height) == (clockwise, 64, 96)
     reader = open_video(path)
     assert (reader.spec.width, reader.spec.height) == (64, 96)
     for frame in reader.frames():
