@@ -21,7 +21,7 @@ from motionbot.queue.jobs import Stage
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.video import open_video
-from motionbot.renderer.motion.filters import fill_gaps, one_euro
+from motionbot.renderer.motion.filters import fill_gaps, one_euro_zero_lag
 from motionbot.renderer.motion.model import FACE_FEATURES, NUM_LANDMARKS, Landmark, Motion
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector
@@ -29,7 +29,7 @@ from motionbot.renderer.perception.segmentation import person_blobs, person_mask
 from motionbot.renderer.settings import RendererSettings
 
 # Bump when the output for the same video changes: it is part of the motion cache key.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 POSE_SIDE = 320
 FACE_SIDE = 480
 DECODE_SIDE = 480
@@ -252,7 +252,7 @@ def _assemble(
             kp[i], present[i], conf[i] = face_to_pose(face), True, 0.5
     max_gap = max(1, round(MAX_GAP_S * fps))
     kp, _ = fill_gaps(kp, present, max_gap)
-    kp[:, :, :3] = one_euro(kp[:, :, :3], fps, **KEYPOINT_FILTER)
+    kp[:, :, :3] = one_euro_zero_lag(kp[:, :, :3], fps, **KEYPOINT_FILTER)
     face_arr: FloatArray | None = None
     if face_track:
         feats = np.zeros((n, len(FACE_FEATURES)), dtype=np.float32)
@@ -261,7 +261,7 @@ def _assemble(
             if f is not None:
                 feats[i] = f.features
         feats, _ = fill_gaps(feats, has_face, max_gap)
-        face_arr = one_euro(feats, fps, **FACE_FILTER)
+        face_arr = one_euro_zero_lag(feats, fps, **FACE_FILTER)
     return Motion(
         fps=fps,
         width=int(width),

@@ -44,6 +44,14 @@ def one_euro(
     return out.astype(np.float32)
 
 
+def one_euro_zero_lag(values: FloatArray, fps: float, **params: float) -> FloatArray:
+    """One Euro run forward and backward, averaged: for offline tracks, the two passes' lags
+    cancel, so smoothing does not delay the motion against the reference's sound."""
+    forward = one_euro(values, fps, **params)
+    backward = one_euro(values[::-1].copy(), fps, **params)[::-1]
+    return ((forward + backward) / 2).astype(np.float32)
+
+
 def fill_gaps(values: FloatArray, present: BoolArray, max_gap: int) -> tuple[FloatArray, BoolArray]:
     """Fill missing frames: gaps up to ``max_gap`` frames are interpolated, longer ones hold.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from motionbot.renderer.motion.filters import fill_gaps, one_euro
+from motionbot.renderer.motion.filters import fill_gaps, one_euro, one_euro_zero_lag
 
 
 def test_one_euro_removes_jitter_from_a_still_joint() -> None:
@@ -45,3 +45,19 @@ def test_fill_gaps_with_nothing_present_returns_input() -> None:
     filled, interpolated = fill_gaps(values, np.zeros(5, dtype=bool), max_gap=3)
     assert not interpolated.any()
     np.testing.assert_array_equal(filled, values)
+
+
+def test_zero_lag_variant_does_not_delay_a_sine() -> None:
+    t = np.arange(90, dtype=np.float32) / 30.0
+    wave = (0.1 * np.sin(2 * np.pi * t))[:, None].astype(np.float32)
+    causal = one_euro(wave, 30.0, min_cutoff=1.2, beta=4.0)
+    offline = one_euro_zero_lag(wave, 30.0, min_cutoff=1.2, beta=4.0)
+
+    def lag(x: np.ndarray) -> int:
+        core = slice(15, 75)
+        return min(
+            range(-5, 6), key=lambda k: float(np.abs(np.roll(x[:, 0], -k)[core] - wave[core, 0]).sum())
+        )
+
+    assert lag(causal) >= 1
+    assert lag(offline) == 0
