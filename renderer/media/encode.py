@@ -326,7 +326,8 @@ def _reencode(src: Path, dst: Path, width: int, height: int, crf: int, audio_kbp
     args = [
         "-v", "error", *input_args(src), "-map", "0:v:0", *audio,
         "-vf", f"scale={width}:{height}:flags=area", "-c:v", "libx264", "-preset", "veryfast",
-        "-crf", str(crf), "-pix_fmt", "yuv420p", "-map_metadata", "0", *metadata_args(),
+        "-crf", str(crf), "-x264-params", FAST_X264_PARAMS, "-pix_fmt", "yuv420p",
+        "-map_metadata", "0", *metadata_args(),
         "-movflags", "+faststart", "-f", "mp4", "-y", str(dst),
     ]  # fmt: skip
     check_ffmpeg(args, what="re-encode to fit")
