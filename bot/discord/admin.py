@@ -1,0 +1,76 @@
+"""``/motionbot-admin``: per-guild settings for people with Manage Server.
+
+Which channels the bot answers in (none chosen = everywhere) and how many renders the whole
+guild may start per day (0 = no guild limit). Stored in the history database
+(:class:`~motionbot.bot.history.guilds.GuildStore`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from motionbot.bot.discord.respond import say
+from motionbot.bot.history.guilds import GuildSettings
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+
+def describe(settings: GuildSettings, used: int) -> str:
+    channels = ", ".join(f"<#{c}>" for c in settings.channels) if settings.channels else "every channel"
+    quota = (
+        f"{settings.daily_quota} renders a day ({used} used today)" if settings.daily_quota else "no limit"
+    )
+    return f"I answer in: {channels}.\nServer quota: {quota}."
+
+
+@app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.checks.has_permissions(manage_guild=True)
+class AdminCog(
+    commands.GroupCog, group_name="motionbot-admin", group_description="Server settings of the bot"
+):
+    def __init__(self, bot: MotionBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _show(self, interaction: discord.Interaction[Any], settings: GuildSettings, lead: str) -> None:
+        used = await self.bot.rt.guilds.used_today(settings.guild_id)
+        await say(interaction, f"{lead}\n{describe(settings, used)}")
+
+    @app_commands.command(name="show", description="Where I answer and the server's daily quota")
+    async def show_settings(self, interaction: discord.Interaction[Any]) -> None:
+        settings = await self.bot.rt.guilds.get(str(interaction.guild_id))
+        await self._show(interaction, settings, "Settings for this server:")
+
+    @app_commands.command(name="allow", description="Answer in this channel (once any is chosen, only there)")
+    async def allow(
+        self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
+    ) -> None:
+        settings = await self.bot.rt.guilds.allow_channel(str(interaction.guild_id), str(channel.id))
+        await self._show(interaction, settings, f"OK, I'll answer in <#{channel.id}>.")
+
+    @app_commands.command(name="disallow", description="Stop answering in this channel")
+    async def disallow(
+        self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
+    ) -> None:
+        settings = await self.bot.rt.guilds.disallow_channel(str(interaction.guild_id), str(channel.id))
+        await self._show(interaction, settings, f"OK, I won't answer in <#{channel.id}>.")
+
+    @app_commands.command(name="everywhere", description="Answer in every channel again")
+    async def everywhere(self, interaction: discord.Interaction[Any]) -> None:
+        settings = await self.bot.rt.guilds.clear_channels(str(interaction.guild_id))
+        await self._show(interaction, settings, "OK, I'll answer in every channel.")
+
+    @app_commands.command(
+        name="quota", description="Renders the whole server may start per day (0 = no limit)"
+    )
+    async def quota(
+        self, interaction: discord.Interaction[Any], renders: app_commands.Range[int, 0, 100_000]
+    ) -> None:
+        settings = await self.bot.rt.guilds.set_quota(str(interaction.guild_id), renders)
+        await self._show(interaction, settings, "Quota updated.")

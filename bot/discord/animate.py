@@ -1,0 +1,182 @@
+"""``/animate``: a photo plus a reference video, or a photo plus a built-in or saved motion.
+
+The attachments are checked by their declared type and size before anything is downloaded
+(a wrong file costs the user one ephemeral line, not a download). Then the response is
+deferred, both files go into the media store and the conversation core, and the deferred
+response shows what the checks found, with Generate and Cancel buttons (handled in
+:mod:`.buttons` like every other button).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from motionbot.bot.core import presenters, texts
+from motionbot.bot.core.intake import suffix_for
+from motionbot.bot.core.replies import Actions, Button, Reply, rows
+from motionbot.bot.discord import policy
+from motionbot.bot.discord.limits import Kind, attachment_problem
+from motionbot.bot.discord.respond import key_for, say, show
+from motionbot.queue.jobs import InspectReport, MediaRef, MotionSource, Platform
+from motionbot.queue.presets import PRESET_NAMES, preset_title
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+NEED_ONE_MOTION = "Give either a `video` or a `motion` (a built-in move or one you saved), not both."
+UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or attach a `video` instead."
+READY = "Press Generate to start, or Cancel."
+REJECTED_TAIL = "Please run /animate again with another file."
+CANCEL = "Cancel"
+
+QUALITIES = [
+    app_commands.Choice(name=texts.QUALITY_WARP, value="warp"),
+    app_commands.Choice(name=texts.QUALITY_DIFFUSION, value="diffusion"),
+]
+BACKGROUNDS = [
+    app_commands.Choice(name=texts.BACKGROUND_NAMES[b], value=b) for b in ("photo", "white", "green")
+]
+
+
+def findings_text(kind: Kind, report: InspectReport | None) -> tuple[str, bool]:
+    """One line per input and whether the input can be used."""
+    if report is None:
+        return presenters.checking_unavailable(kind).text, True
+    return presenters.findings(kind, report).text.replace("\n" + texts.FINDINGS_ERROR_TAIL, ""), report.ok
+
+
+class AnimateCog(commands.Cog):
+    def __init__(self, bot: MotionBot) -> None:
+        self.bot = bot
+
+    async def motion_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        choices = [
+            app_commands.Choice(name=f"{preset_title(n)} (built-in)", value=f"preset:{n}")
+            for n in PRESET_NAMES
+        ]
+        saved = await self.bot.rt.history.saved_motions(Platform.DISCORD, str(interaction.user.id))
+        choices += [app_commands.Choice(name=f"{m.name} (saved)"[:100], value=f"saved:{m.id}") for m in saved]
+        needle = current.strip().lower()
+        return [c for c in choices if needle in c.name.lower() or needle in c.value.lower()][:25]
+
+    async def resolve_motion(self, user_id: int, value: str) -> MotionSource | None:
+        kind, _, rest = value.strip().partition(":")
+        if not rest:
+            kind, rest = "preset", kind
+        if kind == "preset" and rest.lower() in PRESET_NAMES:
+            return MotionSource(kind="preset", preset=rest.lower())
+        if kind == "saved" and rest.isdigit():
+            saved = await self.bot.rt.history.saved_motions(Platform.DISCORD, str(user_id))
+            return next((m.source for m in saved if m.id == int(rest)), None)
+        return None
+
+    @app_commands.command(name="animate", description="Make a video of the person in a photo doing a move")
+    @app_commands.describe(
+        photo="A photo of one person (face clear, body visible)",
+        video="A short video of someone moving (the move to copy)",
+        motion="Or a built-in move / one you saved",
+        quality="Preview is fast; Full AI looks better and takes minutes",
+        background="What's behind the person",
+        keep_sound="Keep the sound of the reference video",
+    )
+    @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def animate(
+        self,
+        interaction: discord.Interaction[Any],
+        photo: discord.Attachment,
+        video: discord.Attachment | None = None,
+        motion: str | None = None,
+        quality: app_commands.Choice[str] | None = None,
+        background: app_commands.Choice[str] | None = None,
+        keep_sound: bool | None = None,
+    ) -> None:
+        rt = self.bot.rt
+        refused = await policy.refusal(rt.guilds, interaction)
+        if refused is None and (video is None) == (motion is None):
+            refused = NEED_ONE_MOTION
+        refused = refused or attachment_problem(photo, "photo", download_limit=rt.download_limit)
+        if refused is None and video is not None:
+            refused = attachment_problem(video, "video", download_limit=rt.download_limit)
+        source = await self.resolve_motion(interaction.user.id, motion) if motion is not None else None
+        if refused is None and motion is not None and source is None:
+            refused = UNKNOWN_MOTION.format(value=motion)
+        if refused is not None:
+            await say(interaction, refused)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        key = key_for(interaction)
+        conv = rt.conv
+        photo_ref = await self._store(photo, "photo")
+        await conv.use_input(key, "photo", photo_ref)
+        video_ref: MediaRef | None = None
+        if video is not None:
+            video_ref = await self._store(video, "video")
+            await conv.use_input(key, "video", video_ref)
+        else:
+            assert source is not None
+            await conv.use_motion(key, source)
+        for name, choice in (("q", quality), ("bg", background)):
+            if choice is not None:
+                await conv.set_option(key, name, choice.value)
+        if keep_sound is not None:
+            await conv.set_option(key, "snd", "1" if keep_sound else "0")
+        reports = await asyncio.gather(
+            conv.report("photo", photo_ref),
+            conv.report("video", video_ref) if video_ref is not None else _none(),
+        )
+        await show(interaction, [await self._summary(interaction, reports, source)], fill_original=True)
+
+    async def _store(self, attachment: discord.Attachment, k: Kind) -> MediaRef:
+        data = await attachment.read()
+        return await self.bot.rt.client.store.put_bytes(
+            data,
+            suffix=suffix_for(k, attachment.content_type, attachment.filename),
+            filename=attachment.filename,
+        )
+
+    async def _summary(
+        self,
+        interaction: discord.Interaction[Any],
+        reports: Sequence[InspectReport | None],
+        source: MotionSource | None,
+    ) -> Reply:
+        key = key_for(interaction)
+        photo_line, photo_ok = findings_text("photo", reports[0])
+        lines = [photo_line]
+        ok = photo_ok
+        if source is None:
+            video_line, video_ok = findings_text("video", reports[1])
+            lines.append(video_line)
+            ok = ok and video_ok
+        elif source.kind == "preset" and source.preset:
+            lines.append(texts.PRESET_CHOSEN.format(title=preset_title(source.preset)))
+        else:
+            lines.append("Move: your saved motion.")
+        cancel = Button(CANCEL, action=Actions.CANCEL)
+        if not ok:
+            return Reply("\n".join([*lines, REJECTED_TAIL]), buttons=rows(cancel))
+        if not await self.bot.rt.conv.acknowledged(key):
+            consent = self.bot.rt.conv.consent()
+            return Reply("\n".join(lines) + "\n\n" + consent.text, buttons=rows(*consent.buttons[0], cancel))
+        return Reply(
+            "\n".join([*lines, READY]), buttons=rows(Button(texts.GENERATE, action=Actions.GENERATE), cancel)
+        )
+
+    @animate.autocomplete("motion")
+    async def _motion_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.motion_choices(interaction, current)
+
+
+async def _none() -> None:
+    return None

@@ -1,0 +1,166 @@
+"""What a pressed button does.
+
+Every button is an :class:`~.views.ActionButton` carrying its owner and a core action. Only
+the owner may press it (ids can be forged, so the core checks task ownership again). Most
+actions go straight to :meth:`Conversation.dispatch`; three need Discord's hands:
+
+* ``gen`` - Generate: the pressed message becomes the task's status message, its
+  interaction token (fresh for 15 minutes) is kept for progress edits and the delivery;
+* ``share:<task>`` - post the finished video into this channel, through the interaction
+  response (so it works where the bot is no member: user-installed app in DMs / group DMs);
+* ``short:<task>`` - the same inputs again, half as long (offered when a result was too
+  large to upload here even compressed).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+from motionbot.bot.core import texts
+from motionbot.bot.core.keys import ConversationKey
+from motionbot.bot.core.replies import Actions, Reply
+from motionbot.bot.discord import policy
+from motionbot.bot.discord.messenger import TaskContext
+from motionbot.bot.discord.notifier import SHORTER_ACTION
+from motionbot.bot.discord.respond import bot_can_post, key_for, show
+from motionbot.bot.discord.views import SHARE, content, task_embed, view_for
+from motionbot.bot.history.models import TaskStatus
+from motionbot.queue.errors import MotionbotError
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+log = logging.getLogger(__name__)
+
+NOT_YOUR_BUTTONS = "These buttons belong to <@{owner}>. Use /animate or /history for your own."
+SHARED = "Shared task {task_id} here."
+
+
+class ButtonHandler:
+    def __init__(self, bot: MotionBot) -> None:
+        self.bot = bot
+
+    @property
+    def rt(self) -> Any:
+        return self.bot.rt
+
+    async def pressed(self, interaction: discord.Interaction[Any], owner: int, action: str) -> None:
+        if interaction.user.id != owner:
+            await interaction.response.send_message(NOT_YOUR_BUTTONS.format(owner=owner), ephemeral=True)
+            return
+        verb, args = Actions.split(action)
+        try:
+            if verb == SHARE and args:
+                await self.share(interaction, args[0])
+                return
+            refused = await policy.refusal(
+                self.rt.guilds, interaction, render=verb in (Actions.GENERATE, SHORTER_ACTION)
+            )
+            if refused is not None:
+                await show(interaction, [Reply(refused)])
+                return
+            key = key_for(interaction)
+            if verb == Actions.GENERATE:
+                await self.generate(interaction, key)
+            elif verb == SHORTER_ACTION and args:
+                await self.shorter(interaction, key, args[0])
+            else:
+                replies = await self.rt.conv.dispatch(key, action)
+                if replies:
+                    await show(interaction, replies)
+                elif not interaction.response.is_done():
+                    await interaction.response.defer()
+        except MotionbotError as exc:
+            await show(interaction, [Reply(exc.message)])
+
+    # generate ---------------------------------------------------------------------------
+
+    async def generate(
+        self, interaction: discord.Interaction[Any], key: ConversationKey, *, max_seconds: float | None = None
+    ) -> None:
+        """Queue the render; the pressed message becomes its status message."""
+        assert interaction.message is not None
+        status_id = str(interaction.message.id)
+
+        async def post_status(reply: Reply) -> str:
+            await interaction.response.edit_message(content=content(reply), view=None)
+            await self.rt.contexts.save(status_id, self.context_of(interaction))
+            return status_id
+
+        generated = await self.rt.conv.generate(
+            key, post_status=post_status, max_bytes=interaction.filesize_limit, max_seconds=max_seconds
+        )
+        if generated.status_message_id is None:  # refused before anything was queued
+            await show(interaction, [generated.reply])
+            return
+        if generated.task_id is not None and interaction.guild_id is not None:
+            await self.rt.guilds.count_render(str(interaction.guild_id))
+        if generated.cached:
+            return  # the deliver job is on its way and will edit the status itself
+        reply = generated.reply
+        view = view_for(reply, interaction.user.id)
+        await interaction.edit_original_response(content=content(reply), view=view)
+        if generated.task_id is not None:
+            self.bot.watch(generated.task_id, status_id)
+
+    @staticmethod
+    def context_of(interaction: discord.Interaction[Any]) -> TaskContext:
+        message = interaction.message
+        return TaskContext(
+            application_id=interaction.application_id,
+            token=interaction.token,
+            issued_at=time.time(),
+            ephemeral=bool(message is not None and message.flags.ephemeral),
+            channel_id=interaction.channel_id or interaction.user.id,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+            bot_can_post=bot_can_post(interaction),
+            upload_limit=interaction.filesize_limit,
+        )
+
+    async def shorter(
+        self, interaction: discord.Interaction[Any], key: ConversationKey, task_id: str
+    ) -> None:
+        task = await self.rt.conv.owned_task(key, task_id)
+        if isinstance(task, Reply):
+            await show(interaction, [task])
+            return
+        await self.rt.conv.reuse(key, task_id, "both")
+        seconds = max(1.0, (task.duration_s or task.options.max_seconds) / 2)
+        await self.generate(interaction, key, max_seconds=seconds)
+
+    # share ------------------------------------------------------------------------------
+
+    async def share(self, interaction: discord.Interaction[Any], task_id: str) -> None:
+        """Post a finished video publicly where the interaction happened."""
+        key = key_for(interaction)
+        refused = await policy.refusal(self.rt.guilds, interaction)
+        task = await self.rt.conv.owned_task(key, task_id)
+        if refused is not None or isinstance(task, Reply):
+            await show(interaction, [task if isinstance(task, Reply) else Reply(refused or "")])
+            return
+        if task.status is not TaskStatus.DONE or task.output is None:
+            await show(interaction, [Reply(texts.NOT_FINISHED)])
+            return
+        if not await self.rt.client.store.exists(task.output):
+            await show(interaction, [Reply(texts.MEDIA_GONE)])
+            return
+        if task.output.size > interaction.filesize_limit:
+            from motionbot.bot.core.presenters import result_too_large
+
+            await show(interaction, [Reply(result_too_large(task.output.size, interaction.filesize_limit))])
+            return
+        await interaction.response.defer(thinking=True)  # public: this is the shared post
+        with tempfile.TemporaryDirectory(prefix="motionbot-dc-") as tmp:
+            path = await self.rt.client.store.fetch(task.output, Path(tmp))
+            await interaction.edit_original_response(
+                content=f"<@{interaction.user.id}> shared this:",
+                embed=task_embed(task),
+                attachments=[discord.File(path, filename=f"{task_id}.mp4")],
+            )
+        log.info("task %s shared in channel %s", task_id, interaction.channel_id)

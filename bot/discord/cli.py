@@ -1,0 +1,129 @@
+"""``motionbot bot discord [--sync]``: run the Discord bot with its deliver consumer.
+
+Settings are read here, once: ``MOTIONBOT_DISCORD_TOKEN`` (required),
+``MOTIONBOT_DISCORD_API_URL`` (REST base, e.g. a rate-limit proxy), the queue's Redis and the
+history database. The command tree is uploaded to Discord only with ``--sync`` (Discord
+rate-limits command updates, so not at every start); ``--sync`` also copies it to the guilds
+in ``MOTIONBOT_DISCORD_GUILD_IDS`` (instant there, for testing) and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from typing import Any
+
+import discord
+from motionbot.bot.delivery import DeliveryDispatcher
+from motionbot.bot.discord.client import MotionBot, use_api_base
+from motionbot.bot.discord.runtime import open_runtime
+from motionbot.bot.settings import BotSettings
+from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from motionbot.queue.delivery import delivery_worker
+from motionbot.queue.jobs import Platform
+from motionbot.queue.settings import QueueSettings
+
+log = logging.getLogger(__name__)
+
+
+def register(platforms: Any) -> None:
+    parser = platforms.add_parser("discord", help="run the Discord bot (MOTIONBOT_DISCORD_TOKEN)")
+    parser.add_argument(
+        "--sync",
+        action="store_true",
+        help="upload the slash commands to Discord (globally and to MOTIONBOT_DISCORD_GUILD_IDS), then exit",
+    )
+    parser.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="don't consume the deliver queue here (another bot process does)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = BotSettings()
+    if settings.discord_token is None:
+        print("MOTIONBOT_DISCORD_TOKEN is not set (the bot token from the Discord developer portal).")
+        return EXIT_USAGE
+    try:
+        if args.sync:
+            return asyncio.run(sync(settings, QueueSettings()))
+        asyncio.run(serve(settings, QueueSettings(), delivery=not args.no_delivery))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except discord.LoginFailure:
+        print("Discord refused the token (MOTIONBOT_DISCORD_TOKEN).")
+        return EXIT_USAGE
+    except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
+        print(f"Can't reach Discord: {exc}")
+        return EXIT_UNAVAILABLE
+    except Exception:
+        log.exception("the Discord bot stopped")
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def logged_in(settings: BotSettings, queue_settings: QueueSettings) -> AsyncIterator[MotionBot]:
+    """A logged-in bot (REST only: no gateway yet) with its runtime; closed on exit."""
+    assert settings.discord_token is not None
+    use_api_base(settings.discord_api_url)
+    async with open_runtime(settings, queue_settings) as rt:
+        bot = MotionBot(rt)
+        try:
+            await bot.login(settings.discord_token.get_secret_value())
+            yield bot
+        finally:
+            await bot.close()
+
+
+async def sync_commands(bot: MotionBot, guild_ids: tuple[int, ...]) -> dict[str, int]:
+    """Upload the command tree globally and copy it to ``guild_ids``; returns counts per scope."""
+    counts = {"global": len(await bot.tree.sync())}
+    for gid in guild_ids:
+        guild = discord.Object(gid)
+        bot.tree.copy_global_to(guild=guild)
+        counts[str(gid)] = len(await bot.tree.sync(guild=guild))
+    return counts
+
+
+async def sync(settings: BotSettings, queue_settings: QueueSettings) -> int:
+    async with logged_in(settings, queue_settings) as bot:
+        counts = await sync_commands(bot, settings.discord_guild_ids)
+    for scope, n in counts.items():
+        print(f"synced {n} commands ({scope})")
+    return EXIT_OK
+
+
+async def serve(settings: BotSettings, queue_settings: QueueSettings, *, delivery: bool) -> None:
+    async with logged_in(settings, queue_settings) as bot:
+        worker = None
+        tasks = [asyncio.create_task(bot.connect(), name="discord-gateway")]
+        if delivery:
+            dispatcher = DeliveryDispatcher(bot.rt.history, {Platform.DISCORD: bot.notifier})
+            worker = delivery_worker(queue_settings, dispatcher)
+            tasks.append(asyncio.create_task(worker.async_run(), name="deliver-consumer"))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        if worker is not None:
+            await worker.close()
+        for task in [*tasks, stopper]:
+            task.cancel()
+        for task in done:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]

@@ -1,0 +1,121 @@
+"""The Discord bot: a ``commands.Bot`` holding the runtime, its cogs and persistent buttons.
+
+``setup_hook`` (run by ``login``) adds the cogs and registers :class:`~.views.ActionButton`
+as a dynamic item, so buttons of messages sent before a restart keep working, and resumes
+progress watching of tasks that were rendering when the previous process stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from motionbot.bot.core import texts
+from motionbot.bot.core.progress import watch_progress
+from motionbot.bot.core.replies import Reply
+from motionbot.bot.discord.buttons import ButtonHandler
+from motionbot.bot.discord.messenger import Messenger
+from motionbot.bot.discord.notifier import DiscordNotifier
+from motionbot.bot.discord.respond import say
+from motionbot.bot.discord.runtime import Runtime
+from motionbot.bot.discord.views import ActionButton
+from motionbot.queue.errors import MotionbotError
+from motionbot.queue.jobs import Platform
+
+log = logging.getLogger(__name__)
+
+
+def use_api_base(url: str | None) -> None:
+    """Send discord.py's REST calls to ``url`` (a rate-limit proxy, or a test server).
+
+    discord.py builds every REST URL - interaction callbacks and follow-up webhooks included
+    - from ``Route.BASE``; this is the one place that sets it.
+    """
+    discord.http.Route.BASE = (url or "https://discord.com/api/v10").rstrip("/")
+
+
+def intents() -> discord.Intents:
+    """Guilds (channels, permissions) and DMs (the two-step conversation). DM message
+    content needs no privileged intent."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.dm_messages = True
+    return chosen
+
+
+class MotionTree(app_commands.CommandTree[Any]):
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        cause = getattr(error, "original", error)
+        if isinstance(cause, MotionbotError):
+            text = cause.message
+        elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
+            text = "You need the Manage Server permission for this."
+        else:
+            log.error("command %s failed", interaction.command and interaction.command.name, exc_info=error)
+            text = texts.INTERNAL_ERROR
+        try:
+            await say(interaction, text)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the error")
+
+
+class MotionBot(commands.Bot):
+    def __init__(self, rt: Runtime, **kwargs: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            help_command=None,
+            tree_cls=MotionTree,
+            **kwargs,
+        )
+        self.rt = rt
+        self.messenger = Messenger(self, rt.settings, rt.contexts)
+        self.buttons = ButtonHandler(self)
+        self.notifier = DiscordNotifier(
+            self.messenger, rt.client.store, default_upload_limit=rt.default_upload_limit
+        )
+
+    async def setup_hook(self) -> None:
+        from motionbot.bot.discord.admin import AdminCog
+        from motionbot.bot.discord.animate import AnimateCog
+        from motionbot.bot.discord.dms import DirectMessages
+        from motionbot.bot.discord.library import LibraryCog
+
+        self.add_dynamic_items(ActionButton)
+        for cog in (AnimateCog(self), LibraryCog(self), AdminCog(self), DirectMessages(self)):
+            await self.add_cog(cog)
+        self.notifier.application_id = self.application_id
+        await self.resume_watching()
+
+    async def resume_watching(self) -> None:
+        """Pick up progress edits of tasks still queued or rendering from before a restart."""
+        for task in await self.rt.history.active_tasks(Platform.DISCORD):
+            if task.status_message_id is not None:
+                self.watch(task.task_id, task.status_message_id)
+
+    def watch(self, task_id: str, status_id: str) -> None:
+        async def edit(reply: Reply) -> None:
+            ctx = await self.rt.contexts.load(status_id)
+            if ctx is not None:
+                await self.messenger.edit_status(status_id, ctx, reply)
+
+        async def run() -> None:
+            ctx = await self.rt.contexts.load(status_id)
+            if ctx is None:
+                return
+            await watch_progress(
+                client=self.rt.client,
+                history=self.rt.history,
+                task_id=task_id,
+                chat_id=str(ctx.channel_id),
+                edit=edit,
+                throttle=self.rt.throttle,
+                poll_s=self.rt.settings.progress_poll_s,
+            )
+
+        self.rt.spawn(run(), name=f"progress:{task_id}")

@@ -1,0 +1,91 @@
+"""The two-step conversation in DMs: send a photo, send a video, in either order.
+
+The same behaviour as on Telegram, from the same core: an instant "got it", the next step
+or the options keyboard, and the findings of the checks edited into the first message when
+they arrive. Buttons are the persistent ones of :mod:`.views`; Generate turns the pressed
+message into the status message (:mod:`.buttons`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+from motionbot.bot.core import texts
+from motionbot.bot.core.intake import classify, suffix_for
+from motionbot.bot.core.keys import ConversationKey
+from motionbot.bot.core.replies import Reply
+from motionbot.bot.discord.limits import Kind, attachment_problem
+from motionbot.bot.discord.views import content, view_for
+from motionbot.queue.errors import MotionbotError
+from motionbot.queue.jobs import MediaRef, Platform
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+log = logging.getLogger(__name__)
+MAX_FILES = 2
+
+
+class DirectMessages(commands.Cog):
+    def __init__(self, bot: MotionBot) -> None:
+        self.bot = bot
+
+    async def _send(self, channel: discord.abc.Messageable, reply: Reply, owner: int) -> discord.Message:
+        view = view_for(reply, owner)
+        if view is None:
+            return await channel.send(content=content(reply))
+        return await channel.send(content=content(reply), view=view)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot:
+            return
+        owner = message.author.id
+        key = ConversationKey(Platform.DISCORD, str(message.channel.id), str(owner))
+        conv = self.bot.rt.conv
+        try:
+            if not message.attachments:
+                for reply in await conv.start(key):
+                    await self._send(message.channel, reply, owner)
+                return
+            for attachment in message.attachments[:MAX_FILES]:
+                await self._take(message.channel, key, owner, attachment)
+        except MotionbotError as exc:
+            await message.channel.send(exc.message)
+
+    async def _take(
+        self,
+        channel: discord.abc.Messageable,
+        key: ConversationKey,
+        owner: int,
+        attachment: discord.Attachment,
+    ) -> None:
+        kind = classify(attachment.content_type, attachment.filename)
+        if kind is None:
+            await channel.send(texts.UNSUPPORTED_FILE)
+            return
+        problem = attachment_problem(attachment, kind, download_limit=self.bot.rt.download_limit)
+        if problem is not None:
+            await channel.send(problem)
+            return
+        conv = self.bot.rt.conv
+        first = await self._send(channel, conv.received(kind), owner)
+        data = await attachment.read()
+        accepted = await conv.add_input(
+            key,
+            kind,
+            data,
+            filename=attachment.filename,
+            suffix=suffix_for(kind, attachment.content_type, attachment.filename),
+        )
+        for reply in accepted.replies:
+            await self._send(channel, reply, owner)
+        self.bot.rt.spawn(self._findings(first, kind, accepted.ref, owner), name=f"inspect:{first.id}")
+
+    async def _findings(self, message: discord.Message, kind: Kind, ref: MediaRef, owner: int) -> None:
+        reply = await self.bot.rt.conv.inspect(kind, ref)
+        view = view_for(reply, owner)
+        await message.edit(content=content(reply), view=view)

@@ -1,0 +1,66 @@
+"""``/history`` (your videos, paginated, only visible to you), ``/share`` (post one here) and
+``/cancel`` (stop the current render or forget the files sent so far).
+
+The history page and task cards come from the core; their buttons (re-post, same motion or
+photo, again, delete, pages) are persistent buttons handled in :mod:`.buttons`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from motionbot.bot.core.presenters import engine_name, fmt_date
+from motionbot.bot.discord import policy
+from motionbot.bot.discord.respond import key_for, say, show
+from motionbot.queue.jobs import Platform
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+EVERYWHERE = {"guilds": True, "dms": True, "private_channels": True}
+
+
+class LibraryCog(commands.Cog):
+    def __init__(self, bot: MotionBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="history", description="Your videos (only you see this)")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(**EVERYWHERE)
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        refused = await policy.refusal(self.bot.rt.guilds, interaction)
+        if refused is not None:
+            await say(interaction, refused)
+            return
+        page = await self.bot.rt.conv.history_page(key_for(interaction), 0)
+        await show(interaction, [page])
+
+    @app_commands.command(name="share", description="Post one of your finished videos here")
+    @app_commands.describe(task="The task id (see /history)")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(**EVERYWHERE)
+    async def share(self, interaction: discord.Interaction[Any], task: str) -> None:
+        await self.bot.buttons.share(interaction, task.strip().lower())
+
+    @share.autocomplete("task")
+    async def _task_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        videos = await self.bot.rt.history.finished_videos(
+            Platform.DISCORD, str(interaction.user.id), search=current, limit=25
+        )
+        return [
+            app_commands.Choice(
+                name=f"{t.task_id} - {engine_name(t.engine.value)}, {fmt_date(t.created_at)}", value=t.task_id
+            )
+            for t, _ in videos
+        ]
+
+    @app_commands.command(name="cancel", description="Stop your current video, or forget the files you sent")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(**EVERYWHERE)
+    async def cancel(self, interaction: discord.Interaction[Any]) -> None:
+        await show(interaction, await self.bot.rt.conv.cancel(key_for(interaction)))

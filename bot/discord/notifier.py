@@ -1,0 +1,149 @@
+"""Discord's side of delivery: the finished MP4 (or the failure) for a task.
+
+Called by :class:`motionbot.bot.delivery.DeliveryDispatcher` from the bot process's deliver
+consumer. The status message becomes "Done!" first (cosmetic: errors are logged), then the
+video goes out with an embed (task, engine, duration) and persistent buttons (Share here,
+Same move new photo, Again): as a follow-up of the interaction while its token lasts, later
+as a bot message in the channel, or in a DM where the bot can't post (see
+:mod:`.messenger`).
+
+The upload limit is the one Discord gave for that place (the interaction's
+``attachment_size_limit``, stored with the task's context). The worker already fitted the
+video to it (``RenderOptions.max_bytes``); if a video is over it anyway, or Discord answers
+413, the user is told and offered a shorter render instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import discord
+from motionbot.bot.core import presenters, texts
+from motionbot.bot.core.replies import Button, Reply, rows
+from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
+from motionbot.bot.discord.messenger import Messenger, TaskContext, TooLarge, Unreachable
+from motionbot.bot.discord.views import result_embed
+from motionbot.bot.history.models import TaskRecord
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import DeliverJob, RenderFailure, RenderResult
+from motionbot.queue.store import MediaStore
+
+log = logging.getLogger(__name__)
+
+SHARE_HERE = "Share here"
+SHORTER = "Shorter render"
+
+
+def share_buttons(task_id: str) -> tuple[tuple[Button, ...], ...]:
+    """The core's result buttons, with Discord's wording for sharing into this channel."""
+    return tuple(
+        tuple(Button(SHARE_HERE, share=b.share) if b.share is not None else b for b in row)
+        for row in presenters.result_buttons(task_id)
+    )
+
+
+SHORTER_ACTION = "short"  # short:<task> - the same inputs again, half as long (handled in .buttons)
+
+
+def too_large_reply(text: str, task_id: str) -> Reply:
+    return Reply(text, buttons=rows(Button(SHORTER, action=f"{SHORTER_ACTION}:{task_id}")))
+
+
+class DiscordNotifier:
+    def __init__(
+        self,
+        messenger: Messenger,
+        store: MediaStore,
+        *,
+        default_upload_limit: int,
+        application_id: int | None = None,
+    ) -> None:
+        self.messenger = messenger
+        self.store = store
+        self.default_upload_limit = default_upload_limit
+        self.application_id = application_id
+
+    async def _context(self, job: DeliverJob) -> TaskContext:
+        target = job.target
+        ctx = await self.messenger.contexts.load(target.status_message_id)
+        if ctx is not None:
+            return ctx
+        # no interaction behind this task (or its context expired): the bot posts in the chat
+        return TaskContext(
+            application_id=self.application_id or 0,
+            token=None,
+            issued_at=0.0,
+            ephemeral=False,
+            channel_id=int(target.chat_id),
+            guild_id=None,
+            user_id=int(target.user_id),
+            bot_can_post=True,
+            upload_limit=self.default_upload_limit,
+        )
+
+    async def _status(self, job: DeliverJob, ctx: TaskContext, reply: Reply) -> str | None:
+        status_id = job.target.status_message_id
+        if status_id is None:
+            return None
+        try:
+            ctx = await self.messenger.edit_status(status_id, ctx, reply)
+        except Unreachable as exc:
+            raise RecipientGone(str(exc)) from exc
+        except discord.RateLimited as exc:
+            raise RetryLater(exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            log.warning("status edit for task %s failed: %s", job.task_id, exc)
+        return status_id
+
+    async def send_result(self, job: DeliverJob, result: RenderResult, task: TaskRecord | None) -> Receipt:
+        ctx = await self._context(job)
+        limit = ctx.upload_limit
+        if result.output.size > limit:
+            text = presenters.result_too_large(result.output.size, limit)
+            return Receipt(await self._status(job, ctx, too_large_reply(text, job.task_id)))
+        done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
+        await self._status(job, ctx, Reply(done))
+        ctx = await self._context(job)  # the status edit may have moved it off an expired token
+        reply = Reply(presenters.caption(result), buttons=share_buttons(job.task_id))
+        embed = result_embed(job.task_id, presenters.engine_name(result.engine.value), result.duration_s)
+        with tempfile.TemporaryDirectory(prefix="motionbot-dc-") as tmp:
+            path = await self.store.fetch(result.output, Path(tmp))
+            try:
+                msg = await self.messenger.post(
+                    job.target.status_message_id,
+                    ctx,
+                    reply,
+                    embed=embed,
+                    path=path,
+                    filename=f"{job.task_id}.mp4",
+                )
+            except TooLarge:
+                text = presenters.result_too_large(result.output.size, limit)
+                message_id = await self._status(job, ctx, too_large_reply(text, job.task_id))
+                return Receipt(message_id)
+            except Unreachable as exc:
+                raise RecipientGone(str(exc)) from exc
+            except discord.RateLimited as exc:
+                raise RetryLater(exc.retry_after) from exc
+        url = msg.attachments[0].url if msg.attachments else None
+        log.info("delivered task %s to channel %s at %.0f", job.task_id, msg.channel.id, time.time())
+        return Receipt(str(msg.id), url)
+
+    async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
+        ctx = await self._context(job)
+        text = presenters.failed(failure)
+        reply = (
+            too_large_reply(text, job.task_id)
+            if failure.reason == FailureReason.OUTPUT_TOO_LARGE
+            else Reply(text)
+        )
+        if job.target.status_message_id is None:
+            try:
+                msg = await self.messenger.post(None, ctx, reply)
+            except Unreachable as exc:
+                raise RecipientGone(str(exc)) from exc
+            return Receipt(str(msg.id))
+        return Receipt(await self._status(job, ctx, reply))

@@ -1,0 +1,127 @@
+"""Core buttons as persistent Discord buttons.
+
+Every button is an :class:`ActionButton`, a ``DynamicItem`` whose custom id carries all its
+state: ``mb:<owner user id>:<core action>`` (e.g. ``mb:123:hm:abcd234567``). The class is
+registered once in ``setup_hook`` (``bot.add_dynamic_items``), so a button keeps working
+after a restart without any view being re-created, and nothing is kept in memory per
+message. Custom ids are visible to clients and can be forged: the owner in the id is only a
+first filter (someone else's click gets a polite refusal); the core checks every task id
+against the presser again.
+
+Discord actions that are not the core's: ``share:<task>`` (post the video here).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from motionbot.bot.core.replies import Actions, Button, Reply
+from motionbot.bot.history.models import TaskRecord
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+PREFIX = "mb"
+SHARE = "share"
+MAX_CONTENT = 2000
+MAX_LABEL = 80
+MAX_ROWS = 5
+MAX_PER_ROW = 5
+
+_STYLES = {
+    Actions.GENERATE: discord.ButtonStyle.success,
+    Actions.CANCEL: discord.ButtonStyle.danger,
+    Actions.DELETE: discord.ButtonStyle.danger,
+    Actions.ACK: discord.ButtonStyle.primary,
+    SHARE: discord.ButtonStyle.primary,
+}
+
+
+def custom_id(owner: int | str, action: str) -> str:
+    return f"{PREFIX}:{owner}:{action}"
+
+
+class ActionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mb:(?P<owner>\d+):(?P<action>.+)"
+):
+    def __init__(
+        self,
+        owner: int,
+        action: str,
+        *,
+        label: str = "?",
+        style: discord.ButtonStyle | None = None,
+        row: int | None = None,
+    ) -> None:
+        verb, _ = Actions.split(action)
+        super().__init__(
+            discord.ui.Button(
+                label=label[:MAX_LABEL],
+                style=style or _STYLES.get(verb, discord.ButtonStyle.secondary),
+                custom_id=custom_id(owner, action),
+            ),
+            row=row,
+        )
+        self.owner = owner
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ActionButton:
+        label = getattr(item, "label", None) or "?"
+        return cls(int(match["owner"]), match["action"], label=label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: MotionBot = interaction.client
+        await bot.buttons.pressed(interaction, self.owner, self.action)
+
+
+def _item(b: Button, owner: int, row: int) -> discord.ui.Item[Any]:
+    if b.url is not None:
+        return discord.ui.Button(label=b.label[:MAX_LABEL], url=b.url, row=row)
+    action = f"{SHARE}:{b.share}" if b.share is not None else b.action
+    assert action is not None
+    return ActionButton(owner, action, label=b.label, row=row)
+
+
+def _layout(buttons: tuple[tuple[Button, ...], ...]) -> list[list[Button]]:
+    """The core's rows, repacked when there are more than Discord's 5 rows of 5."""
+    rows_ = [list(r) for r in buttons if r]
+    if len(rows_) <= MAX_ROWS and all(len(r) <= MAX_PER_ROW for r in rows_):
+        return rows_
+    flat = [b for r in rows_ for b in r]
+    packed = [flat[i : i + MAX_PER_ROW] for i in range(0, len(flat), MAX_PER_ROW)]
+    return packed[:MAX_ROWS]
+
+
+def view_for(reply: Reply, owner: int) -> discord.ui.View | None:
+    """The persistent view of a reply's buttons, or None when it has none."""
+    if not reply.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, buttons in enumerate(_layout(reply.buttons)):
+        for b in buttons:
+            view.add_item(_item(b, owner, row))
+    return view
+
+
+def content(reply: Reply) -> str:
+    return reply.text[:MAX_CONTENT]
+
+
+def result_embed(task_id: str, engine: str, duration_s: float, *, title: str = "Your video") -> discord.Embed:
+    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+    embed.add_field(name="Task", value=task_id)
+    embed.add_field(name="Engine", value=engine)
+    embed.add_field(name="Duration", value=f"{duration_s:.1f} s")
+    embed.set_footer(text="Made with AI from a photo and a reference motion.")
+    return embed
+
+
+def task_embed(task: TaskRecord) -> discord.Embed:
+    from motionbot.bot.core.presenters import engine_name
+
+    return result_embed(task.task_id, engine_name(task.engine.value), task.duration_s or 0.0)
