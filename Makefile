@@ -38,7 +38,6 @@ demo: $(VENV)/.renderer-installed
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy -p motionbot.queue -p motionbot.renderer -p motionbot.bot
