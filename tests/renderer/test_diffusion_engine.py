@@ -17,18 +17,18 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import media_factories as mf  # noqa: E402
-from tiny_wan import session_model, tiny_settings  # noqa: E402
+import media_factories as mf
+from tiny_wan import session_model, tiny_settings
 
-from motionbot.queue.errors import FailureReason  # noqa: E402
-from motionbot.queue.jobs import EngineName, RenderOptions, Stage  # noqa: E402
-from motionbot.renderer.engines.base import EngineInput  # noqa: E402
-from motionbot.renderer.engines.diffusion.engine import DiffusionEngine  # noqa: E402
-from motionbot.renderer.engines.diffusion.memory import Strategy, count_segments  # noqa: E402
-from motionbot.renderer.engines.registry import load_engine  # noqa: E402
-from motionbot.renderer.errors import RenderCancelled, RendererError  # noqa: E402
-from motionbot.renderer.media.probe import probe  # noqa: E402
-from motionbot.renderer.media.video import open_video  # noqa: E402
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import EngineName, RenderOptions, Stage
+from motionbot.renderer.engines.base import EngineInput
+from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
+from motionbot.renderer.engines.diffusion.memory import Strategy, count_segments
+from motionbot.renderer.engines.registry import load_engine
+from motionbot.renderer.errors import RenderCancelled, RendererError
+from motionbot.renderer.media.probe import probe
+from motionbot.renderer.media.video import open_video
 
 OPTIONS = RenderOptions(engine=EngineName.DIFFUSION)
 
