@@ -176,13 +176,14 @@ class Conversation:
                 update["phase"] = Phase.COLLECTING  # so /cancel still reaches a running render
             state = state.model_copy(update=update).settle_phase()
             await self.states.save(key, state)
-        replies = [Reply(" ".join(notes))] if notes else []
         if not await self.acknowledged(key):
-            return [*replies, self.consent(reminder=True)]
+            return ([Reply(" ".join(notes))] if notes else []) + [self.consent(reminder=True)]
         if state.ready:
-            return [*replies, await self._options_reply(key, state)]
-        replies.append(Reply(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO))
-        return replies
+            keyboard = await self._options_reply(key, state)
+            text = "\n".join([*notes, keyboard.text])
+            return [Reply(text, buttons=keyboard.buttons)]
+        notes.append(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO)
+        return [Reply("\n".join(notes))]
 
     async def inspect(self, kind: Kind, ref: MediaRef) -> Reply:
         """Findings for one input (slow: a queue round trip). Run it in the background."""
@@ -334,8 +335,9 @@ class Conversation:
                     engine=engine,
                     background=state.options.background,
                     keep_sound=state.options.keep_sound,
-                    max_seconds=min(max_seconds or self.settings.max_video_seconds,
-                                    self.settings.max_video_seconds),
+                    max_seconds=min(
+                        max_seconds or self.settings.max_video_seconds, self.settings.max_video_seconds
+                    ),
                     max_bytes=max_bytes,
                 ),
             )

@@ -43,28 +43,28 @@ def received(kind: Kind) -> Reply:
 
 
 def findings(kind: Kind, report: InspectReport) -> Reply:
-    """The inspect report as one message; buttons only when the user has a choice to make."""
+    """The inspect report as one message; buttons only when the user has a choice to make
+    (a warning: go on or send another; an error: send another)."""
     notes = [f.message for f in report.findings if f.severity is not Severity.OK]
-    summary = " ".join(notes) if notes else (report_highlights(report) or texts.FINDINGS_OK)
+    summary = " ".join([report_highlights(report), *notes]).strip() or texts.FINDINGS_OK
     template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
     another = Button(
         texts.SEND_ANOTHER_PHOTO if kind == "photo" else texts.SEND_ANOTHER_VIDEO,
         action=f"{Actions.REPLACE}:{kind}",
     )
     if not report.ok:
-        return Reply(
-            template.format(summary=summary) + "\n" + texts.FINDINGS_ERROR_TAIL, buttons=rows(another)
-        )
-    if notes:
+        text = template.format(summary=summary) + "\n" + texts.FINDINGS_ERROR_TAIL
+        return Reply(text, buttons=rows(another))
+    if any(f.severity is Severity.WARNING for f in report.findings):
         cont = Button(texts.CONTINUE_ANYWAY, action=f"{Actions.CONTINUE}:{kind}")
         return Reply(template.format(summary=summary), buttons=rows(cont, another))
     return Reply(template.format(summary=summary))
 
 
 def report_highlights(report: InspectReport) -> str:
-    """The OK findings, e.g. "Full body, face clear." for a clean report."""
-    good = [f.message.rstrip(".") for f in report.findings if f.severity is Severity.OK]
-    return (", ".join(good) + ".") if good else ""
+    """The OK findings as sentences, e.g. "Full body in frame. The face is clear."."""
+    good = [f.message.strip() for f in report.findings if f.severity is Severity.OK]
+    return " ".join(m if m.endswith((".", "!")) else m + "." for m in good)
 
 
 def checking_unavailable(kind: Kind) -> Reply:

@@ -59,9 +59,13 @@ async def watch_progress(
     throttle: ChatThrottle,
     poll_s: float = 0.5,
     give_up_after_s: float = 6 * 3600,
+    shown: str | None = None,
 ) -> None:
-    """Edit the status message as the task advances; returns when it finishes."""
-    last_text: str | None = None
+    """Edit the status message as the task advances; returns when it finishes.
+
+    ``shown`` is the text the status message has now (no edit is made to repeat it).
+    """
+    last_text = shown
     started = time.monotonic()
     marked_running = False
     while time.monotonic() - started < give_up_after_s:

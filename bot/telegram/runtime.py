@@ -57,7 +57,9 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    def watch(self, task_id: str, chat_id: int | str, status_message_id: int | str) -> None:
+    def watch(
+        self, task_id: str, chat_id: int | str, status_message_id: int | str, *, shown: str | None = None
+    ) -> None:
         async def edit(reply: Reply) -> None:
             await self.ui.edit(chat_id, status_message_id, reply)
 
@@ -70,6 +72,7 @@ class Runtime:
                 edit=edit,
                 throttle=self.throttle,
                 poll_s=self.settings.progress_poll_s,
+                shown=shown,
             ),
             name=f"progress:{task_id}",
         )

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 BOT_ID = 42
 BOT_USERNAME = "motion_test_bot"
@@ -290,7 +290,7 @@ class FakeTelegram:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
-                if not isinstance(part, web.BodyPartReader) or part.name is None:
+                if not isinstance(part, BodyPartReader) or part.name is None:
                     continue
                 if part.filename is not None:
                     parts[part.name] = (part.filename, bytes(await part.read()))

@@ -46,7 +46,7 @@ async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None
     rt.throttle.mark(key.chat_id)
     await rt.ui.edit(key.chat_id, result.status_message_id, result.reply)
     if result.task_id and not result.cached:
-        rt.watch(result.task_id, key.chat_id, result.status_message_id)
+        rt.watch(result.task_id, key.chat_id, result.status_message_id, shown=result.reply.text)
 
 
 def router() -> Router:

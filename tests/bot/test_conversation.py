@@ -1,0 +1,172 @@
+"""The conversation core against real Redis, a real RenderClient and a real SQLite file.
+
+No worker runs here, so renders stay queued and inspection is unavailable: exactly the
+states these tests need. The full loop with workers is in tests/e2e.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bot_helpers import png_bytes
+
+from motionbot.bot.core import Actions, Conversation, ConversationKey, Reply, texts
+from motionbot.bot.core.conversation import INSPECT_CACHE_PREFIX
+from motionbot.bot.history import TaskStatus
+from motionbot.queue.jobs import EngineName, Finding, InspectReport, Platform, Severity
+
+KEY = ConversationKey(Platform.TELEGRAM, "100", "100")
+OTHER = ConversationKey(Platform.TELEGRAM, "200", "200")
+
+
+async def ready(conv: Conversation, key: ConversationKey = KEY) -> list[Reply]:
+    await conv.acknowledge(key)
+    await conv.add_input(key, "photo", png_bytes(), filename="me.png")
+    return (await conv.add_input(key, "video", b"not really a video", filename="clip.mp4")).replies
+
+
+async def generate(conv: Conversation, key: ConversationKey = KEY):  # type: ignore[no-untyped-def]
+    posted: list[Reply] = []
+
+    async def post(reply: Reply) -> str:
+        posted.append(reply)
+        return str(len(posted))
+
+    return await conv.generate(key, post_status=post, max_bytes=50_000_000), posted
+
+
+async def test_start_asks_for_consent_once(conv: Conversation) -> None:
+    replies = await conv.start(KEY)
+    assert replies[0].text == texts.WELCOME and Actions.ACK in replies[-1].actions
+    await conv.dispatch(KEY, Actions.ACK)
+    assert all(Actions.ACK not in r.actions for r in await conv.start(KEY))
+
+
+async def test_inputs_in_either_order_lead_to_options(conv: Conversation) -> None:
+    await conv.acknowledge(KEY)
+    first = (await conv.add_input(KEY, "video", b"clip", filename="c.mp4")).replies
+    assert [r.text for r in first] == [texts.NEED_PHOTO]
+    second = (await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")).replies
+    assert Actions.GENERATE in second[-1].actions
+    assert any(a == "o:q:warp" for a in second[-1].actions)
+    replaced = (await conv.add_input(KEY, "photo", png_bytes((1, 2, 3)), filename="p2.png")).replies
+    assert texts.PHOTO_REPLACED in replaced[0].text
+
+
+async def test_nothing_renders_before_consent(conv: Conversation) -> None:
+    replies = (await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")).replies
+    assert Actions.ACK in replies[-1].actions
+    await conv.add_input(KEY, "video", b"clip", filename="c.mp4")
+    result, posted = await generate(conv)
+    assert result.task_id is None and posted == [] and Actions.ACK in result.reply.actions
+
+
+async def test_options_only_accept_offered_values(conv: Conversation) -> None:
+    await ready(conv)
+    reply = await conv.set_option(KEY, "q", "diffusion")  # no GPU worker: not offered
+    assert "o:q:diffusion" not in reply.actions
+    reply = await conv.set_option(KEY, "bg", "green")
+    assert any(b.label == texts.CHOSEN_MARK + "Green screen" for row in reply.buttons for b in row)
+    await conv.set_option(KEY, "snd", "1")
+    await conv.set_option(KEY, "bg", "<script>")  # forged: ignored
+    state = await conv.states.load(KEY)
+    assert state.options.background == "green" and state.options.keep_sound
+    assert state.options.engine is EngineName.WARP
+
+
+async def test_generate_queues_records_and_cancels(conv: Conversation) -> None:
+    await ready(conv)
+    result, posted = await generate(conv)
+    assert result.task_id and result.status_message_id == "1" and len(posted) == 1
+    assert "Queued" in result.reply.text and Actions.CANCEL in result.reply.actions
+    task = await conv.history.get_task(result.task_id)
+    assert task is not None and task.status is TaskStatus.QUEUED and task.options.max_bytes == 50_000_000
+    again, _ = await generate(conv)
+    assert again.task_id is None and again.reply.text == texts.ALREADY_RENDERING
+    replies = await conv.cancel(KEY)
+    assert replies[0].text == texts.CANCEL_TASK.format(task_id=result.task_id)
+    task = await conv.history.get_task(result.task_id)
+    assert task is not None and task.status is TaskStatus.CANCELLED
+    # inputs are kept: the user can pick other options and go again
+    assert (await conv.states.load(KEY)).ready
+    assert (await conv.cancel(KEY))[0].text == texts.CANCEL_CLEARED
+    assert (await conv.cancel(KEY))[0].text == texts.CANCEL_NOTHING
+
+
+async def test_inspection_down_is_said_and_an_error_report_blocks_generate(conv: Conversation) -> None:
+    await ready(conv)
+    state = await conv.states.load(KEY)
+    assert state.photo is not None
+    reply = await conv.inspect("photo", state.photo)
+    assert texts.CHECKING_UNAVAILABLE in reply.text
+    bad = InspectReport(
+        kind="photo",
+        ok=False,
+        findings=[
+            Finding(code="no_person", severity=Severity.ERROR, message="I can't find a person in this photo.")
+        ],
+    )
+    await conv.client.redis.set(f"{INSPECT_CACHE_PREFIX}photo:{state.photo.key}", bad.model_dump_json())
+    shown = await conv.inspect("photo", state.photo)
+    assert "can't find a person" in shown.text and shown.actions == ["redo:photo"]
+    result, posted = await generate(conv)
+    assert result.task_id is None and posted == [] and "can't be used" in result.reply.text
+
+
+async def test_presets_stand_in_for_a_video(conv: Conversation) -> None:
+    await conv.acknowledge(KEY)
+    await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")
+    assert len(conv.motions().actions) == 5
+    replies = await conv.dispatch(KEY, "pre:wave")
+    assert replies[0].text.startswith("Move: Wave") and Actions.GENERATE in replies[-1].actions
+    assert (await conv.dispatch(KEY, "pre:moonwalk"))[0].text.startswith("I don't know that motion")
+
+
+async def test_history_is_private_and_delete_removes_media(conv: Conversation, tmp_path: Path) -> None:
+    await ready(conv)
+    result, _ = await generate(conv)
+    assert result.task_id
+    tid = result.task_id
+    page = await conv.history_page(KEY)
+    assert f"{Actions.TASK}:{tid}" in page.actions
+    await conv.history.acknowledge(OTHER.platform, OTHER.user_id)
+    for verb in (Actions.TASK, Actions.RESEND, Actions.SAME_MOTION, Actions.DELETE):
+        assert (await conv.dispatch(OTHER, f"{verb}:{tid}"))[0].text == texts.NOT_YOURS
+    assert (await conv.dispatch(OTHER, "hd:../../etc"))[0].text == texts.TASK_NOT_FOUND
+    assert await conv.history.get_task(tid) is not None
+    reuse = await conv.dispatch(KEY, f"{Actions.SAME_MOTION}:{tid}")
+    assert (
+        len(reuse) == 1
+        and reuse[0].text.startswith("Using the move")
+        and reuse[0].text.endswith(texts.NEED_PHOTO)
+    )
+    task = await conv.history.get_task(tid)
+    assert task is not None and task.motion.video is not None
+    assert await conv.store.exists(task.motion.video)
+    deleted = await conv.dispatch(KEY, f"{Actions.DELETE}:{tid}")
+    assert deleted[0].text == texts.TASK_DELETED.format(task_id=tid)
+    assert await conv.history.get_task(tid) is None
+    assert not await conv.store.exists(task.motion.video) and not await conv.store.exists(task.photo)
+
+
+async def test_unknown_actions_do_nothing(conv: Conversation) -> None:
+    assert await conv.dispatch(KEY, "gen") == []
+    assert await conv.dispatch(KEY, "zzz:1") == []
+
+
+@pytest.mark.parametrize(
+    ("mime", "name", "kind"),
+    [
+        ("image/png", None, "photo"),
+        ("image/gif", "a.gif", "video"),
+        ("video/quicktime", None, "video"),
+        (None, "x.webm", "video"),
+        (None, "x.JPG", "photo"),
+        ("application/pdf", "doc.pdf", None),
+    ],
+)
+def test_document_classification(mime: str | None, name: str | None, kind: str | None) -> None:
+    from motionbot.bot.core.intake import classify
+
+    assert classify(mime, name) == kind

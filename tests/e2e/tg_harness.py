@@ -1,0 +1,228 @@
+"""End-to-end harness for the Telegram bot: the fake Bot API server, the real bot (aiogram
+polling, Redis FSM, SQLite history, in-process deliver consumer) and real queue workers
+(inspect, and the warp engine on render:cpu) in this event loop.
+
+Test modules import the fixtures from here (``from tg_harness import tg, render_worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for tests.fakes
+
+from fakes.telegram import FakeTelegram, Request
+
+from motionbot.bot.core import texts
+from motionbot.bot.history import HistoryStore
+from motionbot.bot.settings import BotSettings
+from motionbot.bot.telegram.app import TelegramService
+from motionbot.queue.jobs import Queues
+from motionbot.queue.settings import QueueSettings
+from motionbot.renderer.settings import RendererSettings
+from motionbot.renderer.worker import build_worker
+
+TOKEN = "42:TEST"
+USER = 1001
+
+
+def astronaut_jpeg(side: int = 256) -> bytes:
+    from PIL import Image
+    from skimage import data
+
+    buf = io.BytesIO()
+    Image.fromarray(data.astronaut()).resize((side, side)).save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
+
+
+def moving_square_mp4(frames: int = 12, side: int = 64) -> bytes:
+    """A tiny real MP4 with no person in it (a bad reference video)."""
+    import tempfile
+
+    import imageio_ffmpeg
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "square.mp4"
+        writer = imageio_ffmpeg.write_frames(str(path), (side, side), fps=12, quality=5, macro_block_size=16)
+        writer.send(None)
+        for i in range(frames):
+            frame = np.zeros((side, side, 3), np.uint8)
+            frame[10:30, 2 + 2 * i : 22 + 2 * i] = 255
+            writer.send(frame.tobytes())
+        writer.close()
+        return path.read_bytes()
+
+
+@dataclass
+class TG:
+    fake: FakeTelegram
+    service: TelegramService
+    qsettings: QueueSettings
+    bsettings: BotSettings
+    polling: asyncio.Task[Any]
+
+    @property
+    def rt(self) -> Any:
+        return self.service.rt
+
+    def texts(self, chat_id: int = USER) -> list[str]:
+        return [
+            str(r.fields.get("text", ""))
+            for r in self.fake.sent("sendMessage", "editMessageText", chat_id=chat_id)
+        ]
+
+    def message(self, chat_id: int, message_id: int | str) -> dict[str, Any]:
+        return self.fake.messages[(chat_id, int(message_id))]
+
+    async def wait_text(self, fragment: str, chat_id: int = USER, timeout: float = 15.0) -> Request:
+        def find() -> Request | None:
+            for r in self.fake.sent("sendMessage", "editMessageText", chat_id=chat_id):
+                if fragment in str(r.fields.get("text", "")):
+                    return r
+            return None
+
+        found: Request = await self.fake.wait_for(find, timeout)
+        return found
+
+    async def wait_button(self, action: str, chat_id: int = USER, timeout: float = 15.0) -> int:
+        """The id of the latest bot message in the chat showing a button with this action."""
+
+        def find() -> int | None:
+            for (chat, mid), msg in sorted(self.fake.messages.items(), key=lambda kv: -kv[0][1]):
+                if chat != chat_id:
+                    continue
+                markup = msg.get("reply_markup") or {}
+                for row in markup.get("inline_keyboard", []):
+                    if any(b.get("callback_data") == action for b in row):
+                        return mid
+            return None
+
+        mid: int = await self.fake.wait_for(find, timeout)
+        return mid
+
+    async def wait_label(self, label: str, chat_id: int = USER, timeout: float = 15.0) -> int:
+        """The id of a bot message showing a button labelled ``label``."""
+
+        def find() -> int | None:
+            for (chat, mid), msg in self.fake.messages.items():
+                rows = (msg.get("reply_markup") or {}).get("inline_keyboard", [])
+                if chat == chat_id and any(b.get("text") == label for row in rows for b in row):
+                    return mid
+            return None
+
+        mid: int = await self.fake.wait_for(find, timeout)
+        return mid
+
+    async def press(self, action: str, chat_id: int = USER, user_id: int = USER) -> None:
+        mid = await self.wait_button(action, chat_id)
+        await self.fake.press(chat_id, user_id, mid, action)
+
+    async def acknowledge(self, user_id: int = USER, chat_id: int | None = None) -> None:
+        chat = chat_id or user_id
+        await self.fake.push_message(
+            chat, user_id, chat_type="private" if chat > 0 else "group", **command("/start")
+        )
+        await self.press("ack", chat, user_id)
+        await self.wait_text(texts.CONSENT_THANKS, chat)
+
+    async def restart(self) -> None:
+        """Stop the bot process's parts and start new ones on the same Redis and SQLite file."""
+        await self.service.stop_polling()
+        await self.polling
+        await self.service.close()
+        self.service, self.polling = await start_service(self.fake, self.bsettings, self.qsettings)
+
+
+def command(text: str) -> dict[str, Any]:
+    word = text.split()[0]
+    return {"text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(word)}]}
+
+
+async def start_service(
+    fake: FakeTelegram, bsettings: BotSettings, qsettings: QueueSettings
+) -> tuple[TelegramService, asyncio.Task[Any]]:
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+    history = await HistoryStore.open(bsettings.history_db)
+    service = await TelegramService.create(bsettings, qsettings, bot=bot, history=history)
+    await service.start(delivery=True, poll_delay=0.02)
+    polling = asyncio.create_task(service.run_polling(polling_timeout=1))
+    return service, polling
+
+
+@pytest.fixture
+def e2e_qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
+    return QueueSettings(
+        redis_url=redis_url,
+        media_dir=tmp_path / "media",
+        work_dir=tmp_path / "work",
+        health_check_interval_s=1,
+        worker_poll_s=0.02,
+        heartbeat_s=0.5,
+        progress_interval_s=0.0,
+        daily_quota=0,
+    )
+
+
+@pytest.fixture
+def e2e_bsettings(tmp_path: Path) -> BotSettings:
+    return BotSettings(
+        telegram_token=TOKEN,
+        history_db=tmp_path / "history.sqlite3",
+        inspect_timeout_s=20.0,
+        edit_interval_s=0.0,
+        progress_poll_s=0.05,
+        rate_limit_events=50,
+    )
+
+
+@pytest.fixture
+async def tg(e2e_qsettings: QueueSettings, e2e_bsettings: BotSettings) -> AsyncIterator[TG]:
+    fake = await FakeTelegram().start()
+    service, polling = await start_service(fake, e2e_bsettings, e2e_qsettings)
+    harness = TG(fake, service, e2e_qsettings, e2e_bsettings, polling)
+    try:
+        yield harness
+    finally:
+        await harness.service.stop_polling()
+        with contextlib.suppress(Exception):
+            await harness.polling
+        await harness.service.close()
+        await fake.close()
+
+
+@contextlib.asynccontextmanager
+async def worker_on(qsettings: QueueSettings, queue: str, rs: RendererSettings) -> AsyncIterator[Any]:
+    worker = build_worker(qsettings, queue, renderer_settings=rs)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield worker
+    finally:
+        await worker.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+@pytest.fixture
+async def inspect_worker(e2e_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
+    async with worker_on(e2e_qsettings, Queues.INSPECT, RendererSettings(cache_dir=tmp_path / "mc")) as w:
+        yield w
+
+
+@pytest.fixture
+async def render_worker(e2e_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
+    async with worker_on(e2e_qsettings, Queues.RENDER_CPU, RendererSettings(cache_dir=tmp_path / "mc")) as w:
+        yield w
