@@ -97,7 +97,12 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
 def _torso_hull(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     """The torso's outline between shoulders and hips: limb pixels inside it cover torso."""
     j = rig.joints
-    poly = np.array([j[J.L_SHOULDER], j[J.R_SHOULDER], j[J.R_HIP], j[J.L_HIP]], np.float32)
+    # reach below the hip line to the crotch, so legs swinging apart never open a gap there
+    down = (j[J.MID_HIP] - j[J.MID_SHOULDER]) * 0.3
+    poly = np.array(
+        [j[J.L_SHOULDER], j[J.R_SHOULDER], j[J.R_HIP], j[J.R_HIP] + down, j[J.L_HIP] + down, j[J.L_HIP]],
+        np.float32,
+    )
     centre = poly.mean(axis=0)
     poly = centre + (poly - centre) * 1.05
     mask = np.zeros(shape, np.uint8)
@@ -123,7 +128,12 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
             covered = _torso_hull(rig, (h, w)) & (layer_of > 0)
             body_px = layer_of == Layer.BODY
             if covered.any() and body_px.any():
-                colour = fill_holes(rgb, ~body_px)
+                # under an arm the body continues in its own colours; under the top of a leg
+                # the photo's own pixels (the pelvis) are the best guess
+                arms = covered & ((layer_of == Layer.L_ARM) | (layer_of == Layer.R_ARM))
+                if arms.any():
+                    filled = fill_holes(rgb, ~body_px)
+                    colour = np.where(arms[..., None], filled, rgb)
                 soft = np.maximum(soft, cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0))
         a = np.clip(alpha * soft, 0.0, 1.0)
         a[a < 0.004] = 0.0

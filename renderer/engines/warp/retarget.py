@@ -35,6 +35,18 @@ F32 = npt.NDArray[np.float32]
 VISIBLE = 0.5
 
 
+def _swap_table() -> list[int]:
+    table = list(range(33))
+    for lm in L:
+        if lm.name.startswith("LEFT_"):
+            other = L[lm.name.replace("LEFT_", "RIGHT_")]
+            table[lm], table[other] = int(other), int(lm)
+    return table
+
+
+SWAP = _swap_table()
+
+
 @dataclass(frozen=True)
 class Retarget:
     transforms: F32  # (T, N_BONES, 2, 3) rest canvas px -> frame canvas px
@@ -43,6 +55,7 @@ class Retarget:
     bone_keys: F32  # (T, N_BONES) draw order inside a layer
     head_turn: F32  # (T, 2) pseudo-3D head turn (sideways, up-down) in -1..1
     driven: npt.NDArray[np.bool_]  # (N_BONES,) bones the reference moves
+    mirrored: bool  # the performer faces the other way: their left drives the subject's right
 
 
 def _unit(v: F32) -> F32:
@@ -73,9 +86,27 @@ def _apply(m: F32, p: F32) -> F32:
     return (np.einsum("tij,tj->ti", m[:, :, :2], p) + m[:, :, 2]).astype(np.float32)
 
 
+def swap_sides(keypoints: F32) -> F32:
+    """Relabel left as right and right as left (the geometry stays where it is)."""
+    return keypoints[..., SWAP, :]
+
+
+def faces_away(motion: Motion, rig: Rig) -> bool:
+    """True when the performer's shoulders run the other way round from the subject's.
+
+    A performer filmed from behind has their left shoulder on the image's left; applied as is
+    to a subject facing the camera, the torso would be mirrored inside out.
+    """
+    kp = motion.keypoints
+    ref = (kp[:, L.RIGHT_SHOULDER, 0] - kp[:, L.LEFT_SHOULDER, 0]) * motion.width
+    subject = float(rig.joints[J.R_SHOULDER, 0] - rig.joints[J.L_SHOULDER, 0])
+    return bool(np.median(ref) * subject < 0)
+
+
 def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
     T = motion.n_frames
-    kp = motion.keypoints
+    mirrored = faces_away(motion, rig)
+    kp = swap_sides(motion.keypoints) if mirrored else motion.keypoints
     size = np.array([motion.width, motion.height], np.float32)
     ref = joints_from_landmarks(kp[..., :2] * size)  # (T, J, 2) in reference pixels
     ref_z = joints_from_landmarks(kp[..., 2:3])[..., 0] * motion.width
@@ -141,13 +172,13 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         else:
             mid_hip = np.broadcast_to(rj[J.MID_HIP], (T, 2)).copy()
         mid_sh = mid_hip + up * (rig.torso_length * g * fs)[:, None]
-        sv = ref[:, J.R_SHOULDER] - ref[:, J.L_SHOULDER]
+        sv = _same_way(ref[:, J.R_SHOULDER] - ref[:, J.L_SHOULDER], rj[J.R_SHOULDER] - rj[J.L_SHOULDER])
         s_ratio = _width_ratio(sv, body)
         s_half = 0.5 * _unit(sv) * (rig.shoulder_width * s_ratio * g)[:, None]
         cur = [mid_sh - s_half, mid_sh + s_half]
         rest = [rj[J.L_SHOULDER], rj[J.R_SHOULDER]]
         if hips:
-            hv = ref[:, J.R_HIP] - ref[:, J.L_HIP]
+            hv = _same_way(ref[:, J.R_HIP] - ref[:, J.L_HIP], rj[J.R_HIP] - rj[J.L_HIP])
             h_ratio = _width_ratio(hv, body)
             hip_w = float(np.linalg.norm(rj[J.R_HIP] - rj[J.L_HIP]))
             h_half = 0.5 * _unit(hv) * (hip_w * h_ratio * g)[:, None]
@@ -221,7 +252,14 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         bone_keys=bone_keys,
         head_turn=_head_turn(kp, size),
         driven=driven,
+        mirrored=mirrored,
     )
+
+
+def _same_way(v: F32, rest: F32) -> F32:
+    """Per frame, turn a line that points against the subject's round (a performer mid-spin)."""
+    flip = (v @ rest) < 0
+    return np.where(flip[:, None], -v, v).astype(np.float32)
 
 
 def _smooth(x: F32, window: int) -> F32:
