@@ -84,6 +84,7 @@ def start_redis(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], str
             "or set MOTIONBOT_REDIS_URL to an existing Redis"
         )
     data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "redis.url").unlink(missing_ok=True)  # written again once this one answers
     port = port or free_port()
     argv = [
         exe, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir.resolve()),
