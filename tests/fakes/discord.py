@@ -99,6 +99,7 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.originals: dict[str, int] = {}  # interaction token -> original response message id
         self.token_channels: dict[str, tuple[int, bool]] = {}  # token -> (channel, ephemeral default)
+        self.token_meta: dict[str, dict[str, Any]] = {}  # token -> interaction metadata of its messages
         self.cdn: dict[str, tuple[bytes, str]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced commands
         self.dm_channels: dict[int, int] = {}  # user -> DM channel
@@ -350,7 +351,11 @@ class FakeDiscord:
                 data if kind == 4 else {"flags": data.get("flags")},
                 req.files,
                 ephemeral=ephemeral,
-                extra={"_token": token, "_original": True, "interaction_metadata": {"id": iid}},
+                extra={
+                    "_token": token,
+                    "_original": True,
+                    "interaction_metadata": self.token_meta.get(token, {"id": iid, "type": 2}),
+                },
             )
             if kind == 5:
                 msg["flags"] |= 128  # loading
@@ -505,6 +510,12 @@ def _interaction(
     iid = snowflake()
     token = f"tok-{iid}"
     fake.token_channels[token] = (place.channel_id, False)
+    fake.token_meta[token] = {
+        "id": str(iid),
+        "type": kind,
+        "user": user(user_id),
+        "authorizing_integration_owners": {},
+    }
     owners: dict[str, str] = {"1": str(user_id)}
     if place.guild_id is not None and place.guild_installed:
         owners["0"] = str(place.guild_id)

@@ -1,0 +1,188 @@
+"""End-to-end harness for the Discord bot: the fake Discord REST server, the real discord.py
+bot logged in through the same code path as ``motionbot bot discord`` (REST base from
+``MOTIONBOT_DISCORD_API_URL``), Redis, SQLite, the bot process's deliver consumer, and real
+queue workers (inspect, and the warp engine on render:cpu) in this event loop.
+
+Test modules import the fixtures from here (``from dc_harness import dc, ...``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for fakes
+
+from fakes import discord as fd  # noqa: E402
+
+from motionbot.bot.delivery import DeliveryDispatcher  # noqa: E402
+from motionbot.bot.discord.cli import logged_in  # noqa: E402
+from motionbot.bot.discord.client import MotionBot  # noqa: E402
+from motionbot.bot.settings import BotSettings  # noqa: E402
+from motionbot.queue.delivery import delivery_worker  # noqa: E402
+from motionbot.queue.jobs import Platform, Queues  # noqa: E402
+from motionbot.queue.settings import QueueSettings  # noqa: E402
+from motionbot.renderer.settings import RendererSettings  # noqa: E402
+from motionbot.renderer.worker import build_worker  # noqa: E402
+
+USER = 5001
+OTHER = 5002
+
+
+def astronaut_png(side: int = 192) -> bytes:
+    from PIL import Image
+    from skimage import data
+
+    buf = io.BytesIO()
+    Image.fromarray(data.astronaut()).resize((side, side)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@dataclass
+class DC:
+    fake: fd.FakeDiscord
+    bsettings: BotSettings
+    qsettings: QueueSettings
+    bot: MotionBot
+    stack: contextlib.AsyncExitStack
+    deliver_task: asyncio.Task[Any] | None = None
+    workers: list[Any] = field(default_factory=list)
+
+    @property
+    def rt(self) -> Any:
+        return self.bot.rt
+
+    def inject(self, payload: dict[str, Any]) -> dict[str, Any]:
+        event = "MESSAGE_CREATE" if "author" in payload else "INTERACTION_CREATE"
+        fd.gateway(self.bot, event, payload)
+        return payload
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if loop.time() > deadline:
+                raise TimeoutError("condition not met in time; last requests: "
+                                   + ", ".join(f"{r.method} {r.path}" for r in self.fake.requests[-8:]))
+            await asyncio.sleep(0.02)
+
+    async def original(self, payload: dict[str, Any], contains: str = "", timeout: float = 20.0
+                       ) -> dict[str, Any]:
+        """The interaction's original response once its content contains ``contains``."""
+
+        def find() -> dict[str, Any] | None:
+            msg = self.fake.original(payload["token"])
+            return msg if msg is not None and contains in msg["content"] else None
+
+        found: dict[str, Any] = await self.wait_for(find, timeout)
+        return found
+
+    async def followup(self, payload: dict[str, Any], contains: str = "", *, with_file: bool = False,
+                       timeout: float = 20.0) -> dict[str, Any]:
+        def find() -> dict[str, Any] | None:
+            for m in self.fake.followups(payload["token"]):
+                if contains in m["content"] and (m["attachments"] or not with_file):
+                    return m
+            return None
+
+        found: dict[str, Any] = await self.wait_for(find, timeout)
+        return found
+
+    async def channel_message(self, channel_id: int, contains: str = "", *, with_file: bool = False,
+                              timeout: float = 20.0) -> dict[str, Any]:
+        def find() -> dict[str, Any] | None:
+            for m in self.fake.channel_messages(channel_id):
+                if m.get("_token") or m["author"]["id"] != str(fd.BOT_ID):
+                    continue
+                if contains in m["content"] and (m["attachments"] or not with_file):
+                    return m
+            return None
+
+        found: dict[str, Any] = await self.wait_for(find, timeout)
+        return found
+
+    async def start_delivery(self) -> None:
+        dispatcher = DeliveryDispatcher(self.rt.history, {Platform.DISCORD: self.bot.notifier})
+        worker = delivery_worker(self.qsettings, dispatcher, poll_delay=0.02)
+        self.workers.append(worker)
+        self.deliver_task = asyncio.create_task(worker.async_run())
+
+    async def stop_delivery(self) -> None:
+        if self.deliver_task is not None:
+            await self.workers[-1].close()
+            self.deliver_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.deliver_task
+            self.deliver_task = None
+
+    async def restart(self) -> None:
+        """A new bot process: new client, runtime and deliver consumer on the same Redis and SQLite."""
+        await self.stop_delivery()
+        await self.stack.aclose()
+        self.stack = contextlib.AsyncExitStack()
+        self.bot = await self.stack.enter_async_context(logged_in(self.bsettings, self.qsettings))
+        await self.start_delivery()
+
+
+async def render_burst(qsettings: QueueSettings, tmp_path: Path) -> Any:
+    """A real burst worker on render:cpu with the warp engine: renders what is queued, then stops."""
+    rs = RendererSettings(output_long_side=256, cache_dir=tmp_path / "motion-cache")
+    worker = build_worker(qsettings, Queues.RENDER_CPU, renderer_settings=rs, burst=True)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    return worker
+
+
+@contextlib.asynccontextmanager
+async def inspect_worker(qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
+    rs = RendererSettings(cache_dir=tmp_path / "motion-cache")
+    worker = build_worker(qsettings, Queues.INSPECT, renderer_settings=rs)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield worker
+    finally:
+        await worker.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+@pytest.fixture
+def dc_qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
+    return QueueSettings(redis_url=redis_url, media_dir=tmp_path / "media", work_dir=tmp_path / "work",
+                         health_check_interval_s=1, worker_poll_s=0.02, heartbeat_s=0.5, progress_interval_s=0.0,
+                         daily_quota=0)
+
+
+@pytest.fixture
+async def dc(dc_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[DC]:
+    base = discord.http.Route.BASE
+    fake = await fd.FakeDiscord().start()
+    bsettings = BotSettings(discord_token="test-token", discord_api_url=fake.api_url,  # type: ignore[arg-type]
+                            history_db=tmp_path / "history.sqlite3", inspect_timeout_s=20.0,
+                            edit_interval_s=0.0, progress_poll_s=0.05)
+    stack = contextlib.AsyncExitStack()
+    bot = await stack.enter_async_context(logged_in(bsettings, dc_qsettings))
+    harness = DC(fake, bsettings, dc_qsettings, bot, stack)
+    await harness.start_delivery()
+    try:
+        yield harness
+    finally:
+        await harness.stop_delivery()
+        await harness.stack.aclose()
+        await fake.stop()
+        discord.http.Route.BASE = base
