@@ -1,4 +1,4 @@
-"""Speed of the motion path on this machine: reference decode and result encode (pose: later).
+"""Speed of the motion path on this machine: reference decode, pose tracking and result encode.
 
 Run: ``.venv/bin/python benchmarks/motion.py [--only decode,encode] [--repeats 3] [--video PATH]``.
 Each section is a function returning ``Figure`` rows; ``SECTIONS`` maps a name to it, so a
@@ -7,7 +7,7 @@ best of ``--repeats`` runs (the machine is shared; the best run is the least dis
 the median alongside. Figures are printed, never asserted: targets live in the report.
 
 Reference floor on the 2-core dev machine for the sample dance video (512x758, 194 frames):
-decode about 500 fps, 512-px H.264 encode about 180 fps.
+decode about 500 fps, 512-px H.264 encode about 180 fps, pose tracking about 60 fps.
 """
 
 from __future__ import annotations
@@ -123,9 +123,39 @@ def bench_encode(args: Args) -> list[Figure]:
     return figures
 
 
+def bench_pose(args: Args) -> list[Figure]:
+    """Pose tracking as extraction runs it (BlazePose full, video mode, long side POSE_SIDE),
+    on frames decoded and resized beforehand, then extract_motion end to end (decode, main
+    performer, face probe, smoothing) at the default settings."""
+    from motionbot.renderer.motion.extract import DECODE_SIDE, POSE_SIDE, extract_motion, resize_long_side
+    from motionbot.renderer.perception.pose import PoseDetector
+    from motionbot.renderer.settings import RendererSettings
+
+    reader = open_video(args.video, max_side=DECODE_SIDE)
+    frames = [resize_long_side(f, POSE_SIDE) for f in reader.frames()]
+    n, found = len(frames), 0
+
+    def track() -> None:
+        nonlocal found
+        with PoseDetector(video=True) as detector:
+            found = sum(detector.detect(f) is not None for f in frames)
+
+    track()  # warm-up: model load and first-frame detection are not tracking speed
+    t = _timed(track, args.repeats)
+    size = f"{frames[0].shape[1]}x{frames[0].shape[0]}"
+    note = f"{n} frames at {size}, pose in {found}, median {n / t.median_s:.0f} fps, {n / t.cpu_s:.0f} frames/cpu-s"
+    figures = [Figure("pose tracking (BlazePose full)", n / t.best_s, "fps", note)]
+    settings = RendererSettings()
+    e = _timed(lambda: extract_motion(args.video, settings), args.repeats)
+    note = f"{n} frames, median {n / e.median_s:.0f} fps, {n / e.cpu_s:.0f} frames/cpu-s"
+    figures.append(Figure("extract_motion end to end", n / e.best_s, "fps", note))
+    return figures
+
+
 SECTIONS: dict[str, Callable[[Args], list[Figure]]] = {
     "decode": bench_decode,
     "encode": bench_encode,
+    "pose": bench_pose,
 }
 
 
