@@ -44,7 +44,7 @@ class Dockerfile:
     def resolve(self, text: str, stage: Stage | None = None) -> str:
         """Substitute ${ARG} / $ARG with the ARG defaults (global, then the stage's own)."""
         values = dict(self.global_args)
-        for arg in (stage.args("ARG") if stage else []):
+        for arg in stage.args("ARG") if stage else []:
             name, _, default = arg.partition("=")
             if default:
                 values[name.strip()] = default.strip()

@@ -32,7 +32,9 @@ async def test_a_hand_set_flag_also_pauses(arq_redis: Any) -> None:
 
 async def test_status_snapshot(arq_redis: Any) -> None:
     await arq_redis.zadd("render:cpu", {"render:a": 1, "render:b": 2, "render:c": 3})
-    await arq_redis.set("render:cpu:health-check", "Nov-24 01:00:00 j_complete=3 j_failed=0 queued=3", px=5000)
+    await arq_redis.set(
+        "render:cpu:health-check", "Nov-24 01:00:00 j_complete=3 j_failed=0 queued=3", px=5000
+    )
     await arq_redis.set("arq:in-progress:render:z", b"1")
     await admin.record_render(arq_redis, outcome="done", engine="warp")
     await admin.record_render(arq_redis, outcome="done", engine="warp")

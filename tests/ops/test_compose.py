@@ -21,7 +21,8 @@ def _compose_project(tmp_path: Path) -> Path:
     shutil.copy(COMPOSE, tmp_path / "docker-compose.yml")
     shutil.copytree(ROOT / "docker", tmp_path / "docker")
     env = ENV_EXAMPLE.read_text().replace(
-        "MOTIONBOT_REDIS_PASSWORD=change-me-to-a-long-random-hex-string", "MOTIONBOT_REDIS_PASSWORD=0123abcd4567ef"
+        "MOTIONBOT_REDIS_PASSWORD=change-me-to-a-long-random-hex-string",
+        "MOTIONBOT_REDIS_PASSWORD=0123abcd4567ef",
     )
     (tmp_path / ".env").write_text(env)
     return tmp_path
@@ -73,7 +74,12 @@ def _service(name: str) -> dict[str, Any]:
 def test_redis_is_persistent_private_and_password_protected() -> None:
     redis = _service("redis")
     command = " ".join(redis["command"]) if isinstance(redis["command"], list) else redis["command"]
-    for flag in ("--appendonly yes", "--appendfsync everysec", "--maxmemory-policy noeviction", "--requirepass"):
+    for flag in (
+        "--appendonly yes",
+        "--appendfsync everysec",
+        "--maxmemory-policy noeviction",
+        "--requirepass",
+    ):
         assert flag in command
     assert "ports" not in redis, "Redis must not be published to the host"
     assert "MOTIONBOT_REDIS_PASSWORD" in str(redis["environment"])
@@ -91,7 +97,10 @@ def test_app_services_share_the_volumes_and_wait_for_redis() -> None:
         assert "media:/data/media" in mounts, name
         assert svc["depends_on"]["redis"]["condition"] == "service_healthy", name
         env = svc["environment"]
-        assert "@redis:6379" in env["MOTIONBOT_REDIS_URL"] and "MOTIONBOT_REDIS_PASSWORD" in env["MOTIONBOT_REDIS_URL"]
+        assert (
+            "@redis:6379" in env["MOTIONBOT_REDIS_URL"]
+            and "MOTIONBOT_REDIS_PASSWORD" in env["MOTIONBOT_REDIS_URL"]
+        )
         assert svc["env_file"] == ".env"
         assert "ports" not in svc, f"{name} publishes ports; metrics are scraped on the compose network"
     for bot in ("bot-telegram", "bot-discord"):

@@ -33,7 +33,10 @@ def _extras(df: Dockerfile) -> list[str]:
 
 def _requirements(extras: list[str]) -> list[str]:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "docker" / "requirements.py"), *extras], capture_output=True, text=True, check=True
+        [sys.executable, str(ROOT / "docker" / "requirements.py"), *extras],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [line.strip().lower() for line in out.stdout.splitlines() if line.strip()]
 
@@ -46,7 +49,7 @@ def test_bases_are_pinned(dockerfile: Dockerfile) -> None:
     for stage in dockerfile.stages:
         image = dockerfile.resolve(stage.base)
         assert "$" not in image, f"{dockerfile.path.name}: unresolved base {stage.base}"
-        name, _, tag = image.partition(":")
+        _name, _, tag = image.partition(":")
         assert tag and tag != "latest", f"{dockerfile.path.name}: base {image} is not pinned to a tag"
         assert re.search(r"\d+\.\d+\.\d+", tag), f"{dockerfile.path.name}: {image} needs a full version tag"
 
@@ -58,7 +61,7 @@ def test_runs_as_a_non_root_user(dockerfile: Dockerfile) -> None:
     keywords = [k for k, _ in dockerfile.final.instructions]
     last_user = max(i for i, k in enumerate(keywords) if k == "USER")
     assert not any(k == "RUN" for k in keywords[last_user:]), "RUN after USER would need root"
-    assert f"useradd --system --uid 10001" in _run_lines(dockerfile) and users[-1] == "motionbot"
+    assert "useradd --system --uid 10001" in _run_lines(dockerfile) and users[-1] == "motionbot"
 
 
 def test_dependencies_are_installed_before_the_source_is_copied(dockerfile: Dockerfile) -> None:
@@ -97,7 +100,15 @@ def test_bot_image_is_slim() -> None:
     df = parse_dockerfile(DOCKERFILES["bot"])
     names = _names(_requirements(_extras(df)))
     assert {"aiogram", "discord.py", "aiosqlite"} <= names
-    heavy = {"torch", "mediapipe", "opencv-python", "opencv-contrib-python", "numpy", "diffusers", "transformers"}
+    heavy = {
+        "torch",
+        "mediapipe",
+        "opencv-python",
+        "opencv-contrib-python",
+        "numpy",
+        "diffusers",
+        "transformers",
+    }
     assert not names & heavy, f"the bot image would install {sorted(names & heavy)}"
     assert "apt-get" not in _run_lines(df)
 
@@ -114,7 +125,7 @@ def test_gpu_image_installs_the_pinned_torch_from_a_cuda_index() -> None:
     assert "torch==2.13.0" in reqs, "torch must stay pinned exactly in the diffusion extra"
     index = re.search(r"TORCH_INDEX_URL=(\S+)", " ".join(df.final.args("ARG")))
     assert index and re.match(r"https://download\.pytorch\.org/whl/cu\d+$", index.group(1))
-    assert "--index-url \"$TORCH_INDEX_URL\"" in " ".join(df.final.args("RUN"))
+    assert '--index-url "$TORCH_INDEX_URL"' in " ".join(df.final.args("RUN"))
     raw = " ".join(df.final.args("RUN"))
     assert raw.index("--index-url") < raw.index("pip install -r"), "torch must come from the CUDA index first"
 
@@ -143,5 +154,9 @@ def test_requirements_script_resolves_nested_extras() -> None:
     reqs = _requirements(["diffusion"])
     assert "mediapipe==0.10.21" in reqs, "diffusion pulls in the renderer extra"
     assert not any(r.startswith("motionbot") for r in reqs)
-    assert subprocess.run([sys.executable, str(ROOT / "docker" / "requirements.py"), "nope"],
-                          capture_output=True).returncode != 0
+    assert (
+        subprocess.run(
+            [sys.executable, str(ROOT / "docker" / "requirements.py"), "nope"], capture_output=True
+        ).returncode
+        != 0
+    )

@@ -4,8 +4,8 @@ tokens reported without ever being printed."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,11 +67,13 @@ def test_invalid_settings_are_named(clean_env: pytest.MonkeyPatch) -> None:
 
 
 def test_report_format() -> None:
-    text = doctor.format_report([
-        CheckResult("redis", Status.OK, "reachable"),
-        CheckResult("gpu", Status.SKIP, "no CUDA", required=False),
-        CheckResult("ffmpeg", Status.FAIL, "missing", fix="pip install imageio-ffmpeg"),
-    ])
+    text = doctor.format_report(
+        [
+            CheckResult("redis", Status.OK, "reachable"),
+            CheckResult("gpu", Status.SKIP, "no CUDA", required=False),
+            CheckResult("ffmpeg", Status.FAIL, "missing", fix="pip install imageio-ffmpeg"),
+        ]
+    )
     assert "[ok  ] redis" in text and "[FAIL] ffmpeg" in text and "-> pip install imageio-ffmpeg" in text
     assert text.endswith("1 required check(s) failed.")
 
@@ -86,7 +88,9 @@ def test_doctor_command_end_to_end(redis_url: str, tmp_path: Path) -> None:
         "MOTIONBOT_TELEGRAM_TOKEN": TOKEN,
     }
     cmd = [sys.executable, "-m", "motionbot.queue.cli", "doctor"]
-    proc = subprocess.run([*cmd, "--json"], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        [*cmd, "--json"], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert TOKEN not in proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     checks = {c["name"]: c for c in report["checks"]}
@@ -102,6 +106,12 @@ def test_doctor_command_end_to_end(redis_url: str, tmp_path: Path) -> None:
     text = subprocess.run(quick, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert "telegram token" in text.stdout and TOKEN not in text.stdout
     assert re.search(r"\[skip\] renderer checks +skipped \(--skip\)", text.stdout)
-    down = subprocess.run([*quick, "--json"], env=env | {"MOTIONBOT_REDIS_URL": "redis://127.0.0.1:1/0"},
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    down = subprocess.run(
+        [*quick, "--json"],
+        env=env | {"MOTIONBOT_REDIS_URL": "redis://127.0.0.1:1/0"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert down.returncode == 4 and json.loads(down.stdout)["ok"] is False

@@ -40,7 +40,9 @@ def test_nothing_undocumented_or_misspelt() -> None:
     """Each MOTIONBOT_* line is a setting, or a compose-only variable used in docker-compose.yml."""
     known = set().union(*(_env_names(c) for c in _settings_classes()))
     compose_vars = set(re.findall(r"\$\{(MOTIONBOT_[A-Z0-9_]+)", COMPOSE.read_text()))
-    stray = sorted(n for n in env_example_names() if n.startswith("MOTIONBOT_") and n not in known | compose_vars)
+    stray = sorted(
+        n for n in env_example_names() if n.startswith("MOTIONBOT_") and n not in known | compose_vars
+    )
     assert not stray, f".env.example names settings nothing reads: {stray}"
 
 

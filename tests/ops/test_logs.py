@@ -18,7 +18,9 @@ TOKEN = "123456789:AAHfakeTelegramTokenForTests_abcdefghi"
 def captured() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     level = logging.getLogger().level
-    handler = setup_logging("test", level="DEBUG", fmt="json", secrets=[TOKEN, "s3cr3t-redis-pass"], stream=stream)
+    handler = setup_logging(
+        "test", level="DEBUG", fmt="json", secrets=[TOKEN, "s3cr3t-redis-pass"], stream=stream
+    )
     try:
         yield stream
     finally:

@@ -38,8 +38,13 @@ def test_endpoint_serves_metrics_and_liveness() -> None:
         base = f"http://127.0.0.1:{server.port}"
         status, body = _get(base + "/metrics")
         assert status == 200
-        for name in ("motionbot_jobs_running", "motionbot_render_duration_seconds", "motionbot_failures_total",
-                     "motionbot_deliveries_total", "motionbot_cache_hits_total"):
+        for name in (
+            "motionbot_jobs_running",
+            "motionbot_render_duration_seconds",
+            "motionbot_failures_total",
+            "motionbot_deliveries_total",
+            "motionbot_cache_hits_total",
+        ):
             assert name in body
         status, body = _get(base + "/healthz")
         assert status == 200 and json.loads(body)["status"] == "ok"
@@ -93,7 +98,10 @@ def test_track_job_counts_outcomes_durations_and_failure_reasons() -> None:
         job.update(outcome="failed", reason="video_too_long")
     assert _sample("motionbot_jobs_total", queue="render:cpu", outcome="done") == before_done + 1
     assert _sample("motionbot_render_duration_seconds_count", engine="warp") == before_count + 1
-    assert _sample("motionbot_failures_total", queue="render:cpu", reason="no_person_in_photo") == before_fail + 1
+    assert (
+        _sample("motionbot_failures_total", queue="render:cpu", reason="no_person_in_photo")
+        == before_fail + 1
+    )
     assert _sample("motionbot_failures_total", queue="render:cpu", reason="video_too_long") >= 1
     assert _sample("motionbot_jobs_running", queue="render:cpu") == 0
 

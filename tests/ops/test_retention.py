@@ -52,26 +52,39 @@ async def test_run_retention_drops_stale_cache_and_records_the_cutoff(tmp_path: 
     _file(cache, "motion/old.json", age_days=30)
 
     def result(key: str) -> str:
-        return RenderResult(task_id="t", output=MediaRef(key=key, size=1), duration_s=1, width=8, height=8,
-                            fps=25, engine=EngineName.WARP, engine_version="1").model_dump_json()
+        return RenderResult(
+            task_id="t",
+            output=MediaRef(key=key, size=1),
+            duration_s=1,
+            width=8,
+            height=8,
+            fps=25,
+            engine=EngineName.WARP,
+            engine_version="1",
+        ).model_dump_json()
 
     await arq_redis.set("motionbot:cache:stale", result(gone_key))
     await arq_redis.set("motionbot:cache:fresh", result(kept_key))
     queue = QueueSettings(media_dir=media, work_dir=work)
-    reports = await retention.run_retention(queue, OpsSettings(retention_days=14), redis=arq_redis,
-                                            extra_dirs=[cache])
+    reports = await retention.run_retention(
+        queue, OpsSettings(retention_days=14), redis=arq_redis, extra_dirs=[cache]
+    )
     assert {r.area: r.deleted for r in reports} == {"media": 1, "work": 1, "cache": 1}
     assert not (media / gone_key).exists() and (media / kept_key).exists()
     assert (work / "task-2/frame.png").exists()
     assert await arq_redis.get("motionbot:cache:stale") is None
     assert await arq_redis.get("motionbot:cache:fresh") is not None
     cutoff = await retention.expired_before(arq_redis)
-    assert cutoff is not None and abs((datetime.now(UTC) - cutoff) - timedelta(days=14)) < timedelta(minutes=1)
+    assert cutoff is not None and abs((datetime.now(UTC) - cutoff) - timedelta(days=14)) < timedelta(
+        minutes=1
+    )
 
 
 async def test_retention_zero_keeps_everything(tmp_path: Path) -> None:
     _file(tmp_path / "media", "ab/" + "a" * 64 + ".mp4", age_days=999)
-    reports = await retention.run_retention(QueueSettings(media_dir=tmp_path / "media"), OpsSettings(retention_days=0))
+    reports = await retention.run_retention(
+        QueueSettings(media_dir=tmp_path / "media"), OpsSettings(retention_days=0)
+    )
     assert reports == [] and any((tmp_path / "media").rglob("*.mp4"))
 
 

@@ -37,9 +37,25 @@ pytestmark = pytest.mark.slow
 def _start(tmp_path: Path, log: IO[str], *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIONBOT_")}
     # a token in the environment: must never show up in any process's log
-    env |= {"MOTIONBOT_TELEGRAM_TOKEN": TOKEN, "MOTIONBOT_METRICS_PORT": "0", "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1"}
-    cmd = [sys.executable, "-m", "motionbot.queue.cli", "run", "--data-dir", str(tmp_path / "data"),
-           "--gpu", "off", "--no-bots", "--grace", "15", *extra]
+    env |= {
+        "MOTIONBOT_TELEGRAM_TOKEN": TOKEN,
+        "MOTIONBOT_METRICS_PORT": "0",
+        "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "motionbot.queue.cli",
+        "run",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--gpu",
+        "off",
+        "--no-bots",
+        "--grace",
+        "15",
+        *extra,
+    ]
     return subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
 
 

@@ -68,10 +68,15 @@ def test_stop_terminates_in_reverse_order_and_kills_the_stubborn(tmp_path: Path)
         signal.signal(signal.SIGTERM, bye)
         while True: time.sleep(0.05)
     """)
-    stubborn = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: time.sleep(0.05)"
+    stubborn = (
+        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: time.sleep(0.05)"
+    )
     sup = Supervisor(
-        [ChildSpec("redis", [PY, "-c", polite, "redis"]), ChildSpec("stubborn", [PY, "-c", stubborn]),
-         ChildSpec("bot", [PY, "-c", polite, "bot"])],
+        [
+            ChildSpec("redis", [PY, "-c", polite, "redis"]),
+            ChildSpec("stubborn", [PY, "-c", stubborn]),
+            ChildSpec("bot", [PY, "-c", polite, "bot"]),
+        ],
         grace_s=0.5,
     )
     sup.start()
