@@ -196,7 +196,7 @@ def _motion(args: argparse.Namespace, settings: RendererSettings) -> int:
     from motionbot.renderer.pipeline import resolve_motion
 
     output = Path(args.output)
-    cache = None if args.no_cache else MotionCache(settings.cache_dir / "motion")
+    cache = None if args.no_cache else MotionCache.for_settings(settings)
     with progress_bar(not args.json) as progress:
         motion, video = resolve_motion(args.source, settings, cache=cache, progress=progress)
         if output.suffix.lower() == ".mp4":
@@ -269,7 +269,7 @@ def _render(args: argparse.Namespace, settings: RendererSettings) -> int:
         err.print(f"[red]Bad option:[/red] {exc.errors()[0].get('msg')}")
         return EXIT_USAGE
     engine = load_engine_or_unavailable(args.engine, settings, args.model)
-    cache = MotionCache(settings.cache_dir / "motion")
+    cache = MotionCache.for_settings(settings)
     with progress_bar(not args.json) as progress:
         result = render(
             Path(args.photo), args.video or args.motion, Path(args.output), options, engine, settings,

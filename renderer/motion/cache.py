@@ -36,6 +36,11 @@ class MotionCache:
         self.hits = 0
         self.misses = 0
 
+    @classmethod
+    def for_settings(cls, settings: RendererSettings) -> MotionCache:
+        """The cache every process of one deployment shares (CLI and workers alike)."""
+        return cls(settings.cache_dir / "motion")
+
     def key(self, video: Path, settings: RendererSettings, *, with_face: bool | None) -> str:
         params = {
             "sha256": file_sha256(video),

@@ -146,3 +146,18 @@ def test_face_video_face_track_follows_head_turns(samples_dir: Path, tmp_path: P
     yaw = motion.face[:, 0]
     assert np.ptp(yaw) > 10, "she turns her head"
     assert np.all((motion.face[:, 3:] >= 0) & (motion.face[:, 3:] <= 1))
+
+
+def test_main_performer_is_the_larger_person(tmp_path: Path, settings: RendererSettings) -> None:
+    big = np.asarray(skimage.data.astronaut(), dtype=np.uint8)  # type: ignore[no-untyped-call]
+    small = big[::2, ::2]
+    frames = []
+    for i in range(20):
+        frame = np.zeros((512, 1000, 3), dtype=np.uint8)
+        frame[:, 440:952] = big
+        frame[256:, 20 + 2 * i : 276 + 2 * i] = small  # a smaller passer-by, moving
+        frames.append(frame)
+    motion = extract_motion(encode_frames(frames, tmp_path / "two.mp4", 10.0), settings)
+    assert motion.meta["people"] == 2
+    nose_x = motion.keypoints[:, L.NOSE, 0] * motion.width
+    assert np.all((nose_x > 440) & (nose_x < 952)), "the big astronaut is tracked"
