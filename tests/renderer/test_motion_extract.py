@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
+from PIL import Image
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import RendererError
@@ -150,12 +151,12 @@ def test_face_video_face_track_follows_head_turns(samples_dir: Path, tmp_path: P
 
 def test_main_performer_is_the_larger_person(tmp_path: Path, settings: RendererSettings) -> None:
     big = np.asarray(skimage.data.astronaut(), dtype=np.uint8)  # type: ignore[no-untyped-call]
-    small = big[::2, ::2]
+    small = np.asarray(Image.fromarray(big).resize((300, 300)))
     frames = []
     for i in range(20):
         frame = np.zeros((512, 1000, 3), dtype=np.uint8)
         frame[:, 440:952] = big
-        frame[256:, 20 + 2 * i : 276 + 2 * i] = small  # a smaller passer-by, moving
+        frame[212:, 20 + 2 * i : 320 + 2 * i] = small  # a smaller passer-by, moving
         frames.append(frame)
     motion = extract_motion(encode_frames(frames, tmp_path / "two.mp4", 10.0), settings)
     assert motion.meta["people"] == 2
