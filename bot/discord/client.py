@@ -92,6 +92,11 @@ class MotionBot(commands.Bot):
         self.notifier.application_id = self.application_id
         await self.resume_watching()
 
+    async def close(self) -> None:
+        """Stop background work first: progress watchers resume in the next process."""
+        await self.rt.drain(timeout=0)
+        await super().close()
+
     async def resume_watching(self) -> None:
         """Pick up progress edits of tasks still queued or rendering from before a restart."""
         for task in await self.rt.history.active_tasks(Platform.DISCORD):

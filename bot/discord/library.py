@@ -1,5 +1,6 @@
-"""``/history`` (your videos, paginated, only visible to you), ``/share`` (post one here) and
-``/cancel`` (stop the current render or forget the files sent so far).
+"""``/history`` (your videos, paginated, only visible to you), ``/share`` (post one here),
+``/motions`` (built-in moves for the DM conversation) and ``/cancel`` (stop the current
+render or forget the files sent so far).
 
 The history page and task cards come from the core; their buttons (re-post, same motion or
 photo, again, delete, pages) are persistent buttons handled in :mod:`.buttons`.
@@ -13,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from motionbot.bot.core.presenters import engine_name, fmt_date
+from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import policy
 from motionbot.bot.discord.respond import key_for, say, show
 from motionbot.queue.jobs import Platform
@@ -58,6 +60,13 @@ class LibraryCog(commands.Cog):
             )
             for t, _ in videos
         ]
+
+    @app_commands.command(name="motions", description="Built-in moves to use instead of a video")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(**EVERYWHERE)
+    async def motions(self, interaction: discord.Interaction[Any]) -> None:
+        refused = await policy.refusal(self.bot.rt.guilds, interaction)
+        await show(interaction, [Reply(refused)] if refused else [self.bot.rt.conv.motions()])
 
     @app_commands.command(name="cancel", description="Stop your current video, or forget the files you sent")
     @app_commands.allowed_installs(guilds=True, users=True)

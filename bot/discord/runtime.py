@@ -48,7 +48,7 @@ class Runtime:
 
     async def drain(self, timeout: float = 5.0) -> None:
         """Wait for background work (tests, shutdown), then cancel what is left."""
-        if self.tasks:
+        if self.tasks and timeout > 0:
             await asyncio.wait(set(self.tasks), timeout=timeout)
         for task in list(self.tasks):
             task.cancel()

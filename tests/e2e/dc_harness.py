@@ -22,17 +22,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for fakes
 
-from fakes import discord as fd  # noqa: E402
+from fakes import discord as fd
 
-from motionbot.bot.delivery import DeliveryDispatcher  # noqa: E402
-from motionbot.bot.discord.cli import logged_in  # noqa: E402
-from motionbot.bot.discord.client import MotionBot  # noqa: E402
-from motionbot.bot.settings import BotSettings  # noqa: E402
-from motionbot.queue.delivery import delivery_worker  # noqa: E402
-from motionbot.queue.jobs import Platform, Queues  # noqa: E402
-from motionbot.queue.settings import QueueSettings  # noqa: E402
-from motionbot.renderer.settings import RendererSettings  # noqa: E402
-from motionbot.renderer.worker import build_worker  # noqa: E402
+from motionbot.bot.delivery import DeliveryDispatcher
+from motionbot.bot.discord.cli import logged_in
+from motionbot.bot.discord.client import MotionBot
+from motionbot.bot.settings import BotSettings
+from motionbot.queue.delivery import delivery_worker
+from motionbot.queue.jobs import Platform, Queues
+from motionbot.queue.settings import QueueSettings
+from motionbot.renderer.settings import RendererSettings
+from motionbot.renderer.worker import build_worker
 
 USER = 5001
 OTHER = 5002
@@ -186,3 +186,47 @@ async def dc(dc_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[DC]:
         await harness.stack.aclose()
         await fake.stop()
         discord.http.Route.BASE = base
+
+
+def tiny_mp4(frames: int = 6, side: int = 32) -> bytes:
+    """A real, tiny MP4 (a moving square, no person)."""
+    import tempfile
+
+    import imageio_ffmpeg
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tiny.mp4"
+        writer = imageio_ffmpeg.write_frames(str(path), (side, side), fps=6, quality=5, macro_block_size=16)
+        writer.send(None)
+        for i in range(frames):
+            frame = np.zeros((side, side, 3), np.uint8)
+            frame[4:12, 2 + 2 * i : 10 + 2 * i] = 255
+            writer.send(frame.tobytes())
+        writer.close()
+        return path.read_bytes()
+
+
+async def finished_task(dc: DC, *, user: int = USER, task_id: str | None = None, created_at: float | None = None,
+                        channel: int = 701) -> str:
+    """A task as the render path leaves it (queued, then done with an MP4 in the store), for
+    history tests that need many of them without rendering each."""
+    import time
+
+    from motionbot.bot.core.keys import new_task_id
+    from motionbot.bot.history.models import TaskRecord, TaskStatus
+    from motionbot.queue.jobs import EngineName, MotionSource, RenderOptions
+
+    store = dc.rt.client.store
+    photo = await store.put_bytes(astronaut_png(64), suffix=".png", filename="me.png")
+    output = await store.put_bytes(tiny_mp4(), suffix=".mp4", filename="out.mp4")
+    tid = task_id or new_task_id()
+    await dc.rt.history.add_task(TaskRecord(
+        task_id=tid, platform=Platform.DISCORD, chat_id=str(channel), user_id=str(user), status=TaskStatus.QUEUED,
+        engine=EngineName.WARP, options=RenderOptions(), photo=photo,
+        motion=MotionSource(kind="preset", preset="wave"), created_at=created_at or time.time(),
+    ))
+    await dc.rt.history.mark_done(tid, output=output, engine=EngineName.WARP, duration_s=1.0)
+    await dc.rt.history.record_delivery(tid, platform=Platform.DISCORD, chat_id=str(channel), message_id="1",
+                                        file_id="https://cdn.example/x.mp4")
+    return tid

@@ -1,0 +1,82 @@
+"""Delivery on Discord: the upload limit read from the interaction, Discord's 413 answer, the
+15-minute token running out (channel message, or a DM where the bot is no member)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dc_harness import DC, USER, dc, dc_qsettings, tiny_mp4  # noqa: E402,F401
+from fakes import discord as fd  # noqa: E402
+from test_discord_flow import animate, is_mp4  # noqa: E402
+
+from motionbot.bot.core import texts  # noqa: E402
+from motionbot.bot.core.keys import ConversationKey  # noqa: E402
+from motionbot.bot.history.models import TaskRecord  # noqa: E402
+from motionbot.queue.delivery import enqueue_deliver  # noqa: E402
+from motionbot.queue.jobs import DeliverJob, EngineName, Platform, RenderResult  # noqa: E402
+
+BOOSTED = fd.Place.guild(filesize_limit=50 * 1024 * 1024)
+
+
+async def queue_render(dc: DC, place: fd.Place) -> tuple[dict[str, Any], TaskRecord]:
+    """/animate with a preset, Generate: a render job is queued; returns (click, task)."""
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    cmd = await animate(dc, place, motion="preset:wave")
+    shown = await dc.original(cmd, "Press Generate")
+    click = dc.inject(fd.click(dc.fake, shown, fd.button(shown, texts.GENERATE), USER, place))
+    await dc.original(click, "Queued")
+    (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
+    return click, task
+
+
+async def finish(dc: DC, task: TaskRecord, data: bytes) -> None:
+    """What the render worker does at the end: the MP4 in the store and a deliver job."""
+    output = await dc.rt.client.store.put_bytes(data, suffix=".mp4", filename=f"{task.task_id}.mp4")
+    assert await dc.rt.client.cancel(task.task_id)  # the queued render job is not needed here
+    result = RenderResult(task_id=task.task_id, output=output, duration_s=1.0, width=32, height=32, fps=6.0,
+                          engine=EngineName.WARP, engine_version="warp-1")
+    key = ConversationKey(Platform.DISCORD, task.chat_id, task.user_id)
+    await enqueue_deliver(dc.rt.client.redis, DeliverJob(
+        task_id=task.task_id, target=key.target(status_message_id=task.status_message_id), outcome=result))
+
+
+async def test_render_request_carries_the_upload_limit_discord_gave(dc: DC) -> None:
+    _, task = await queue_render(dc, BOOSTED)
+    assert task.options.max_bytes == 50 * 1024 * 1024  # the boosted guild's limit, not 10 MiB
+
+
+async def test_upload_refused_with_413_says_so_and_offers_a_shorter_render(dc: DC) -> None:
+    click, task = await queue_render(dc, fd.Place.guild())
+    dc.fake.upload_limit = 100  # Discord answers 413 / 40005 to any bigger file
+    await finish(dc, task, tiny_mp4())
+    status = await dc.original(click, "over the")
+    assert fd.button(status, "Shorter render").endswith(f":short:{task.task_id}")
+    assert not [m for m in dc.fake.followups(click["token"]) if m["attachments"]]
+    assert await dc.rt.history.is_delivered(task.task_id)  # told once, not retried forever
+
+
+async def test_after_the_token_expires_the_result_is_a_channel_message(dc: DC) -> None:
+    place = fd.Place.guild(channel_id=7011)
+    click, task = await queue_render(dc, place)
+    dc.fake.expired_tokens.add(click["token"])
+    await finish(dc, task, tiny_mp4())
+    status = await dc.channel_message(7011, "Done!")
+    result = await dc.channel_message(7011, f"Task {task.task_id}", with_file=True)
+    assert is_mp4(dc.fake.file_bytes(result["attachments"][0]))
+    assert not status["flags"] & 64 and not result["flags"] & 64
+    assert fd.button(result, "Share here")
+
+
+async def test_after_the_token_expires_in_a_group_dm_the_result_goes_to_the_users_dm(dc: DC) -> None:
+    place = fd.Place.private(channel_id=9011)  # user-installed app: the bot is no member here
+    click, task = await queue_render(dc, place)
+    dc.fake.expired_tokens.add(click["token"])
+    await finish(dc, task, tiny_mp4())
+    dm = await dc.wait_for(lambda: dc.fake.dm_channels.get(USER))
+    result = await dc.channel_message(dm, f"Task {task.task_id}", with_file=True)
+    assert is_mp4(dc.fake.file_bytes(result["attachments"][0]))
+    assert not dc.fake.find("POST", "^/channels/9011/")  # never tried to post where it can't
