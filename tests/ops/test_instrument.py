@@ -1,0 +1,94 @@
+"""What entry points call to be observable: logs + endpoint, heartbeat, outcome counting."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+from motionbot.queue.jobs import EngineName, MediaRef, RenderFailure, RenderResult
+from motionbot.queue.ops import admin, instrument, metrics
+from motionbot.queue.ops.settings import OpsSettings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _health(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+async def test_setup_process_serves_health_that_follows_the_event_loop() -> None:
+    port = _free_port()
+    level = logging.getLogger().level
+    server = instrument.setup_process(
+        "worker-test", ops=OpsSettings(metrics_port=port, metrics_host="127.0.0.1", liveness_stale_s=0.3)
+    )
+    assert server is not None
+    try:
+        assert await asyncio.to_thread(_health, port) == 200  # not armed yet: alive
+        task = instrument.start_heartbeat(interval_s=0.05)
+        await asyncio.sleep(0.1)
+        assert await asyncio.to_thread(_health, port) == 200
+        task.cancel()
+        await asyncio.sleep(0.5)  # the loop is fine but nothing beats any more: reported dead
+        assert await asyncio.to_thread(_health, port) == 503
+    finally:
+        server.close()
+        instrument.HEARTBEAT.armed = False
+        for h in [h for h in logging.getLogger().handlers if h.get_name() == "motionbot"]:
+            logging.getLogger().removeHandler(h)
+        logging.getLogger().setLevel(level)
+        logging.captureWarnings(False)
+
+
+async def test_job_hooks_track_running_jobs() -> None:
+    hooks = instrument.job_hooks("inspect")
+    before = metrics.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) or 0.0
+    await hooks["on_job_start"]({})
+    assert metrics.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) == before + 1
+    await hooks["after_job_end"]({})
+    assert metrics.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) == before
+
+
+async def test_record_outcome_counts_once_per_task(arq_redis: Any) -> None:
+    def value(name: str, **labels: str) -> float:
+        return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+    done = RenderResult(
+        task_id="t1",
+        output=MediaRef(key="ab/" + "a" * 64 + ".mp4", size=1),
+        duration_s=2,
+        width=8,
+        height=8,
+        fps=25,
+        engine=EngineName.WARP,
+        engine_version="warp-1",
+    )
+    cached = done.model_copy(update={"task_id": "t2", "cached": True})
+    failed = RenderFailure(
+        task_id="t3", reason="no_person_in_photo", message="...", engine=EngineName.DIFFUSION
+    )
+    hist = value("motionbot_render_duration_seconds_count", engine="warp")
+    hits = value("motionbot_cache_hits_total", cache="result")
+    fails = value("motionbot_failures_total", queue="render:gpu", reason="no_person_in_photo")
+    await instrument.record_outcome(arq_redis, done, queue="render:cpu", wall_s=3.5)
+    await instrument.record_outcome(arq_redis, cached, queue="render:cpu", wall_s=0.1)
+    await instrument.record_outcome(arq_redis, failed, queue="render:gpu", wall_s=1.0)
+    assert value("motionbot_render_duration_seconds_count", engine="warp") == hist + 1  # cached: no render
+    assert value("motionbot_cache_hits_total", cache="result") == hits + 1
+    assert value("motionbot_failures_total", queue="render:gpu", reason="no_person_in_photo") == fails + 1
+    status = await admin.status(arq_redis)
+    assert status.today == {"done": 2, "done:warp": 2, "failed": 1, "failed:diffusion": 1}
+    assert json.dumps(status.as_dict(), default=str)
