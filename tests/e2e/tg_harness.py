@@ -97,6 +97,12 @@ class TG:
         found: Request = await self.fake.wait_for(find, timeout)
         return found
 
+    async def wait_count(self, fragment: str, count: int, chat_id: int = USER, timeout: float = 15.0) -> None:
+        """Wait until ``count`` messages or edits contain ``fragment``."""
+        await self.fake.wait_for(
+            lambda: len([t for t in self.texts(chat_id) if fragment in t]) >= count, timeout
+        )
+
     async def wait_button(self, action: str, chat_id: int = USER, timeout: float = 15.0) -> int:
         """The id of the latest bot message in the chat showing a button with this action."""
 
@@ -226,3 +232,71 @@ async def inspect_worker(e2e_qsettings: QueueSettings, tmp_path: Path) -> AsyncI
 async def render_worker(e2e_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
     async with worker_on(e2e_qsettings, Queues.RENDER_CPU, RendererSettings(cache_dir=tmp_path / "mc")) as w:
         yield w
+
+
+def key_of(user_id: int = USER, chat_id: int | None = None) -> Any:
+    from motionbot.bot.core import ConversationKey
+    from motionbot.queue.jobs import Platform
+
+    return ConversationKey(Platform.TELEGRAM, str(chat_id or user_id), str(user_id))
+
+
+async def finished_task(
+    tg: TG,
+    *,
+    user_id: int = USER,
+    chat_id: int | None = None,
+    deliver: bool = True,
+    task_id: str | None = None,
+) -> str:
+    """A task as if a worker had rendered it: recorded in history, its output in the store,
+    its deliver job queued for the bot's deliver consumer (when ``deliver``)."""
+    import time
+
+    from motionbot.bot.core import new_task_id
+    from motionbot.bot.history import TaskRecord, TaskStatus
+    from motionbot.queue.delivery import enqueue_deliver
+    from motionbot.queue.jobs import (
+        DeliverJob,
+        EngineName,
+        MotionSource,
+        Platform,
+        RenderOptions,
+        RenderResult,
+    )
+
+    chat = chat_id or user_id
+    task_id = task_id or new_task_id()
+    store = tg.rt.client.store
+    photo = await store.put_bytes(astronaut_jpeg(64), suffix=".jpg", filename="p.jpg")
+    output = await store.put_bytes(moving_square_mp4(), suffix=".mp4", filename=f"{task_id}.mp4")
+    status = await tg.rt.ui.send(chat, __import__("motionbot.bot.core", fromlist=["Reply"]).Reply("Queued"))
+    await tg.rt.history.add_task(
+        TaskRecord(
+            task_id=task_id,
+            platform=Platform.TELEGRAM,
+            chat_id=str(chat),
+            user_id=str(user_id),
+            status=TaskStatus.QUEUED,
+            engine=EngineName.WARP,
+            options=RenderOptions(),
+            photo=photo,
+            motion=MotionSource(kind="preset", preset="clap"),
+            created_at=time.time(),
+            status_message_id=str(status.message_id),
+        )
+    )
+    if deliver:
+        result = RenderResult(
+            task_id=task_id,
+            output=output,
+            duration_s=1.0,
+            width=64,
+            height=64,
+            fps=12,
+            engine=EngineName.WARP,
+            engine_version="test",
+        )
+        target = key_of(user_id, chat).target(status_message_id=str(status.message_id))
+        await enqueue_deliver(tg.rt.client.redis, DeliverJob(task_id=task_id, target=target, outcome=result))
+    return task_id

@@ -38,6 +38,7 @@ class Request:
     fields: dict[str, Any]
     uploads: dict[str, tuple[str, bytes]]  # field -> (filename, bytes), attach:// resolved
     at: float = field(default_factory=time.monotonic)
+    error: int | None = None  # the error code this fake answered with, if any
 
 
 @dataclass
@@ -335,16 +336,19 @@ class FakeTelegram:
     async def _method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         fields, uploads = await self._fields(request)
+        record = Request(method, fields, uploads)
         if method != "getUpdates":
             async with self._new_request:
-                self.requests.append(Request(method, fields, uploads))
+                self.requests.append(record)
                 self._new_request.notify_all()
         for failure in self.failures:
             if failure.method == method and failure.remaining > 0:
                 failure.remaining -= 1
+                record.error = failure.code
                 return self._error(failure.code, failure.description, failure.retry_after)
         chat_id = fields.get("chat_id")
         if chat_id is not None and str(chat_id).lstrip("-").isdigit() and int(chat_id) in self.blocked_chats:
+            record.error = 403
             return self._error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
