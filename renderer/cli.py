@@ -8,10 +8,11 @@ only our own bugs exit EXIT_INTERNAL. No traceback is shown for bad input.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,11 @@ def _guarded(
     return run
 
 
+def _flush_c_streams() -> None:
+    with suppress(OSError, AttributeError):  # no C runtime to flush (not CPython on libc)
+        ctypes.CDLL(None).fflush(None)
+
+
 @contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence the C++ logging of mediapipe/TFLite (absl writes to fd 2 before any config).
@@ -90,6 +96,7 @@ def quiet_native_stderr() -> Iterator[None]:
         yield
     finally:
         sys.stderr.flush()
+        _flush_c_streams()  # native logs buffered so far go to /dev/null, not to the terminal later
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
