@@ -59,3 +59,35 @@ def test_admin_ids() -> None:
     assert ops.is_admin("telegram", "222") and not ops.is_admin("discord", "222")
     assert ops.is_admin("discord", 333) and not ops.is_admin("telegram", 333)
     assert not ops.is_admin("telegram", 1) and not OpsSettings().is_admin("telegram", 111)
+
+
+def test_admin_command(redis_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MOTIONBOT_REDIS_URL": redis_url}
+
+    def admin_cmd(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "motionbot.queue.cli", "admin", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert "Paused: no" in admin_cmd("status").stdout
+    paused = admin_cmd("pause", "disk", "swap", "--by", "ops")
+    assert paused.returncode == 0 and "disk swap" in paused.stdout
+    assert '"by": "ops"' in admin_cmd("status", "--json").stdout
+    assert "Resumed" in admin_cmd("resume").stdout
+    assert "Was not paused" in admin_cmd("resume").stdout
+    down = subprocess.run(
+        [sys.executable, "-m", "motionbot.queue.cli", "admin", "status"],
+        capture_output=True,
+        text=True,
+        env={**env, "MOTIONBOT_REDIS_URL": "redis://127.0.0.1:1/0"},
+        timeout=60,
+    )
+    assert down.returncode == 4 and "Cannot reach Redis" in down.stderr
