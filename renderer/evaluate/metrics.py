@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from skimage.metrics import structural_similarity
 
+from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.rig import J
 from motionbot.renderer.motion.model import LIMBS
 from motionbot.renderer.motion.model import Landmark as L
@@ -61,7 +62,7 @@ class LimbScore:
 def _angles(v1: F32, v2: F32) -> F32:
     dot = (v1 * v2).sum(axis=-1)
     cross = v1[..., 0] * v2[..., 1] - v1[..., 1] * v2[..., 0]
-    return np.degrees(np.abs(np.arctan2(cross, dot))).astype(np.float32)
+    return f32(np.degrees(np.abs(np.arctan2(cross, dot))))
 
 
 def limb_agreement(out_px: F32, ref_px: F32, ref_vis: F32, limbs: list[str]) -> LimbScore:
@@ -126,7 +127,7 @@ def jitter(px: F32, landmarks: list[int]) -> float:
 
 # canonical face crop: the person's left eye appears on the image's right
 _FACE_SIZE = 96
-_FACE_POINTS = np.float32([[66, 38], [30, 38], [48, 72]])
+_FACE_POINTS = np.array([[66, 38], [30, 38], [48, 72]], np.float32)
 
 
 def face_crop(rgb: U8, keypoints: F32) -> U8 | None:
@@ -136,15 +137,17 @@ def face_crop(rgb: U8, keypoints: F32) -> U8 | None:
         return None
     h, w = rgb.shape[:2]
     xy = keypoints[:, :2] * np.array([w, h], np.float32)
-    src = np.float32([xy[L.LEFT_EYE], xy[L.RIGHT_EYE], 0.5 * (xy[L.MOUTH_LEFT] + xy[L.MOUTH_RIGHT])])
+    src = np.array(
+        [xy[L.LEFT_EYE], xy[L.RIGHT_EYE], 0.5 * (xy[L.MOUTH_LEFT] + xy[L.MOUTH_RIGHT])], np.float32
+    )
     if abs(float(np.cross(src[1] - src[0], src[2] - src[0]))) < 4.0:
         return None
     m = cv2.getAffineTransform(src, _FACE_POINTS)
     face = cv2.warpAffine(
         rgb, m, (_FACE_SIZE, _FACE_SIZE), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT
     )
-    return cv2.cvtColor(face, cv2.COLOR_RGB2GRAY)
+    return u8(cv2.cvtColor(face, cv2.COLOR_RGB2GRAY))
 
 
 def face_similarity(reference_face: U8, face: U8) -> float:
-    return float(structural_similarity(reference_face, face, data_range=255))
+    return float(structural_similarity(reference_face, face, data_range=255))  # type: ignore[no-untyped-call]

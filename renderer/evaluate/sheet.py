@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.evaluate.tracks import Track
 
 U8 = npt.NDArray[np.uint8]
@@ -17,7 +18,7 @@ FRAMES = 4
 
 def _fit(rgb: U8, height: int) -> U8:
     h, w = rgb.shape[:2]
-    return cv2.resize(rgb, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+    return u8(cv2.resize(rgb, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA))
 
 
 def contact_row(photo: U8, reference: Track, output: Track, title: str, metrics: dict[str, Any]) -> U8:

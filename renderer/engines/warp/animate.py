@@ -40,14 +40,19 @@ class FrameRenderer:
         self.rest = np.concatenate([m.rest for m in meshes]).astype(np.float32)
         self.weights = np.concatenate([m.weights for m in meshes]).astype(np.float32)
         self.bulge = np.concatenate([m.bulge for m in meshes]).astype(np.float32)
-        self.triangles = np.concatenate([m.triangles + offsets[i] for i, m in enumerate(meshes)]).astype(np.int32)
+        self.triangles = np.concatenate([m.triangles + offsets[i] for i, m in enumerate(meshes)]).astype(
+            np.int32
+        )
         block = self.grid[0] * self.grid[1]
         self.tri_base = np.concatenate(
             [np.full(len(m.triangles), i * block, np.int32) for i, m in enumerate(meshes)]
         )
         self.tri_bone = np.concatenate([m.tri_bone for m in meshes]).astype(np.int32)
         is_body = np.concatenate(
-            [np.full(len(m.triangles), layer is Layer.BODY) for layer, m in zip(self.layers, meshes, strict=True)]
+            [
+                np.full(len(m.triangles), layer is Layer.BODY)
+                for layer, m in zip(self.layers, meshes, strict=True)
+            ]
         )
         self._body_tri = is_body
         # body: torso first, head over it; limbs: by the performer's depth, per frame

@@ -18,6 +18,7 @@ from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import RenderOptions, Stage
 from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.engines.warp.animate import FrameRenderer
+from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
 from motionbot.renderer.engines.warp.subject import Subject, prepare_subject
 from motionbot.renderer.errors import RendererError
@@ -120,7 +121,7 @@ def _fit_long_side(rgb: U8, side: int) -> U8:
     if max(h, w) <= side:
         return rgb
     s = side / max(h, w)
-    return cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    return u8(cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA))
 
 
 def _framing_warnings(subject: Subject) -> list[str]:

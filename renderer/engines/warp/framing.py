@@ -8,10 +8,13 @@ the hole behind the person, so nobody loses their head to a 16:9 crop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from motionbot.renderer.engines.warp.arrays import f32, mask, u8
 
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
@@ -27,14 +30,18 @@ class Canvas:
     origin: tuple[float, float]  # photo px at canvas (0, 0)
 
     def photo_to_canvas(self, xy: F32) -> F32:
-        return ((xy - np.array(self.origin, np.float32)) * self.scale).astype(np.float32)
+        return f32((xy - np.array(self.origin, np.float32)) * self.scale)
 
-    def warp(
-        self, image: npt.NDArray[np.generic], interpolation: int = cv2.INTER_AREA
-    ) -> npt.NDArray[np.generic]:
-        """Resample a photo-sized image onto the canvas; outside the photo is edge-replicated."""
+    def warp_rgb(self, image: U8) -> U8:
+        """Resample the photo onto the canvas; outside the photo is edge-replicated."""
+        return u8(self._warp(image, cv2.INTER_AREA))
+
+    def warp_mask(self, image: F32) -> F32:
+        return f32(self._warp(image, cv2.INTER_LINEAR))
+
+    def _warp(self, image: npt.NDArray[Any], interpolation: int) -> Any:
         scaled = cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=interpolation)
-        m = np.float32([[1, 0, -self.origin[0] * self.scale], [0, 1, -self.origin[1] * self.scale]])
+        m = np.array([[1, 0, -self.origin[0] * self.scale], [0, 1, -self.origin[1] * self.scale]], np.float32)
         return cv2.warpAffine(
             scaled, m, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
@@ -44,16 +51,16 @@ class Canvas:
         ys, xs = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32)
         px = (xs + 0.5) / self.scale + self.origin[0]
         py = (ys + 0.5) / self.scale + self.origin[1]
-        return (px < 0) | (py < 0) | (px > photo_w) | (py > photo_h)
+        return mask((px < 0) | (py < 0) | (px > photo_w) | (py > photo_h))
 
 
 def output_size(aspect: float, long_side: int) -> tuple[int, int]:
     """Even width and height with the given aspect and long side."""
     if aspect >= 1.0:
-        w, h = long_side, long_side / aspect
+        w, h = float(long_side), long_side / aspect
     else:
         w, h = long_side * aspect, long_side
-    return max(2, int(round(w / 2)) * 2), max(2, int(round(h / 2)) * 2)
+    return max(2, round(w / 2) * 2), max(2, round(h / 2) * 2)
 
 
 def plan_canvas(

@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.arrays import f32, u8
+
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
 
@@ -20,7 +22,7 @@ def refine_matte(rgb: U8, soft: F32) -> F32:
     """Alpha in 0..1 at the photo's resolution from a soft person mask."""
     h, w = rgb.shape[:2]
     if soft.shape != (h, w):
-        soft = cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
+        soft = f32(cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR))
     soft = np.clip(soft, 0.0, 1.0).astype(np.float32)
     band = max(2, round(0.006 * max(h, w)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
@@ -34,7 +36,7 @@ def refine_matte(rgb: U8, soft: F32) -> F32:
     alpha[fg > 0] = 1.0
     alpha[bg > 0] = 0.0
     alpha = _keep_largest(alpha)
-    return cv2.GaussianBlur(alpha, (3, 3), 0.6)
+    return f32(cv2.GaussianBlur(alpha, (3, 3), 0.6))
 
 
 def _keep_largest(alpha: F32) -> F32:
@@ -47,7 +49,7 @@ def _keep_largest(alpha: F32) -> F32:
     biggest = int(np.argmax(areas)) + 1
     keep = (labels == biggest) | np.isin(labels, 1 + np.flatnonzero(areas >= 0.2 * areas.max()))
     grown = cv2.dilate(keep.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-    return np.where(grown, alpha, 0.0).astype(np.float32)
+    return f32(np.where(grown, alpha, 0.0))
 
 
 def fill_holes(rgb: U8, hole: npt.NDArray[np.bool_]) -> U8:
@@ -60,14 +62,13 @@ def fill_holes(rgb: U8, hole: npt.NDArray[np.bool_]) -> U8:
     """
     if not hole.any():
         return rgb.copy()
-    h, w = rgb.shape[:2]
     img = rgb.astype(np.float32)
     known = (~hole).astype(np.float32)
     # push: masked averages down to a level where the hole is a few pixels wide
     levels: list[tuple[F32, F32]] = [(img * known[..., None], known)]
     while min(levels[-1][1].shape) > 24 and len(levels) < 7:
         col, wt = levels[-1]
-        levels.append((cv2.pyrDown(col), cv2.pyrDown(wt)))
+        levels.append((f32(cv2.pyrDown(col)), f32(cv2.pyrDown(wt))))
     col, wt = levels[-1]
     coarse = col / np.maximum(wt, 1e-6)[..., None]
     coarse_hole = (wt < 0.5).astype(np.uint8)
@@ -86,7 +87,7 @@ def fill_holes(rgb: U8, hole: npt.NDArray[np.bool_]) -> U8:
     out = np.where(hole[..., None], low + texture, img)
     soft_edge = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.5)[..., None]
     out = out * soft_edge + img * (1.0 - soft_edge)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return u8(np.clip(out + 0.5, 0, 255))
 
 
 def _borrow_texture(img: F32, hole: npt.NDArray[np.bool_]) -> F32:
@@ -99,14 +100,14 @@ def _borrow_texture(img: F32, hole: npt.NDArray[np.bool_]) -> F32:
     total = np.zeros_like(img)
     weight = np.zeros((h, w), np.float32)
     for shift in (span + 4, -(span + 4)):
-        m = np.float32([[1, 0, shift], [0, 1, 0]])
+        m = np.array([[1, 0, shift], [0, 1, 0]], np.float32)
         src_high = cv2.warpAffine(high, m, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT)
         src_ok = cv2.warpAffine(
-            (~hole).astype(np.float32), m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0.0
+            (~hole).astype(np.float32), m, (w, h), flags=cv2.INTER_NEAREST, borderValue=(0.0,)
         )
         total += src_high * src_ok[..., None]
         weight += src_ok
-    return (total / np.maximum(weight, 1.0)[..., None] * 0.8).astype(np.float32)
+    return f32(total / np.maximum(weight, 1.0)[..., None] * 0.8)
 
 
 def background_plate(rgb: U8, alpha: F32) -> U8:
@@ -139,5 +140,5 @@ def make_background(background: str, plate: U8) -> U8:
         return out
     if background == "blur":
         sigma = max(3.0, 0.025 * max(plate.shape[:2]))
-        return cv2.GaussianBlur(plate, (0, 0), sigma)
+        return u8(cv2.GaussianBlur(plate, (0, 0), sigma))
     return plate

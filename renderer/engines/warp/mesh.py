@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import Delaunay
 
+from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.parts import segment_distance
 from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 
@@ -57,7 +58,7 @@ def mesh_points(region: npt.NDArray[np.bool_], spacing: float) -> F32:
     gi = np.clip(g.round().astype(int), 0, [w - 1, h - 1])
     g = g[dist[gi[:, 1], gi[:, 0]] > 0.45 * spacing]
     allp = np.concatenate([*pts, g]) if pts else g
-    return np.unique(allp.round(2), axis=0).astype(np.float32)
+    return f32(np.unique(allp.round(2), axis=0))
 
 
 def triangulate(points: F32, region: npt.NDArray[np.bool_]) -> tuple[F32, I32]:
@@ -81,7 +82,7 @@ def triangulate(points: F32, region: npt.NDArray[np.bool_]) -> tuple[F32, I32]:
 
 def _smoothstep(x: F32) -> F32:
     x = np.clip(x, 0.0, 1.0)
-    return (x * x * (3.0 - 2.0 * x)).astype(np.float32)
+    return f32(x * x * (3.0 - 2.0 * x))
 
 
 def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
@@ -134,7 +135,7 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
         pin = _smoothstep((pts[:, 1] - (h_canvas - band)) / band)
         w *= (1.0 - pin)[:, None]
         w[:, FIXED] += pin
-    return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-6)
+    return f32(w / np.maximum(w.sum(axis=1, keepdims=True), 1e-6))
 
 
 def head_bulge(rig: Rig, pts: F32, weights: F32) -> F32:
@@ -143,7 +144,7 @@ def head_bulge(rig: Rig, pts: F32, weights: F32) -> F32:
         return np.zeros(len(pts), np.float32)
     radius = 1.15 * rig.head_radius
     r = np.linalg.norm(pts - rig.joints[J.HEAD], axis=1) / radius
-    return (np.clip(1.0 - r * r, 0.0, 1.0) * weights[:, HEAD]).astype(np.float32)
+    return f32(np.clip(1.0 - r * r, 0.0, 1.0) * weights[:, HEAD])
 
 
 def build_mesh(

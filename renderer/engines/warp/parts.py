@@ -106,7 +106,7 @@ def _torso_hull(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     centre = poly.mean(axis=0)
     poly = centre + (poly - centre) * 1.05
     mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
+    cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], (1,))
     return mask > 0
 
 

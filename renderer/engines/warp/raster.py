@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.arrays import f32, u8
+
 F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
@@ -25,12 +27,10 @@ _EPS = np.float32(-1e-4)
 
 def to_grid(points: F32, factor: int) -> F32:
     """Output pixel positions -> low-res pixel-index positions (cv2.resize's centre convention)."""
-    return ((points + 0.5) / factor - 0.5).astype(np.float32)
+    return f32((points + 0.5) / factor - 0.5)
 
 
-def rasterise(
-    grid_pts: F32, rest: F32, triangles: I32, base: I32, size: tuple[int, int], out: F32
-) -> None:
+def rasterise(grid_pts: F32, rest: F32, triangles: I32, base: I32, size: tuple[int, int], out: F32) -> None:
     """Write texture coordinates of each covered low-res pixel into ``out`` (in place).
 
     ``grid_pts`` are the deformed vertices in low-res pixel units, ``rest`` their texture
@@ -120,7 +120,9 @@ def warp_layer(canvas: U8, texture: U8, grid_map: F32, roi: tuple[int, int, int,
     fx0, fy0 = x0 * factor, y0 * factor
     fx1, fy1 = min(w, x1 * factor), min(h, y1 * factor)
     full = full[: fy1 - fy0, : fx1 - fx0]
-    warped = cv2.remap(texture, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped = u8(
+        cv2.remap(texture, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # type: ignore[call-overload]
+    )
     composite(canvas[fy0:fy1, fx0:fx1], warped)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.rig import (
     BONES,
     FIXED,
@@ -60,12 +61,12 @@ class Retarget:
 
 def _unit(v: F32) -> F32:
     n = np.linalg.norm(v, axis=-1, keepdims=True)
-    return (v / np.maximum(n, 1e-6)).astype(np.float32)
+    return f32(v / np.maximum(n, 1e-6))
 
 
 def _rot(theta: F32) -> F32:
     c, s = np.cos(theta), np.sin(theta)
-    return np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2).astype(np.float32)
+    return f32(np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2))
 
 
 def _bone_affine(a0: F32, b0: F32, a1: F32, b1: F32, along: F32, across: F32) -> F32:
@@ -77,13 +78,13 @@ def _bone_affine(a0: F32, b0: F32, a1: F32, b1: F32, along: F32, across: F32) ->
     lin = along[:, None, None] * d1[..., :, None] * d0[..., None, :]
     lin = lin + across[:, None, None] * n1[..., :, None] * n0[..., None, :]
     t = a1 - np.einsum("tij,tj->ti", lin, np.broadcast_to(a0, a1.shape))
-    return np.concatenate([lin, t[..., None]], axis=-1).astype(np.float32)
+    return f32(np.concatenate([lin, t[..., None]], axis=-1))
 
 
 def _apply(m: F32, p: F32) -> F32:
     """Apply (T, 2, 3) affines to points (T, 2) or a fixed point (2,)."""
     p = np.broadcast_to(p, (m.shape[0], 2))
-    return (np.einsum("tij,tj->ti", m[:, :, :2], p) + m[:, :, 2]).astype(np.float32)
+    return f32(np.einsum("tij,tj->ti", m[:, :, :2], p) + m[:, :, 2])
 
 
 def swap_sides(keypoints: F32) -> F32:
@@ -259,51 +260,48 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
 def _same_way(v: F32, rest: F32) -> F32:
     """Per frame, turn a line that points against the subject's round (a performer mid-spin)."""
     flip = (v @ rest) < 0
-    return np.where(flip[:, None], -v, v).astype(np.float32)
+    return f32(np.where(flip[:, None], -v, v))
 
 
 def _smooth(x: F32, window: int) -> F32:
-    return median_filter(x.astype(np.float32), size=window, mode="nearest")
+    return f32(median_filter(x.astype(np.float32), size=window, mode="nearest"))
 
 
 def _width_ratio(v: F32, body: F32) -> F32:
     """Shoulder (or hip) width relative to its usual share of the body: turning narrows it."""
     rel = np.linalg.norm(v, axis=1) / body
-    return np.clip(rel / max(float(np.median(rel)), 1e-6), 0.5, 1.1).astype(np.float32)
+    return f32(np.clip(rel / max(float(np.median(rel)), 1e-6), 0.5, 1.1))
 
 
 def _fit_affine(rest: F32, cur: F32) -> F32:
     """Least-squares affines (T, 2, 3) taking the rest points (P, 2) to each frame's (T, P, 2)."""
     p = np.concatenate([rest, np.ones((len(rest), 1), np.float32)], axis=1)  # (P, 3)
-    if len(rest) == 3:
-        pinv = np.linalg.inv(p)
-    else:
-        pinv = np.linalg.pinv(p)
-    return np.einsum("kp,tpi->tik", pinv, cur).astype(np.float32)
+    pinv = np.linalg.inv(p) if len(rest) == 3 else np.linalg.pinv(p)
+    return f32(np.einsum("kp,tpi->tik", pinv, cur))
 
 
 def _rotation_of(m: F32) -> F32:
-    return np.arctan2(m[:, 1, 0] - m[:, 0, 1], m[:, 0, 0] + m[:, 1, 1]).astype(np.float32)
+    return f32(np.arctan2(m[:, 1, 0] - m[:, 0, 1], m[:, 0, 0] + m[:, 1, 1]))
 
 
 def _apply_linear(m: F32, v: F32) -> F32:
-    return np.einsum("tij,j->ti", m[:, :, :2], v).astype(np.float32)
+    return f32(np.einsum("tij,j->ti", m[:, :, :2], v))
 
 
 def _wrap(a: F32) -> F32:
-    return ((a + np.pi) % (2 * np.pi) - np.pi).astype(np.float32)
+    return f32((a + np.pi) % (2 * np.pi) - np.pi)
 
 
 def _rotate_like(v: F32, ref_vec: F32, rest_vec: F32) -> F32:
     """Rotate ``v`` by the angle between rest_vec and each frame's ref_vec."""
     ang = np.arctan2(ref_vec[:, 1], ref_vec[:, 0]) - np.arctan2(rest_vec[1], rest_vec[0])
-    return np.einsum("tij,j->ti", _rot(_wrap(ang)), v).astype(np.float32)
+    return f32(np.einsum("tij,j->ti", _rot(_wrap(ang)), v))
 
 
 def _limit_turn(v: F32, rest: F32, limit: float) -> F32:
     ang = _wrap(np.arctan2(v[:, 1], v[:, 0]) - np.arctan2(rest[1], rest[0]))
     ang = np.clip(ang, -limit, limit)
-    return np.einsum("tij,j->ti", _rot(ang), rest).astype(np.float32)
+    return f32(np.einsum("tij,j->ti", _rot(ang), rest))
 
 
 def _head_turn(kp: F32, size: F32) -> F32:
@@ -321,4 +319,4 @@ def _head_turn(kp: F32, size: F32) -> F32:
     seen = kp[:, [L.NOSE, L.LEFT_EAR, L.RIGHT_EAR], 3].min(axis=1) >= 0.3
     turn[~seen] = 0.0
     turn = uniform_filter1d(turn, size=3, axis=0, mode="nearest")
-    return np.clip(turn, -0.7, 0.7).astype(np.float32)
+    return f32(np.clip(turn, -0.7, 0.7))

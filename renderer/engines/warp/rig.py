@@ -14,6 +14,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.motion.model import Landmark as L
 
 F32 = npt.NDArray[np.float32]
@@ -79,7 +80,7 @@ JOINT_MATRIX = _joint_matrix()
 
 def joints_from_landmarks(values: F32) -> F32:
     """(..., 33, C) landmark values -> (..., N_JOINTS, C) joint values (visibility averages too)."""
-    return np.einsum("jl,...lc->...jc", JOINT_MATRIX, values).astype(np.float32)
+    return f32(np.einsum("jl,...lc->...jc", JOINT_MATRIX, values))
 
 
 class Layer(IntEnum):

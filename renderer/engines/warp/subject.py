@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.framing import Canvas, plan_canvas
 from motionbot.renderer.engines.warp.matte import background_plate, fill_holes, make_background, refine_matte
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
@@ -53,14 +54,14 @@ def prepare_subject(
     """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one."""
     ph, pw = rgb.shape[:2]
     if soft_mask.shape != (ph, pw):
-        soft_mask = cv2.resize(soft_mask, (pw, ph), interpolation=cv2.INTER_LINEAR)
+        soft_mask = f32(cv2.resize(soft_mask, (pw, ph), interpolation=cv2.INTER_LINEAR))
     box = subject_box(soft_mask)
     if box is None:
         return None
     canvas = plan_canvas(pw, ph, box, aspect, long_side)
-    photo = canvas.warp(rgb)
+    photo = canvas.warp_rgb(rgb)
     outside = canvas.outside(pw, ph)
-    soft = canvas.warp(soft_mask, cv2.INTER_LINEAR)
+    soft = canvas.warp_mask(soft_mask)
     soft[outside] = 0.0
     if outside.any():
         photo = fill_holes(photo, outside)
