@@ -15,6 +15,9 @@ from typing import Any, Literal
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix
 from arq.jobs import Job, SerializationError
+from redis.exceptions import RedisError, WatchError
+
+from motionbot.queue.enqueue import SubmitScript
 from motionbot.queue.errors import FailureReason, QueueError
 from motionbot.queue.jobs import (
     EngineName,
@@ -28,13 +31,12 @@ from motionbot.queue.jobs import (
     RenderResult,
     Stage,
 )
-from motionbot.queue.limits import Admission, UserLimits, quota_key, slot_key
-from motionbot.queue.progress import ProgressBoard
+from motionbot.queue.limits import UserLimits, busy_error, quota_error, quota_key, slot_key
+from motionbot.queue.progress import ProgressBoard, eta_for
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.store import MediaStore, open_store
 from motionbot.queue.tasks import CANCELLED, TaskBook, TaskRecord, render_job_id
-from redis.exceptions import RedisError, WatchError
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,15 @@ class Submitted:
     fallback_to_cpu: bool  # a GPU request rendered as a CPU preview because no GPU worker is up
 
 
-async def queue_position(redis: Any, queue: str, job_id: str, *, scan: int = 500) -> int | None:
-    """Jobs waiting ahead of ``job_id``; arq keeps running jobs in the queue, so skip those."""
+async def queue_position(redis: Any, queue: str, job_id: str, *, scan: int = 64) -> int | None:
+    """Jobs waiting ahead of ``job_id``. arq keeps running jobs in the queue until they finish;
+    they sit at its head (oldest scores), so only the first ``scan`` entries are checked."""
     rank = await redis.zrank(queue, job_id)
     if rank is None:
         return None
     if rank == 0:
         return 0
-    ahead: list[bytes] = await redis.zrange(queue, max(0, rank - scan), rank - 1)
+    ahead: list[bytes] = await redis.zrange(queue, 0, min(rank, scan) - 1)
     async with redis.pipeline(transaction=False) as pipe:
         for jid in ahead:
             pipe.exists(in_progress_key_prefix + jid.decode())
@@ -70,6 +73,7 @@ class RenderClient:
         self.book = TaskBook(redis, ttl_s=settings.progress_ttl_s)
         self.board = ProgressBoard(redis, settings)
         self.limits = UserLimits(redis, settings)
+        self._submit = SubmitScript(redis, settings)
 
     @classmethod
     async def connect(cls, settings: QueueSettings) -> RenderClient:
@@ -114,33 +118,28 @@ class RenderClient:
         engine = request.options.engine
         queue = engine.queue
 
-        version = await self.board.engine_version(engine)
-        if version is not None:
-            hit = await self.book.cached(request.cache_key(version))
-            if hit is not None and await self.store.exists(hit.output):
-                result = hit.model_copy(update={"task_id": request.task_id, "cached": True, "timings": {}})
-                return Submitted(request.task_id, queue, 0, 0.0, result, fallback)
-
-        quota = quota_key(request.target)
-        admission = await self.limits.admit(request.target, request.task_id, quota=quota)
-        est = min(request.options.max_seconds, self.settings.eta_typical_output_s)
         rec = TaskRecord(
             task_id=request.task_id, queue=queue, job_id=render_job_id(request.task_id), engine=engine,
-            user_slot=slot_key(request.target), quota_key=quota, est_output_s=est,
+            user_slot=slot_key(request.target), quota_key=quota_key(request.target),
+            est_output_s=min(request.options.max_seconds, self.settings.eta_typical_output_s),
         )
         try:
-            await self.book.record(rec)
-            if admission is Admission.ADMITTED:
-                await self.board.publish(Progress(task_id=request.task_id, stage=Stage.QUEUED, percent=0))
-            await self.redis.enqueue_job(
-                JobNames.RENDER, request.model_dump(mode="json"), _job_id=rec.job_id, _queue_name=queue
-            )
+            reply = await self._submit(request, rec, check_cache=True)
+            if reply.status == "cached" and reply.cached_json is not None:
+                hit = RenderResult.model_validate_json(reply.cached_json)
+                if await self.store.exists(hit.output):
+                    result = hit.model_copy(update={"task_id": request.task_id, "cached": True, "timings": {}})
+                    return Submitted(request.task_id, queue, 0, 0.0, result, fallback)
+                reply = await self._submit(request, rec, check_cache=False)  # the file expired: render
         except RedisError as exc:
-            await self.limits.release(rec.user_slot, request.task_id, refund_quota=quota)
             raise QueueError(FailureReason.INTERNAL_ERROR, detail=f"enqueue failed: {exc}") from exc
-        position = await queue_position(self.redis, queue, rec.job_id)
-        eta = await self.board.eta_queued(engine, queue, position or 0, est)
-        return Submitted(request.task_id, queue, position or 0, eta, None, fallback)
+        if reply.status == "busy":
+            raise busy_error(self.settings)
+        if reply.status == "quota":
+            raise quota_error(self.settings)
+        rate = reply.rate if reply.rate is not None else self.board.default_rate(engine)
+        eta = eta_for(reply.position, reply.workers, rate, rec.est_output_s)
+        return Submitted(request.task_id, queue, reply.position, eta, None, fallback)
 
     async def _route(self, request: RenderRequest) -> tuple[RenderRequest, bool]:
         """Pick the queue from the engine asked for and the workers alive now."""

@@ -19,6 +19,7 @@ from typing import Any
 import arq
 from arq.connections import RedisSettings
 from arq.worker import func
+
 from motionbot.queue.jobs import DeliverJob, JobNames, Queues
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings

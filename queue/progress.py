@@ -123,8 +123,12 @@ class ProgressBoard:
         self, engine: EngineName, queue: str, position: int, output_s: float
     ) -> float | None:
         """Seconds until a task at ``position`` (0 = next) is done; None when no worker serves it."""
-        workers = await self.alive_workers(queue)
-        if workers == 0:
-            return None
-        per_job = await self.rate(engine) * output_s
-        return round((position // workers + 1) * per_job, 1)
+        return eta_for(position, await self.alive_workers(queue), await self.rate(engine), output_s)
+
+
+def eta_for(position: int, workers: int, rate: float, output_s: float) -> float | None:
+    """Seconds until a task with ``position`` jobs ahead is done, with ``workers`` serving the
+    queue at ``rate`` s per output second; None (unknown) when no worker serves it."""
+    if workers <= 0:
+        return None
+    return round((position // workers + 1) * rate * output_s, 1)

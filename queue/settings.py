@@ -35,7 +35,7 @@ class QueueSettings(BaseSettings):
     # A running job refreshes arq's in-progress key this often (x3 is its TTL), so a job whose
     # worker died is re-run after about 3 x this, not after arq's max(timeout) + 10 s.
     heartbeat_s: float = Field(default=10.0, gt=0)
-    worker_poll_s: float = Field(default=0.5, gt=0)
+    worker_poll_s: float = Field(default=0.02, gt=0)  # arq polls the queue this often (latency floor)
     work_dir: Path = Path("./data/work")  # per-task scratch space of a worker, removed after each job
     progress_ttl_s: int = Field(default=86_400, ge=1)
     progress_interval_s: float = Field(default=0.5, ge=0)  # progress publishes are throttled to this

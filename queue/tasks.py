@@ -14,8 +14,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from motionbot.queue.jobs import EngineName, Outcome, RenderFailure, RenderResult
 from pydantic import TypeAdapter
+
+from motionbot.queue.jobs import EngineName, Outcome, RenderFailure, RenderRequest, RenderResult
 
 PREFIX = "motionbot:"
 CANCELLED: Literal["cancelled"] = "cancelled"
@@ -31,8 +32,15 @@ def outcome_key(task_id: str) -> str:
     return f"{PREFIX}outcome:{task_id}"
 
 
-def cache_key(raw: str) -> str:
-    return f"{PREFIX}cache:{hashlib.sha256(raw.encode()).hexdigest()}"
+def request_digest(request: RenderRequest) -> str:
+    """The engine-independent part of the result cache key (photo, motion, options)."""
+    return hashlib.sha256(request.cache_key("").encode()).hexdigest()
+
+
+def cache_key(digest: str, engine_version: str) -> str:
+    """Redis key of a cached result: ``RenderRequest.cache_key(engine_version)`` in two parts,
+    so the submit script can add the engine version it reads from Redis."""
+    return f"{PREFIX}cache:{digest}:{engine_version}"
 
 
 def render_job_id(task_id: str) -> str:
@@ -53,29 +61,18 @@ class TaskRecord:
     quota_key: str | None
     est_output_s: float
 
-    def to_redis(self) -> dict[str, str]:
-        return {
-            "task_id": self.task_id,
-            "queue": self.queue,
-            "job_id": self.job_id,
-            "engine": self.engine.value,
-            "user_slot": self.user_slot,
-            "quota_key": self.quota_key or "",
-            "est_output_s": repr(self.est_output_s),
-        }
+    def to_json(self) -> str:
+        return json.dumps({
+            "task_id": self.task_id, "queue": self.queue, "job_id": self.job_id, "engine": self.engine.value,
+            "user_slot": self.user_slot, "quota_key": self.quota_key, "est_output_s": self.est_output_s,
+        }, separators=(",", ":"))
 
     @classmethod
-    def from_redis(cls, raw: dict[bytes, bytes] | dict[str, str]) -> TaskRecord:
-        d = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-             for k, v in raw.items()}
+    def from_json(cls, raw: bytes | str) -> TaskRecord:
+        d = json.loads(raw)
         return cls(
-            task_id=d["task_id"],
-            queue=d["queue"],
-            job_id=d["job_id"],
-            engine=EngineName(d["engine"]),
-            user_slot=d["user_slot"],
-            quota_key=d["quota_key"] or None,
-            est_output_s=float(d["est_output_s"]),
+            task_id=d["task_id"], queue=d["queue"], job_id=d["job_id"], engine=EngineName(d["engine"]),
+            user_slot=d["user_slot"], quota_key=d["quota_key"], est_output_s=float(d["est_output_s"]),
         )
 
 
@@ -103,14 +100,11 @@ class TaskBook:
         self.ttl_s = ttl_s
 
     async def record(self, rec: TaskRecord) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(task_key(rec.task_id), mapping=rec.to_redis())
-            pipe.expire(task_key(rec.task_id), self.ttl_s)
-            await pipe.execute()
+        await self.redis.set(task_key(rec.task_id), rec.to_json(), ex=self.ttl_s)
 
     async def get(self, task_id: str) -> TaskRecord | None:
-        raw = await self.redis.hgetall(task_key(task_id))
-        return TaskRecord.from_redis(raw) if raw else None
+        raw = await self.redis.get(task_key(task_id))
+        return TaskRecord.from_json(raw) if raw else None
 
     async def claim(self, task_id: str, outcome: Claimed) -> Claimed | None:
         """Set the outcome unless one is set; returns None when we won, else the one set."""
@@ -128,13 +122,15 @@ class TaskBook:
         raw = await self.redis.get(outcome_key(task_id))
         return raw is not None and load_outcome(raw) == CANCELLED
 
-    async def cached(self, raw_cache_key: str) -> RenderResult | None:
-        raw = await self.redis.get(cache_key(raw_cache_key))
+    async def cached(self, request: RenderRequest, engine_version: str) -> RenderResult | None:
+        raw = await self.redis.get(cache_key(request_digest(request), engine_version))
         return RenderResult.model_validate_json(raw) if raw else None
 
-    async def remember(self, raw_cache_key: str, result: RenderResult, ttl_s: int) -> None:
+    async def remember(self, request: RenderRequest, engine_version: str, result: RenderResult,
+                       ttl_s: int) -> None:
         if ttl_s > 0:
-            await self.redis.set(cache_key(raw_cache_key), result.model_dump_json(), ex=ttl_s)
+            key = cache_key(request_digest(request), engine_version)
+            await self.redis.set(key, result.model_dump_json(), ex=ttl_s)
 
-    async def forget(self, raw_cache_key: str) -> None:
-        await self.redis.delete(cache_key(raw_cache_key))
+    async def forget(self, request: RenderRequest, engine_version: str) -> None:
+        await self.redis.delete(cache_key(request_digest(request), engine_version))

@@ -263,7 +263,7 @@ class RenderRun:
     async def _from_cache(self, engine: Engine) -> RenderResult | None:
         if self.state.settings.result_cache_ttl_s <= 0:
             return None
-        hit = await self.state.book.cached(self.req.cache_key(engine.version))
+        hit = await self.state.book.cached(self.req, engine.version)
         if hit is None or not await self.state.store.exists(hit.output):
             return None
         return hit.model_copy(update={"task_id": self.task_id, "cached": True, "timings": {},
@@ -365,8 +365,7 @@ class RenderRun:
                 if not outcome.cached:
                     engine = s.engine
                     assert engine is not None
-                    key = self.req.cache_key(engine.version)
-                    await s.book.remember(key, outcome, s.settings.result_cache_ttl_s)
+                    await s.book.remember(self.req, engine.version, outcome, s.settings.result_cache_ttl_s)
                     wall = time.monotonic() - self.started
                     await s.board.record_rate(outcome.engine, wall, outcome.duration_s)
                 stage, pct = Stage.DONE, 100.0
