@@ -6,6 +6,9 @@ engine's production loading code, exactly as a worker loads the real one from a 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -279,3 +282,23 @@ def test_distilled_blocks_use_few_steps_without_guidance(
         handle.remove()
     segments = calls["extract"]
     assert segments >= 2 and calls == {"extract": segments, "cond": 2 * segments, "uncond": 0}
+
+
+def test_cli_render_with_a_model_folder(tiny_model: Path, media: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "cli.mp4"
+    env = {
+        **os.environ, "MOTIONBOT_DEVICE": "cpu", "MOTIONBOT_DIFFUSION_RESOLUTION": "64x64",
+        "MOTIONBOT_DIFFUSION_STEPS": "2", "MOTIONBOT_DIFFUSION_SEGMENT_FRAMES": "9",
+        "MOTIONBOT_DIFFUSION_COMPILE": "false", "MOTIONBOT_CACHE_DIR": str(tmp_path / "cache"),
+        "HF_HUB_OFFLINE": "1",
+    }  # fmt: skip
+    motionbot = Path(sys.executable).with_name("motionbot")
+    cmd = [str(motionbot), "render", str(media["photo"]), str(media["video"]), "-o", str(out),
+           "--engine", "diffusion", "--model", str(tiny_model), "--keep-sound", "--json"]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    assert summary["ok"] and summary["engine"] == "diffusion" and Path(summary["output"]) == out
+    assert "2steps" in summary["engine_version"] and tiny_model.name in summary["engine_version"]
+    assert (summary["width"], summary["height"], summary["fps"]) == (42, 64, 24.0)
+    assert probe(out).width == 42
