@@ -259,7 +259,7 @@ def load_engine_or_unavailable(name: str, settings: RendererSettings, model: str
 
 def _render(args: argparse.Namespace, settings: RendererSettings) -> int:
     from motionbot.renderer.motion.cache import MotionCache
-    from motionbot.renderer.pipeline import render
+    from motionbot.renderer.pipeline import check_motion_source, render
 
     if (args.video is None) == (args.motion is None):
         err.print("Give either a reference VIDEO or --motion PRESET|motion.json (not both).")
@@ -275,6 +275,9 @@ def _render(args: argparse.Namespace, settings: RendererSettings) -> int:
     except ValidationError as exc:
         err.print(f"[red]Bad option:[/red] {exc.errors()[0].get('msg')}")
         return EXIT_USAGE
+    check_motion_source(args.video or args.motion)  # before the (slow) engine load
+    if not Path(args.photo).is_file():
+        raise RendererError(FailureReason.UNREADABLE_FILE, f"There is no photo file {args.photo!r}.")
     engine = load_engine_or_unavailable(args.engine, settings, args.model)
     cache = MotionCache.for_settings(settings)
     with progress_bar(not args.json) as progress:

@@ -40,6 +40,19 @@ def load_motion_file(path: Path) -> Motion:
         ) from exc
 
 
+def check_motion_source(source: str | Path) -> None:
+    """Fail fast, before any engine is loaded, on a motion source that cannot resolve."""
+    if _is_preset(source) or Path(source).is_file():
+        return
+    if isinstance(source, str) and not Path(source).suffix and "/" not in source:
+        load_preset(source)  # raises UNKNOWN_MOTION listing the built-in motions
+    raise RendererError(
+        FailureReason.UNREADABLE_FILE,
+        f"There is no file {str(source)!r}. Give a reference video, a motion .json or a built-in motion "
+        f"({', '.join(sorted(PRESETS))}).",
+    )
+
+
 def resolve_motion(
     source: str | Path,
     settings: RendererSettings,
@@ -54,15 +67,8 @@ def resolve_motion(
     """
     if _is_preset(source):
         return load_preset(str(source)), None
+    check_motion_source(source)
     path = Path(source)
-    if not path.is_file():
-        if isinstance(source, str) and not path.suffix and "/" not in source:
-            load_preset(source)  # raises UNKNOWN_MOTION listing the built-in motions
-        raise RendererError(
-            FailureReason.UNREADABLE_FILE,
-            f"There is no file {str(source)!r}. Give a reference video, a motion .json or a built-in motion "
-            f"({', '.join(sorted(PRESETS))}).",
-        )
     if path.suffix.lower() == ".json":
         return load_motion_file(path), None
     if cache is not None:

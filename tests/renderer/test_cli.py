@@ -61,6 +61,8 @@ def test_render_refuses_unknown_motion_and_bad_usage(tmp_path: Path) -> None:
     result = motionbot("render", "x.png", "--motion", "moonwalk", "-o", "o.mp4", "--json", cwd=tmp_path)
     assert result.returncode == EXIT_BAD_INPUT
     assert json.loads(result.stdout)["reason"] == "unknown_motion"
+    result = motionbot("render", "x.png", "--motion", "wave", "-o", "o.mp4", cwd=tmp_path)
+    assert result.returncode == EXIT_BAD_INPUT and "no photo" in result.stderr
     result = motionbot("render", "x.png", "-o", "o.mp4", cwd=tmp_path)
     assert result.returncode == EXIT_USAGE
     result = motionbot(
