@@ -30,13 +30,18 @@ def describe(settings: GuildSettings, used: int) -> str:
 @app_commands.guild_only()
 @app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_guild=True)
-@app_commands.checks.has_permissions(manage_guild=True)
 class AdminCog(
     commands.GroupCog, group_name="motionbot-admin", group_description="Server settings of the bot"
 ):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
         super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Default permissions are only a default a server can change: check the member too."""
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
 
     async def _show(self, interaction: discord.Interaction[Any], settings: GuildSettings, lead: str) -> None:
         used = await self.bot.rt.guilds.used_today(settings.guild_id)

@@ -100,6 +100,19 @@ class DC:
         found: dict[str, Any] = await self.wait_for(find, timeout)
         return found
 
+    async def answer(self, payload: dict[str, Any], contains: str, timeout: float = 20.0) -> dict[str, Any]:
+        """A message of this interaction (its response or a follow-up) containing ``contains``."""
+
+        def find() -> dict[str, Any] | None:
+            original = self.fake.original(payload["token"])
+            for m in [original] if original else []:
+                if contains in m["content"]:
+                    return m
+            return next((m for m in self.fake.followups(payload["token"]) if contains in m["content"]), None)
+
+        found: dict[str, Any] = await self.wait_for(find, timeout)
+        return found
+
     async def channel_message(self, channel_id: int, contains: str = "", *, with_file: bool = False,
                               timeout: float = 20.0) -> dict[str, Any]:
         def find() -> dict[str, Any] | None:

@@ -9,17 +9,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dc_harness import DC, USER, dc, dc_qsettings, tiny_mp4  # noqa: E402,F401
-from fakes import discord as fd  # noqa: E402
-from test_discord_flow import animate, is_mp4  # noqa: E402
+from dc_harness import DC, USER, dc, dc_qsettings, tiny_mp4
+from fakes import discord as fd
+from test_discord_flow import animate, is_mp4
 
-from motionbot.bot.core import texts  # noqa: E402
-from motionbot.bot.core.keys import ConversationKey  # noqa: E402
-from motionbot.bot.history.models import TaskRecord  # noqa: E402
-from motionbot.queue.delivery import enqueue_deliver  # noqa: E402
-from motionbot.queue.jobs import DeliverJob, EngineName, Platform, RenderResult  # noqa: E402
+from motionbot.bot.core import texts
+from motionbot.bot.core.keys import ConversationKey
+from motionbot.bot.history.models import TaskRecord
+from motionbot.queue.delivery import enqueue_deliver
+from motionbot.queue.jobs import DeliverJob, EngineName, Platform, RenderResult
 
 BOOSTED = fd.Place.guild(filesize_limit=50 * 1024 * 1024)
+FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 async def queue_render(dc: DC, place: fd.Place) -> tuple[dict[str, Any], TaskRecord]:

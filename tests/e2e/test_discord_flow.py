@@ -9,14 +9,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dc_harness import DC, USER, astronaut_png, dc, dc_qsettings, inspect_worker, render_burst  # noqa: E402,F401
-from fakes import discord as fd  # noqa: E402
+from dc_harness import DC, USER, astronaut_png, dc, dc_qsettings, inspect_worker, render_burst
+from fakes import discord as fd
 
-from motionbot.bot.core import texts  # noqa: E402
-from motionbot.bot.history.models import TaskStatus  # noqa: E402
-from motionbot.queue.jobs import Platform  # noqa: E402
+from motionbot.bot.core import texts
+from motionbot.bot.history.models import TaskStatus
+from motionbot.queue.jobs import Platform
 
 GUILD = fd.Place.guild()
+FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 def is_mp4(data: bytes) -> bool:
@@ -54,7 +55,7 @@ async def test_animate_photo_and_preset_then_photo_and_video_deliver_mp4_follow_
     assert "Photo:" in shown["content"] and "Wave hello" in shown["content"]
     assert shown["flags"] & 64  # ephemeral: only the user sees their inputs
     agree = dc.inject(fd.click(dc.fake, shown, fd.button(shown, texts.CONSENT_BUTTON), USER, GUILD))
-    options = await dc.followup(agree, texts.OPTIONS_TITLE)
+    options = await dc.answer(agree, texts.OPTIONS_TITLE)
     assert (await dc.original(agree))["content"] == texts.CONSENT_THANKS
     click, result = await generate_and_render(dc, tmp_path, options, GUILD)
 

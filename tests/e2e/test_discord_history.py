@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dc_harness import (  # noqa: F401
+from dc_harness import (
     DC,
     OTHER,
     USER,
@@ -25,6 +25,7 @@ from motionbot.bot.core import texts
 from motionbot.queue.jobs import Platform
 
 GUILD = fd.Place.guild()
+FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 async def test_history_pages_cards_resend_and_delete(dc: DC) -> None:
@@ -111,7 +112,7 @@ async def test_restart_keeps_buttons_working_and_delivers_a_render_started_befor
     await dc.restart()
     # buttons of the old message, handled by the persistent DynamicItem of the newest process
     same = dc.inject(fd.click(dc.fake, result, fd.button(result, texts.SAME_MOTION_NEW_PHOTO), USER, GUILD))
-    reply = await dc.followup(same, texts.REUSE_MOTION.format(task_id=task_id))
+    reply = await dc.answer(same, texts.REUSE_MOTION.format(task_id=task_id))
     assert reply["flags"] & 64
     share = dc.inject(fd.click(dc.fake, result, fd.button(result, "Share here"), USER, GUILD))
     await dc.wait_for(lambda: (dc.fake.original(share["token"]) or {}).get("attachments"))

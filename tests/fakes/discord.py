@@ -591,7 +591,7 @@ def slash(
     for key, value in (options or {}).items():
         t = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
         if isinstance(value, dict) and "channel_id" in value:  # a channel option
-            t, value = 7, value["channel_id"]
+            t, value = 7, str(value["channel_id"])
             resolved.setdefault("channels", {})[str(value)] = {
                 "id": str(value),
                 "type": 0,

@@ -1,0 +1,134 @@
+"""The two-step DM conversation (through the core, as on Telegram), guild settings for
+admins (channels, daily quota), and ``motionbot bot discord --sync``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dc_harness import DC, OTHER, USER, astronaut_png, dc, dc_qsettings, tiny_mp4
+from fakes import discord as fd
+from test_discord_flow import animate
+
+from motionbot.bot.core import texts
+from motionbot.bot.discord import policy
+from motionbot.queue.jobs import Platform
+
+DM = fd.Place.bot_dm(channel_id=8001)
+FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
+
+
+def bot_messages(dc: DC, channel: int) -> list[dict[str, Any]]:
+    return [m for m in dc.fake.channel_messages(channel) if m["author"]["id"] == str(fd.BOT_ID)]
+
+
+async def test_dm_conversation_video_first_then_photo_then_generate(dc: DC) -> None:
+    fake = dc.fake
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, content="hi"))
+    consent = await dc.channel_message(DM.channel_id, texts.CONSENT)
+    agree = dc.inject(fd.click(fake, consent, fd.button(consent, texts.CONSENT_BUTTON), USER, DM))
+    await dc.original(agree, texts.CONSENT_THANKS)
+
+    video = fake.add_attachment("move.mp4", tiny_mp4(), "video/mp4")
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[video]))
+    await dc.channel_message(DM.channel_id, texts.NEED_PHOTO)
+    # the instant "got it" message is edited with the findings (no inspect worker: unavailable)
+    await dc.channel_message(DM.channel_id, "Video: " + texts.CHECKING_UNAVAILABLE)
+
+    photo = fake.add_attachment("me.png", astronaut_png(), "image/png")
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[photo]))
+    options = await dc.channel_message(DM.channel_id, texts.OPTIONS_TITLE)
+    assert all(b["custom_id"].startswith(f"mb:{USER}:") for b in fd.buttons(options))
+
+    white = dc.inject(fd.click(fake, options, fd.button(options, texts.BACKGROUND_NAMES["white"]), USER, DM))
+    edited = await dc.original(white, texts.OPTIONS_TITLE)
+    assert any(b["label"] == texts.CHOSEN_MARK + "White" for b in fd.buttons(edited))
+    gen = dc.inject(fd.click(fake, edited, fd.button(edited, texts.GENERATE), USER, DM))
+    await dc.original(gen, "Queued")
+    (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
+    assert task.motion.kind == "video" and task.options.background == "white"
+    assert task.chat_id == str(DM.channel_id) and task.status_message_id == options["id"]
+
+    unsupported = fake.add_attachment("notes.pdf", b"%PDF", "application/pdf")
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[unsupported]))
+    await dc.channel_message(DM.channel_id, texts.UNSUPPORTED_FILE)
+
+
+async def test_dm_preset_from_motions_buttons(dc: DC) -> None:
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    photo = dc.fake.add_attachment("me.png", astronaut_png(), "image/png")
+    dc.inject(fd.dm_message(dc.fake, USER, DM.channel_id, attachments=[photo]))
+    await dc.channel_message(DM.channel_id, texts.NEED_VIDEO)
+    motions = dc.inject(fd.slash(dc.fake, "motions", USER, DM))
+    menu = await dc.original(motions, texts.MOTIONS_TITLE)
+    pick = dc.inject(fd.click(dc.fake, menu, fd.button(menu, "Jumping jacks"), USER, DM))
+    await dc.answer(pick, texts.OPTIONS_TITLE)
+
+
+async def test_admin_settings_need_manage_server_and_restrict_channels_and_quota(dc: DC) -> None:
+    fake = dc.fake
+    here, there = fd.Place.guild(channel_id=701), fd.Place.guild(channel_id=702)
+    nope = dc.inject(fd.slash(fake, "motionbot-admin", USER, here, subcommand="allow",
+                              options={"channel": {"channel_id": 702}}))
+    await dc.original(nope, "Manage Server")
+    assert (await dc.rt.guilds.get("700")).channels == ()
+
+    allow = dc.inject(fd.slash(fake, "motionbot-admin", USER, here, subcommand="allow",
+                               options={"channel": {"channel_id": 702}}, admin=True))
+    await dc.original(allow, "<#702>")
+    quota = dc.inject(fd.slash(fake, "motionbot-admin", USER, here, subcommand="quota",
+                               options={"renders": 1}, admin=True))
+    await dc.original(quota, "1 renders a day")
+
+    refused = await animate(dc, here, motion="preset:wave")
+    await dc.original(refused, "I don't answer in this channel")
+    hist = dc.inject(fd.slash(fake, "history", USER, here))
+    await dc.original(hist, "<#702>")
+
+    for user in (USER, OTHER):
+        await dc.rt.history.acknowledge(Platform.DISCORD, str(user))
+    first = await animate(dc, there, user=USER, motion="preset:wave")
+    shown = await dc.original(first, "Press Generate")
+    go = dc.inject(fd.click(fake, shown, fd.button(shown, texts.GENERATE), USER, there))
+    await dc.original(go, "Queued")
+    second = await animate(dc, there, user=OTHER, motion="preset:clap")
+    shown2 = await dc.original(second, "Press Generate")
+    go2 = dc.inject(fd.click(fake, shown2, fd.button(shown2, texts.GENERATE), OTHER, there))
+    told = await dc.answer(go2, "renders it allows per day")
+    assert told["flags"] & 64
+    assert await dc.rt.history.count_tasks(Platform.DISCORD, str(OTHER)) == 0
+    assert await dc.rt.guilds.used_today("700") == 1
+    assert policy.GUILD_QUOTA_USED.split("{")[0] in told["content"]
+
+    # in DMs guild rules don't apply
+    dm = await animate(dc, DM, user=OTHER, motion="preset:clap")
+    await dc.original(dm, "Press Generate")
+
+
+async def test_cli_sync_uploads_user_installable_commands(dc: DC, tmp_path: Path) -> None:
+    assert not dc.fake.find("PUT", "/commands")  # a plain start (the fixture's bot) syncs nothing
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIONBOT_")}
+    env.update({
+        "MOTIONBOT_DISCORD_TOKEN": "test-token", "MOTIONBOT_DISCORD_API_URL": dc.fake.api_url,
+        "MOTIONBOT_DISCORD_GUILD_IDS": "[700]", "MOTIONBOT_REDIS_URL": dc.qsettings.redis_url,
+        "MOTIONBOT_HISTORY_DB": str(tmp_path / "cli.sqlite3"), "MOTIONBOT_MEDIA_DIR": str(tmp_path / "m"),
+    })
+    motionbot = Path(sys.executable).with_name("motionbot")
+    proc = await asyncio.create_subprocess_exec(str(motionbot), "bot", "discord", "--sync", env=env,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, out.decode()[-2000:]
+    synced = {c["name"]: c for c in dc.fake.commands["global"]}
+    assert {"animate", "history", "share", "cancel", "motions", "motionbot-admin"} <= set(synced)
+    animate_cmd = synced["animate"]
+    assert sorted(animate_cmd["integration_types"]) == [0, 1] and sorted(animate_cmd["contexts"]) == [0, 1, 2]
+    opts = {o["name"]: o for o in animate_cmd["options"]}
+    assert opts["photo"]["type"] == 11 and opts["photo"]["required"] and opts["motion"]["autocomplete"]
+    admin = synced["motionbot-admin"]
+    assert admin["integration_types"] == [0] and int(admin["default_member_permissions"]) == 1 << 5
+    assert "700" in dc.fake.commands and b"synced" in out
