@@ -20,6 +20,10 @@ from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONE
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
 
+# Arms usually lie in front of the torso and legs in a photo: where a pixel is about as near
+# an arm as a body or leg bone, it is the arm's (a hand resting on a thigh stays a hand).
+ARM_PRIORITY = 0.75
+
 
 @dataclass(frozen=True)
 class LayerTexture:
@@ -83,8 +87,12 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
         a, b = rig.bone_segment(k)
         if k == HEAD:
             a = b = rig.joints[J.HEAD]
+        elif BONES[k].name.endswith(("hand", "foot")):
+            b = b + 0.4 * (b - a)  # the landmarks stop at the knuckles and the toes' base
         d, _ = segment_distance(pts, a, b)
         score = d / max(float(radii[k]), 1.0)
+        if BONES[k].layer in (Layer.L_ARM, Layer.R_ARM):
+            score *= ARM_PRIORITY
         better = score < best
         best = np.where(better, score, best)
         label = np.where(better, k, label).astype(np.int16)
