@@ -8,7 +8,6 @@ message instead of crashing doctor, and doctor itself stays quick to start.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from motionbot.queue.ops.checks import CheckResult, Status
+from motionbot.renderer.errors import RendererError
 from motionbot.renderer.settings import RendererSettings
 
 # the legacy-solution models the perception code loads (pose, segmentation, face)
@@ -134,33 +134,27 @@ def check_gpu() -> tuple[CheckResult, bool]:
 
 
 def check_model(settings: RendererSettings, *, required: bool) -> CheckResult:
-    """The diffusion weights: a local folder (compose mounts it read-only) or the HF cache."""
-    name = settings.diffusion_model
-    path = Path(name).expanduser()
-    if path.is_absolute() or name.startswith("."):
-        if (path / "model_index.json").is_file():
-            return CheckResult("diffusion model", Status.OK, f"weights found in {path}")
-        status = Status.FAIL if required else Status.SKIP
-        return CheckResult(
-            "diffusion model",
-            status,
-            f"no model_index.json in {path}",
-            required=required,
-            fix="download the weights there (README-deploy.md) or point MOTIONBOT_DIFFUSION_MODEL at them",
-        )
-    hub = Path(
-        os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")) / "hub"
-    )
-    cached = hub.expanduser() / ("models--" + name.replace("/", "--"))
-    if (cached / "snapshots").is_dir():
-        return CheckResult("diffusion model", Status.OK, f"{name} in the Hugging Face cache ({cached})")
-    return CheckResult(
-        "diffusion model",
-        Status.FAIL if required else Status.SKIP,
-        f"{name} is not downloaded ({cached} missing)",
-        required=required,
-        fix="download the weights and set MOTIONBOT_DIFFUSION_MODEL to their folder",
-    )
+    """The diffusion weights, checked the way the GPU worker checks them before loading:
+    a local folder (compose mounts one read-only) must be complete, shard by shard; a hub id
+    must be in the local Hugging Face cache when HF_HUB_OFFLINE is set."""
+    from motionbot.renderer.engines.diffusion.model_files import check_model_folder, resolve_model
+
+    fail = Status.FAIL if required else Status.SKIP
+    fix = "download the weights (README-deploy.md) and point MOTIONBOT_DIFFUSION_MODEL at their folder"
+    try:
+        source = resolve_model(settings.diffusion_model)
+        if source.folder is None:  # online hub id: diffusers downloads it on first start
+            return CheckResult(
+                "diffusion model",
+                Status.WARN if required else Status.SKIP,
+                f"{source.ref} will be downloaded from Hugging Face when the GPU worker starts",
+                required=False,
+                fix="download it ahead of time and set HF_HUB_OFFLINE=1",
+            )
+        check_model_folder(source.folder)
+    except RendererError as exc:
+        return CheckResult("diffusion model", fail, exc.detail or exc.message, required=required, fix=fix)
+    return CheckResult("diffusion model", Status.OK, f"complete checkpoint in {source.folder}")
 
 
 def checks() -> list[CheckResult]:
