@@ -210,10 +210,25 @@ class TelegramService:
         finally:
             await runner.cleanup()
 
+    @staticmethod
+    async def _stop_delivery(worker: Any, drain_s: float = 10.0) -> None:
+        """Let deliveries in flight finish (a video half-sent would be sent again), then stop."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + drain_s
+        while any(not t.done() for t in worker.tasks.values()) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        try:
+            await worker.close()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # we are being cancelled ourselves
+            # arq cancels jobs still running after the drain; they are re-run from Redis later
+
     async def close(self, *, close_history: bool = True) -> None:
         await self.stop_polling()
         if self._delivery_worker is not None:
-            await self._delivery_worker.close()
+            await self._stop_delivery(self._delivery_worker)
         if self._delivery_task is not None:
             self._delivery_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

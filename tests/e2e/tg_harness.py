@@ -255,21 +255,17 @@ async def finished_task(
 
     from motionbot.bot.core import new_task_id
     from motionbot.bot.history import TaskRecord, TaskStatus
-    from motionbot.queue.delivery import enqueue_deliver
     from motionbot.queue.jobs import (
-        DeliverJob,
         EngineName,
         MotionSource,
         Platform,
         RenderOptions,
-        RenderResult,
     )
 
     chat = chat_id or user_id
     task_id = task_id or new_task_id()
     store = tg.rt.client.store
     photo = await store.put_bytes(astronaut_jpeg(64), suffix=".jpg", filename="p.jpg")
-    output = await store.put_bytes(moving_square_mp4(), suffix=".mp4", filename=f"{task_id}.mp4")
     status = await tg.rt.ui.send(chat, __import__("motionbot.bot.core", fromlist=["Reply"]).Reply("Queued"))
     await tg.rt.history.add_task(
         TaskRecord(
@@ -287,16 +283,27 @@ async def finished_task(
         )
     )
     if deliver:
-        result = RenderResult(
-            task_id=task_id,
-            output=output,
-            duration_s=1.0,
-            width=64,
-            height=64,
-            fps=12,
-            engine=EngineName.WARP,
-            engine_version="test",
-        )
-        target = key_of(user_id, chat).target(status_message_id=str(status.message_id))
-        await enqueue_deliver(tg.rt.client.redis, DeliverJob(task_id=task_id, target=target, outcome=result))
+        await deliver_result(tg, task_id)
     return task_id
+
+
+async def deliver_result(tg: TG, task_id: str) -> None:
+    """Queue the deliver job a render worker would send for this task."""
+    from motionbot.queue.delivery import enqueue_deliver
+    from motionbot.queue.jobs import DeliverJob, EngineName, RenderResult
+
+    task = await tg.rt.history.get_task(task_id)
+    assert task is not None
+    output = await tg.rt.client.store.put_bytes(moving_square_mp4(), suffix=".mp4", filename=f"{task_id}.mp4")
+    result = RenderResult(
+        task_id=task_id,
+        output=output,
+        duration_s=1.0,
+        width=64,
+        height=64,
+        fps=12,
+        engine=EngineName.WARP,
+        engine_version="test",
+    )
+    target = key_of(int(task.user_id), int(task.chat_id)).target(status_message_id=task.status_message_id)
+    await enqueue_deliver(tg.rt.client.redis, DeliverJob(task_id=task_id, target=target, outcome=result))

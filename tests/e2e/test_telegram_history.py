@@ -1,0 +1,77 @@
+"""Telegram history end to end: pagination, re-send by file id, forged buttons, deletion."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tg_harness import TG, USER, command, e2e_bsettings, e2e_qsettings, finished_task, tg
+
+from motionbot.bot.core import texts
+
+__all__ = ["e2e_bsettings", "e2e_qsettings", "tg"]
+INTRUDER = 2002
+
+
+async def test_pagination_card_and_resend(tg: TG) -> None:
+    fake = tg.fake
+    await tg.acknowledge()
+    ids = [await finished_task(tg) for _ in range(7)]
+    await fake.wait_sent("sendVideo", count=7, timeout=30)
+    await fake.push_message(USER, USER, **command("/history"))
+    first = await tg.wait_text("Your videos (1-5 of 7)")
+    assert all(f"ht:{t}" in str(first.fields["reply_markup"]) for t in ids[2:])  # newest first
+    await tg.press("hp:1")
+    second = await tg.wait_text("Your videos (6-7 of 7)")
+    assert second.method == "editMessageText"  # paginated in place
+    assert f"ht:{ids[0]}" in str(second.fields["reply_markup"]) and "hp:0" in str(
+        second.fields["reply_markup"]
+    )
+    await tg.press(f"ht:{ids[0]}")
+    card = await tg.wait_text(f"Task {ids[0]}\nStatus: finished")
+    assert "switch_inline_query" in str(card.fields["reply_markup"])
+    uploads_before = len([r for r in fake.sent("sendVideo") if r.uploads])
+    await tg.press(f"hs:{ids[0]}")
+    resent = await fake.wait_sent("sendVideo", count=8)
+    delivery = await tg.rt.history.get_delivery(ids[0])
+    assert delivery is not None and resent[-1].fields["video"] == delivery.file_id
+    assert len([r for r in fake.sent("sendVideo") if r.uploads]) == uploads_before
+
+
+async def test_forged_buttons_are_refused(tg: TG) -> None:
+    fake = tg.fake
+    await tg.acknowledge()
+    task_id = await finished_task(tg)
+    await fake.wait_sent("sendVideo")
+    await tg.acknowledge(INTRUDER)
+    # the intruder forges callback data naming the owner's task on a message of their own chat
+    own = await tg.rt.ui.send(INTRUDER, __import__("motionbot.bot.core", fromlist=["Reply"]).Reply("x"))
+    for verb in ("hd", "hs", "hm", "ht"):
+        await fake.press(INTRUDER, INTRUDER, own.message_id, f"{verb}:{task_id}")
+    await tg.wait_count(texts.NOT_YOURS, 4, chat_id=INTRUDER)
+    assert await tg.rt.history.get_task(task_id) is not None
+    assert len(fake.sent("sendVideo", chat_id=INTRUDER)) == 0
+    await fake.inline(INTRUDER, task_id)
+    answer = (await fake.wait_sent("answerInlineQuery"))[0]
+    assert answer.fields["results"] == []
+
+
+async def test_delete_removes_task_and_media(tg: TG) -> None:
+    fake = tg.fake
+    await tg.acknowledge()
+    task_id = await finished_task(tg)
+    await fake.wait_sent("sendVideo")
+    task = await tg.rt.history.get_task(task_id)
+    assert task is not None and task.output is not None
+    store = tg.rt.client.store
+    assert await store.exists(task.output) and await store.exists(task.photo)
+    await fake.push_message(USER, USER, **command("/history"))
+    await tg.press(f"ht:{task_id}")
+    await tg.press(f"hd:{task_id}")
+    await tg.wait_text(texts.TASK_DELETED.format(task_id=task_id))
+    assert await tg.rt.history.get_task(task_id) is None
+    assert not await store.exists(task.output) and not await store.exists(task.photo)
+    await fake.push_message(USER, USER, **command("/history"))
+    await tg.wait_text(texts.HISTORY_EMPTY)
