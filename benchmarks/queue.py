@@ -254,7 +254,7 @@ async def scaling_figures(settings: QueueSettings, photo_bytes: bytes, root: Pat
             for r in reqs:
                 await client.submit(r)
             pending = {r.task_id for r in reqs}
-            out_s = 0.0
+            out_s, failed = 0.0, 0
             while pending:
                 for tid in list(pending):
                     p = await client.progress(tid)
@@ -262,12 +262,14 @@ async def scaling_figures(settings: QueueSettings, photo_bytes: bytes, root: Pat
                         pending.discard(tid)
                         outcome = await client.book.outcome(tid)
                         out_s += getattr(outcome, "duration_s", 0.0)
+                        failed += p.stage is Stage.FAILED
                 await asyncio.sleep(0.05)
             wall = time.perf_counter() - t
             rate = jobs / wall
             base = base or rate
             print(f"  {n} worker(s): {wall:6.1f} s wall, {rate:5.2f} renders/s, "
-                  f"{out_s / wall:5.2f} s of video per s, x{rate / base:4.2f} vs 1 worker")
+                  f"{out_s / wall:5.2f} s of video per s, x{rate / base:4.2f} vs 1 worker"
+                  + (f", {failed} FAILED" if failed else ""))
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)

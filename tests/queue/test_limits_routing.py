@@ -22,8 +22,10 @@ from motionbot.queue.jobs import (
     Queues,
     RenderFailure,
     RenderResult,
+    Stage,
 )
 from motionbot.queue.settings import QueueSettings
+from motionbot.renderer.errors import RendererError
 from motionbot.renderer.settings import RendererSettings
 
 
@@ -121,3 +123,42 @@ async def test_delivery_handler_retry(client: RenderClient, settings: QueueSetti
 
 def make_target() -> DeliveryTarget:
     return DeliveryTarget(platform=Platform.DISCORD, chat_id="c", user_id="u")
+
+
+async def test_gpu_out_of_memory_hands_over_to_cpu(client: RenderClient, settings: QueueSettings,
+                                                    renderer_settings: RendererSettings,
+                                                    make_request: RequestFactory) -> None:
+    class OomEngine(FakeEngine):
+        def render(self, job, progress=None):  # type: ignore[no-untyped-def]
+            self.renders.append(job.output.stem)
+            raise RendererError(FailureReason.GPU_OUT_OF_MEMORY)
+
+    await client.redis.zadd("motionbot:workers:render:gpu", {"gpu-1": time.time()})  # a GPU worker is up
+    req = make_request(engine=EngineName.DIFFUSION, allow_cpu_fallback=True)
+    sub = await client.submit(req)
+    assert sub.queue == Queues.RENDER_GPU and not sub.fallback_to_cpu
+    gpu = OomEngine(name="diffusion", version="oom-1")
+    await run_burst(settings, gpu, renderer_settings, queue=Queues.RENDER_GPU)
+    assert len(gpu.renders) == 1  # not retried on the GPU
+    assert await drain_deliveries(settings) == []  # handed over, nothing sent yet
+    progress = await client.progress(req.task_id)
+    assert progress is not None and progress.stage is Stage.QUEUED and progress.queue_position == 0
+    await run_burst(settings, FakeEngine(), renderer_settings)
+    (d,) = await drain_deliveries(settings)
+    assert isinstance(d.outcome, RenderResult) and d.outcome.engine is EngineName.WARP
+    assert any("preview" in w.lower() for w in d.outcome.warnings)
+
+
+async def test_gpu_out_of_memory_without_fallback_fails_clearly(
+    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
+    class OomEngine(FakeEngine):
+        def render(self, job, progress=None):  # type: ignore[no-untyped-def]
+            raise RendererError(FailureReason.GPU_OUT_OF_MEMORY)
+
+    await client.redis.zadd("motionbot:workers:render:gpu", {"gpu-1": time.time()})
+    await client.submit(make_request(engine=EngineName.DIFFUSION, allow_cpu_fallback=False))
+    await run_burst(settings, OomEngine(name="diffusion"), renderer_settings, queue=Queues.RENDER_GPU)
+    (d,) = await drain_deliveries(settings)
+    assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.GPU_OUT_OF_MEMORY
