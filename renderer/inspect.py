@@ -92,7 +92,7 @@ def _lighting(light: q.Light, what: str) -> Finding:
     return _f("lighting_ok", GOOD, "Lighting is fine.")
 
 
-def _hands(keypoints: Keypoints | None, framing: Framing) -> Finding | None:
+def _hands(keypoints: Keypoints | None, framing: Framing, what: str = "photo") -> Finding | None:
     if keypoints is None or framing in (Framing.FACE, Framing.NONE):
         return None
     arms = {"left": (L.LEFT_ELBOW, L.LEFT_WRIST), "right": (L.RIGHT_ELBOW, L.RIGHT_WRIST)}
@@ -104,7 +104,7 @@ def _hands(keypoints: Keypoints | None, framing: Framing) -> Finding | None:
         "hands_hidden",
         INFO,
         f"{which} hidden (in a pocket, behind the body or out of frame): {their} moves will be guessed. "
-        "A photo with arms relaxed at the sides and hands visible works best.",
+        f"A {what} with the hands in view works best.",
     )
 
 
@@ -271,6 +271,9 @@ def _video_report(clip: _Clip) -> InspectReport:
                 "over. Keep the whole body in frame and well lit.",
             )
         )
+    seen = [p for p in poses if p is not None]
+    if seen:  # hands hidden in most of the clip, judged on the median visibility
+        findings.append(_hands(np.median(np.stack(seen), axis=0).astype(np.float32), framing, "video"))
     findings.append(_camera(clip.pairs))
     findings.append(_lighting(q.light(clip.samples[n // 2], first_mask), "video"))
     if framing is not Framing.FACE:  # a smooth-skinned face close-up reads as soft without motion blur
