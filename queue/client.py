@@ -27,6 +27,7 @@ from motionbot.queue.jobs import (
     MediaRef,
     Progress,
     Queues,
+    RenderFailure,
     RenderRequest,
     RenderResult,
     Stage,
@@ -204,6 +205,12 @@ class RenderClient:
             return current
         eta = await self.board.eta_queued(rec.engine, rec.queue, position, rec.est_output_s)
         return current.model_copy(update={"queue_position": position, "eta_s": eta})
+
+    async def outcome(self, task_id: str) -> RenderResult | RenderFailure | None:
+        """The task's final result or failure once it has one (None while queued or running,
+        and for cancelled or unknown tasks): what the deliver job carried, kept ``progress_ttl_s``."""
+        got = await self.book.outcome(task_id)
+        return None if got is None or got == CANCELLED else got
 
     async def job(self, task_id: str) -> Job | None:
         """The arq job of a task (tests and admin tools)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import arq
 from arq.connections import RedisSettings
-from arq.worker import func
+from arq.worker import Retry, func
 
 from motionbot.queue.jobs import DeliverJob, JobNames, Queues
 from motionbot.queue.serde import ARQ_SERDE
@@ -28,6 +28,7 @@ from motionbot.queue.tasks import PREFIX, deliver_job_id
 log = logging.getLogger(__name__)
 
 Handler = Callable[[DeliverJob], Awaitable[None]]
+DELIVER_MAX_TRIES = 6
 
 
 def delivered_key(task_id: str) -> str:
@@ -55,8 +56,9 @@ def delivery_worker(settings: QueueSettings, handler: Handler, **worker_kw: Any)
     """An arq Worker on the deliver queue for the bot's event loop (it installs no signal handlers).
 
     Run it with ``await worker.async_run()`` next to the bot and ``await worker.close()`` on
-    shutdown. An exception from ``handler`` is retried by arq with its usual backoff (raise
-    ``arq.Retry(defer=...)`` for a chosen delay, e.g. on a chat API's rate limit).
+    shutdown. An exception from ``handler`` is retried with doubling delays up to
+    ``DELIVER_MAX_TRIES`` times; raise ``arq.Retry(defer=...)`` to choose the delay (a chat API's
+    rate limit).
     """
 
     async def deliver(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
@@ -65,7 +67,18 @@ def delivery_worker(settings: QueueSettings, handler: Handler, **worker_kw: Any)
         if await was_delivered(redis, job.task_id):
             log.info("task %s already delivered; skipping a repeated deliver job", job.task_id)
             return "duplicate"
-        await handler(job)
+        try:
+            await handler(job)
+        except Retry:
+            raise
+        except Exception as exc:  # arq fails a job for good on any other error: retry it ourselves
+            tries = int(ctx.get("job_try", 1))
+            if tries >= DELIVER_MAX_TRIES:
+                log.exception("giving up delivering task %s after %d tries", job.task_id, tries)
+                raise
+            log.warning("delivering task %s failed (%s); try %d of %d", job.task_id, exc, tries,
+                        DELIVER_MAX_TRIES)
+            raise Retry(defer=min(settings.deliver_retry_s * 2 ** (tries - 1), 300.0)) from exc
         await mark_delivered(redis, job.task_id, settings.delivered_ttl_s)
         return "delivered"
 
@@ -76,7 +89,7 @@ def delivery_worker(settings: QueueSettings, handler: Handler, **worker_kw: Any)
         "keep_result": settings.keep_result_s,
         "health_check_interval": settings.health_check_interval_s,
         "poll_delay": settings.worker_poll_s,
-        "max_tries": 5,
+        "max_tries": DELIVER_MAX_TRIES + 1,
         **ARQ_SERDE,
     }
     kw.update(worker_kw)

@@ -44,6 +44,7 @@ from motionbot.queue.jobs import (
     DeliverJob,
     EngineName,
     JobNames,
+    MediaRef,
     Progress,
     Queues,
     RenderFailure,
@@ -291,13 +292,26 @@ class RenderRun:
             raise RenderCancelled()
         t2 = time.monotonic()
         ref = await s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4")
+        thumb = await self._thumbnail(out.path)
         timings = {**out.timings, "fetch_motion_s": round(t1 - t0, 3), "engine_s": round(t2 - t1, 3),
                    "store_s": round(time.monotonic() - t2, 3)}
         return RenderResult(
-            task_id=self.task_id, output=ref, duration_s=out.duration_s, width=out.width, height=out.height,
+            task_id=self.task_id, output=ref, thumbnail=thumb, duration_s=out.duration_s, width=out.width,
+            height=out.height,
             fps=out.fps, engine=EngineName(engine.name), engine_version=engine.version, timings=timings,
             warnings=self._warnings(list(out.warnings)),
         )
+
+    async def _thumbnail(self, video: Path) -> MediaRef | None:
+        """A JPEG still for chat previews; a video without one is still delivered."""
+        from motionbot.renderer.media.encode import write_thumbnail
+
+        try:
+            path = await asyncio.to_thread(write_thumbnail, video, self.work / "thumb.jpg")
+            return await self.state.store.put_file(path, filename="thumb.jpg")
+        except (MotionbotError, OSError) as exc:
+            log.warning("task %s: no thumbnail (%s)", self.task_id, exc)
+            return None
 
     def _warnings(self, warnings: list[str]) -> list[str]:
         if self.req.fallback_from is not None:

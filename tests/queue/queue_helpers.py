@@ -25,7 +25,7 @@ def fast_settings(redis_url: str, root: Path, **overrides: Any) -> QueueSettings
     values: dict[str, Any] = {
         "redis_url": redis_url, "media_dir": root / "media", "work_dir": root / "work",
         "health_check_interval_s": 1, "worker_poll_s": 0.02, "heartbeat_s": 0.5,
-        "progress_interval_s": 0.0, "retry_backoff_s": 0.05, "daily_quota": 0,
+        "progress_interval_s": 0.0, "retry_backoff_s": 0.05, "deliver_retry_s": 0.05, "daily_quota": 0,
     }
     values.update(overrides)
     return QueueSettings(**values)

@@ -107,10 +107,12 @@ async def test_deliver_job_once_per_task(client: RenderClient, settings: QueueSe
 async def test_delivery_handler_retry(client: RenderClient, settings: QueueSettings) -> None:
     calls: list[str] = []
 
-    async def flaky(job: DeliverJob) -> None:  # e.g. the chat API said "retry after"
+    async def flaky(job: DeliverJob) -> None:
         calls.append(job.task_id)
         if len(calls) == 1:
-            raise Retry(defer=0.05)
+            raise Retry(defer=0.05)  # e.g. the chat API said "retry after"
+        if len(calls) == 2:
+            raise ConnectionError("chat API unreachable")  # retried too, with backoff
 
     job = DeliverJob(task_id="t2", target=make_target(),
                      outcome=RenderFailure(task_id="t2", reason="timed_out", message="too slow"))
@@ -118,7 +120,7 @@ async def test_delivery_handler_retry(client: RenderClient, settings: QueueSetti
     worker = delivery_worker(settings, flaky, burst=True, poll_delay=0.02)
     await worker.async_run()
     await worker.close()
-    assert calls == ["t2", "t2"]
+    assert calls == ["t2", "t2", "t2"]
 
 
 def make_target() -> DeliveryTarget:

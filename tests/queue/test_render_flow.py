@@ -49,6 +49,8 @@ async def test_enqueue_render_deliver(client: RenderClient, settings: QueueSetti
     out = await client.store.fetch(outcome.output, Path("/nonexistent"))
     assert out.read_bytes()[4:8] == b"ftyp"  # a real MP4 in the store
     assert deliveries[0].target == req.target
+    assert outcome.thumbnail is not None and await client.store.exists(outcome.thumbnail)
+    assert await client.outcome(req.task_id) == outcome
     done = await client.progress(req.task_id)
     assert done is not None and done.stage is Stage.DONE and done.percent == 100
     assert not list(settings.work_dir.iterdir())  # scratch space cleaned
