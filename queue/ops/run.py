@@ -171,6 +171,9 @@ def plan(env: Mapping[str, str], args: argparse.Namespace, gpu: Mapping[str, Any
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.cpu_workers < 0 or args.grace < 0:
+        sys.stderr.write("--cpu-workers and --grace cannot be negative\n")
+        return EXIT_USAGE
     env: MutableMapping[str, str] = dict(os.environ)
     env_file = Path(args.env_file)
     if env_file.is_file():
