@@ -121,7 +121,8 @@ async def serve(settings: BotSettings, queue_settings: QueueSettings, *, deliver
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         if worker is not None:
-            await worker.close()
+            with contextlib.suppress(asyncio.CancelledError):  # a deliver job cut short re-runs later
+                await worker.close()
         for task in [*tasks, stopper]:
             task.cancel()
         for task in done:

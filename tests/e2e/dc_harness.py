@@ -134,7 +134,8 @@ class DC:
 
     async def stop_delivery(self) -> None:
         if self.deliver_task is not None:
-            await self.workers[-1].close()
+            with contextlib.suppress(asyncio.CancelledError):  # a job cut short while finishing
+                await self.workers[-1].close()
             self.deliver_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.deliver_task

@@ -46,6 +46,11 @@ async def generate_and_render(dc: DC, tmp_path: Path, message: dict[str, Any], p
     return click, result
 
 
+def status_edits(dc: DC, click: dict[str, Any]) -> list[str]:
+    """Every text the status message (the pressed message, via the click's token) showed."""
+    return [str((r.json or {}).get("content")) for r in dc.fake.find("PATCH", f"/{click['token']}/messages/@original")]
+
+
 async def test_animate_photo_and_preset_then_photo_and_video_deliver_mp4_follow_ups(
     dc: DC, tmp_path: Path
 ) -> None:
@@ -69,6 +74,13 @@ async def test_animate_photo_and_preset_then_photo_and_video_deliver_mp4_follow_
     assert labels == ["Share here", texts.SAME_MOTION_NEW_PHOTO, texts.AGAIN_OTHER_OPTIONS]
     assert all(b["custom_id"].startswith(f"mb:{USER}:") for b in fd.buttons(result))
     assert "Done!" in (await dc.original(click, "Done"))["content"]  # the status message, edited
+    edits = status_edits(dc, click)
+    # queue position and ETA (none yet: no worker was up when it was queued)
+    assert edits[0] == texts.QUEUED_NEXT.format(eta=texts.ETA_UNKNOWN)
+    stages = [e for e in edits if e.endswith("%") or "% (about" in e]
+    assert stages, edits  # stage and percent while rendering
+    assert any(name in e for e in stages for name in (texts.STAGE_NAMES["render"], texts.STAGE_NAMES["motion"],
+                                                      texts.STAGE_NAMES["encode"], texts.STAGE_NAMES["decode"]))
     task = await dc.rt.history.get_task(task_id)
     assert task is not None and task.status is TaskStatus.DONE and task.user_id == str(USER)
     assert (await dc.rt.history.get_delivery(task_id)) is not None
