@@ -104,13 +104,13 @@ async def test_killed_worker_job_reruns_elsewhere_and_is_delivered_once(
             p = await client.progress(req.task_id)
             return p is not None and p.stage is Stage.RENDER and p.percent > 30
 
-        await wait_for(mid_render, timeout=30, interval=0.05)
+        await wait_for(mid_render, timeout=90, interval=0.05)  # worker start imports mediapipe
         a.send_signal(signal.SIGKILL)
         a.wait()
         killed_at = time.monotonic()
 
         b = _start_worker(env, log)
-        await wait_for(lambda: client.book.outcome(req.task_id), timeout=30, interval=0.1)
+        await wait_for(lambda: client.book.outcome(req.task_id), timeout=90, interval=0.1)
         recovered_s = time.monotonic() - killed_at
         assert _stop(b) == 0, log.read_text()[-3000:]
         lines = renders.read_text().split("\n")
@@ -222,9 +222,9 @@ async def test_worker_rides_through_redis_restart(aof_redis: AofRedis, tmp_path:
             submitted.append(req.task_id)
         worker = _start_worker(env, log)
         try:
-            await wait_for(lambda: client.book.outcome(submitted[0]), timeout=30, interval=0.05)
+            await wait_for(lambda: client.book.outcome(submitted[0]), timeout=90, interval=0.05)
         except TimeoutError:
-            pytest.fail(f"no job done in 30 s; worker log:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"no job done in 90 s; worker log:\n{log.read_text()[-3000:]}")
         done_before = sum([await client.book.outcome(t) is not None for t in submitted])
         await client.close()
         aof_redis.stop(signal.SIGTERM)

@@ -6,6 +6,8 @@ import io
 import sys
 from pathlib import Path
 
+import pytest
+
 QUEUE_TESTS = Path(__file__).resolve().parent.parent / "queue"
 sys.path.insert(0, str(QUEUE_TESTS))
 
@@ -65,5 +67,39 @@ async def test_preset_on_astronaut_through_the_queue(
 
         again = await client.submit(req.model_copy(update={"task_id": "e2e-warp-2"}))
         assert again.cached is not None and again.cached.output == result.output
+    finally:
+        await client.close()
+
+
+@pytest.mark.samples
+async def test_reference_video_motion_is_extracted_once(
+    redis_url: str, arq_redis: object, tmp_path: Path, samples_dir: Path
+) -> None:
+    """A video motion source: fetched from the store, extracted on the worker, cached by content
+    hash, so a second photo with the same video skips extraction."""
+    settings = fast_settings(redis_url, tmp_path, timeout_warp_s=240)
+    rs = RendererSettings(output_long_side=192, max_fps=12, cache_dir=tmp_path / "motion-cache")
+    client = await RenderClient.connect(settings)
+    try:
+        video = await client.store.put_file(samples_dir / "video_dance_fullbody.mp4")
+        photos = [await client.store.put_file(samples_dir / name)
+                  for name in ("portrait_fullbody_man.png", "portrait_fullbody_woman.jpg")]
+        for i, photo in enumerate(photos):
+            await client.submit(RenderRequest(
+                task_id=f"e2e-video-{i}",
+                target=DeliveryTarget(platform=Platform.TELEGRAM, chat_id="c", user_id=f"u{i}"),
+                photo=photo, motion=MotionSource(kind="video", video=video),
+                options=RenderOptions(max_seconds=1.5),
+            ))
+        await run_burst(settings, None, rs)
+        outcomes = {d.task_id: d.outcome for d in await drain_deliveries(settings)}
+        assert set(outcomes) == {"e2e-video-0", "e2e-video-1"}
+        for outcome in outcomes.values():
+            assert isinstance(outcome, RenderResult), outcome
+            assert 1.0 <= outcome.duration_s <= 1.6
+        assert len(list((tmp_path / "motion-cache").rglob("*.json"))) == 1
+        first, second = (outcomes[f"e2e-video-{i}"] for i in range(2))
+        assert isinstance(first, RenderResult) and isinstance(second, RenderResult)
+        assert second.timings["engine_s"] < first.timings["engine_s"]  # no second extraction
     finally:
         await client.close()

@@ -194,3 +194,40 @@ async def test_queue_position_and_eta(client: RenderClient, settings: QueueSetti
     assert all(e is not None for e in etas) and etas[0] < etas[1] < etas[2]  # type: ignore[operator]
     p = await client.progress(subs[2].task_id)
     assert p is not None and p.queue_position == 2 and p.eta_s == etas[2]
+
+
+async def test_saved_motion_source(client: RenderClient, settings: QueueSettings,
+                                              renderer_settings: RendererSettings,
+                                              make_request: RequestFactory, tmp_path: Path) -> None:
+    from motionbot.queue.jobs import MotionSource
+    from motionbot.renderer.motion.presets import load_preset
+
+    saved_path = tmp_path / "clap.json"
+    load_preset("clap").save(saved_path)
+    saved = await client.store.put_file(saved_path)
+    by_saved = make_request(user="s").model_copy(update={"motion": MotionSource(kind="saved", saved=saved)})
+    broken = await client.store.put_bytes(b'{"not": "a motion"}', suffix=".json")
+    by_broken = make_request(user="b").model_copy(update={"motion": MotionSource(kind="saved", saved=broken)})
+    for r in (by_saved, by_broken):
+        await client.submit(r)
+    engine = FakeEngine(frames=500)
+    await run_burst(settings, engine, renderer_settings)
+    outcomes = {d.task_id: d.outcome for d in await drain_deliveries(settings)}
+    ok = outcomes[by_saved.task_id]
+    assert isinstance(ok, RenderResult)
+    assert ok.duration_s == load_preset("clap").n_frames / engine.fps  # the saved motion drove it
+    bad = outcomes[by_broken.task_id]
+    assert isinstance(bad, RenderFailure) and bad.reason == FailureReason.UNKNOWN_MOTION
+    assert len(engine.renders) == 1  # the broken one failed before the engine, and only once
+
+
+async def test_expired_media_fails_clearly(client: RenderClient, settings: QueueSettings,
+                                           renderer_settings: RendererSettings,
+                                           make_request: RequestFactory) -> None:
+    req = make_request()
+    await client.submit(req)
+    await client.store.delete(req.photo)  # cleaned up by retention before a worker got to it
+    await run_burst(settings, FakeEngine(), renderer_settings)
+    (d,) = await drain_deliveries(settings)
+    assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.MEDIA_EXPIRED
+    assert "send them again" in d.outcome.message
