@@ -9,7 +9,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dc_harness import DC, USER, dc, dc_qsettings, tiny_mp4
+from dc_harness import DC, USER, dc, dc_qsettings, render_burst, tiny_mp4
 from fakes import discord as fd
 from test_discord_flow import animate, is_mp4
 
@@ -81,3 +81,21 @@ async def test_after_the_token_expires_in_a_group_dm_the_result_goes_to_the_user
     result = await dc.channel_message(dm, f"Task {task.task_id}", with_file=True)
     assert is_mp4(dc.fake.file_bytes(result["attachments"][0]))
     assert not dc.fake.find("POST", "^/channels/9011/")  # never tried to post where it can't
+
+
+async def test_a_render_over_the_places_limit_is_re_encoded_to_fit(dc: DC, tmp_path: Path) -> None:
+    limit = 40_000  # a jumping-jacks preview at 256 px comes out near 80 kB
+    place = fd.Place.guild(filesize_limit=limit)
+    dc.fake.upload_limit = limit  # and Discord would refuse anything bigger
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    cmd = await animate(dc, place, motion="preset:jumping_jacks")
+    shown = await dc.original(cmd, "Press Generate")
+    click = dc.inject(fd.click(dc.fake, shown, fd.button(shown, texts.GENERATE), USER, place))
+    await dc.original(click, "Queued")
+    worker = await render_burst(dc.qsettings, tmp_path)
+    assert worker.jobs_complete == 1
+    result = await dc.followup(click, "Task", with_file=True)
+    data = dc.fake.file_bytes(result["attachments"][0])
+    assert is_mp4(data) and len(data) <= limit  # the worker fitted it (RenderOptions.max_bytes)
+    (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
+    assert task.options.max_bytes == limit and task.output is not None and task.output.size <= limit
