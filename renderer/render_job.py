@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import shutil
@@ -290,6 +291,7 @@ class RenderRun:
             cache=s.motion_cache, progress=rep))
         if rep.cancel.is_set():
             raise RenderCancelled()
+        out = await self._fit(out)
         t2 = time.monotonic()
         ref = await s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4")
         thumb = await self._thumbnail(out.path)
@@ -301,6 +303,21 @@ class RenderRun:
             fps=out.fps, engine=EngineName(engine.name), engine_version=engine.version, timings=timings,
             warnings=self._warnings(list(out.warnings)),
         )
+
+    async def _fit(self, out: EngineOutput) -> EngineOutput:
+        """Re-encode to the chat's upload limit (options.max_bytes) when the render is over it;
+        raises OUTPUT_TOO_LARGE when even the smallest encoding does not fit."""
+        limit = self.req.options.max_bytes
+        if limit is None or out.path.stat().st_size <= limit:
+            return out
+        from motionbot.renderer.media.encode import fit_to_budget
+        from motionbot.renderer.media.probe import probe
+
+        fitted = await asyncio.to_thread(fit_to_budget, out.path, self.work / f"{self.task_id}-fit.mp4", limit)
+        info = await asyncio.to_thread(probe, fitted)
+        note = f"Compressed to fit the {limit / 1e6:.0f} MB upload limit here."
+        return dataclasses.replace(out, path=fitted, width=info.width or out.width,
+                                   height=info.height or out.height, warnings=[*out.warnings, note])
 
     async def _thumbnail(self, video: Path) -> MediaRef | None:
         """A JPEG still for chat previews; a video without one is still delivered."""

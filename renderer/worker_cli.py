@@ -15,14 +15,15 @@ import logging
 import signal
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.engines.base import Engine
 from motionbot.renderer.settings import RendererSettings
 from motionbot.renderer.worker import QUEUE_NAMES, RENDER_QUEUES, build_worker
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger("motionbot.worker")
 RECONNECT_S = (1.0, 2.0, 5.0, 10.0)

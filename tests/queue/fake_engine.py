@@ -35,6 +35,7 @@ class FakeEngine:
     size: tuple[int, int] = (64, 48)
     log_path: Path | None = None
     transient_failures: int = 0
+    noise: bool = False  # incompressible frames, for output-size limits
     renders: list[str] = field(default_factory=list)
 
     def render(self, job: EngineInput, progress: ProgressCallback = no_progress) -> EngineOutput:
@@ -53,12 +54,16 @@ class FakeEngine:
         if job.motion is not None:
             n = min(n, job.motion.n_frames)
         progress(Stage.RENDER, 0.0)
+        rng = np.random.default_rng(0)
         with VideoWriter(job.output, w, h, self.fps) as writer:
             for i in range(n):
                 progress(Stage.RENDER, i / n)
                 frame = np.empty((h, w, 3), dtype=np.uint8)
                 frame[:] = base
                 frame[:, : (i * w) // n] = 255 - base
+                if self.noise:  # grain: costly at good quality, cheap at low quality
+                    grain = rng.integers(-24, 25, (h, w, 3))
+                    frame = np.clip(frame.astype(np.int16) + grain, 0, 255).astype(np.uint8)
                 writer.write(frame)
                 if self.frame_delay_s:
                     time.sleep(self.frame_delay_s)

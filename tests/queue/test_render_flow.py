@@ -231,3 +231,26 @@ async def test_expired_media_fails_clearly(client: RenderClient, settings: Queue
     (d,) = await drain_deliveries(settings)
     assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.MEDIA_EXPIRED
     assert "send them again" in d.outcome.message
+
+
+async def test_output_fitted_to_upload_limit(client: RenderClient, settings: QueueSettings,
+                                             renderer_settings: RendererSettings,
+                                             make_request: RequestFactory) -> None:
+    engine = FakeEngine(noise=True, size=(320, 240), frames=24)
+    free = make_request(user="f")
+    await client.submit(free)
+    await run_burst(settings, engine, renderer_settings)
+    (d,) = await drain_deliveries(settings)
+    assert isinstance(d.outcome, RenderResult)
+    budget = d.outcome.output.size // 2
+    fits, too_small = make_request(user="a", max_bytes=budget), make_request(user="b", max_bytes=300)
+    await client.submit(fits)
+    await client.submit(too_small)
+    await run_burst(settings, engine, renderer_settings)
+    outcomes = {d.task_id: d.outcome for d in await drain_deliveries(settings)}
+    ok = outcomes[fits.task_id]
+    assert isinstance(ok, RenderResult), ok
+    assert ok.output.size <= budget and any("limit" in w for w in ok.warnings)
+    bad = outcomes[too_small.task_id]
+    assert isinstance(bad, RenderFailure) and bad.reason == FailureReason.OUTPUT_TOO_LARGE
+    assert len(engine.renders) == 3  # a size failure is final, not retried
