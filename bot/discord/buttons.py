@@ -111,16 +111,20 @@ class ButtonHandler:
     @staticmethod
     def context_of(interaction: discord.Interaction[Any]) -> TaskContext:
         message = interaction.message
+        ephemeral = bool(message is not None and message.flags.ephemeral)
+        can_post = bot_can_post(interaction)
         return TaskContext(
             application_id=interaction.application_id,
             token=interaction.token,
             issued_at=time.time(),
-            ephemeral=bool(message is not None and message.flags.ephemeral),
+            ephemeral=ephemeral,
             channel_id=interaction.channel_id or interaction.user.id,
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
-            bot_can_post=bot_can_post(interaction),
+            bot_can_post=can_post,
             upload_limit=interaction.filesize_limit,
+            # a public bot message stays editable by the bot once the token has run out
+            message_id=message.id if message is not None and can_post and not ephemeral else None,
         )
 
     async def shorter(

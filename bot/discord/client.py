@@ -92,6 +92,14 @@ class MotionBot(commands.Bot):
         self.notifier.application_id = self.application_id
         await self.resume_watching()
 
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A user who talks to the bot again can be reached again (delivery skips blocked users)."""
+        await self.unblock(interaction.user.id)
+
+    async def unblock(self, user_id: int) -> None:
+        if await self.rt.history.is_blocked(Platform.DISCORD, str(user_id)):
+            await self.rt.history.mark_blocked(Platform.DISCORD, str(user_id), blocked=False)
+
     async def close(self) -> None:
         """Stop background work first: progress watchers resume in the next process."""
         await self.rt.drain(timeout=0)

@@ -44,6 +44,7 @@ class DirectMessages(commands.Cog):
         if message.guild is not None or message.author.bot:
             return
         owner = message.author.id
+        await self.bot.unblock(owner)
         key = ConversationKey(Platform.DISCORD, str(message.channel.id), str(owner))
         conv = self.bot.rt.conv
         try:

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dc_harness import DC, OTHER, USER, astronaut_png, dc, dc_qsettings, tiny_mp4
 from fakes import discord as fd
+from test_discord_delivery import finish
 from test_discord_flow import animate
 
 from motionbot.bot.core import texts
@@ -53,6 +54,14 @@ async def test_dm_conversation_video_first_then_photo_then_generate(dc: DC) -> N
     (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
     assert task.motion.kind == "video" and task.options.background == "white"
     assert task.chat_id == str(DM.channel_id) and task.status_message_id == options["id"]
+
+    # 15 minutes later: the bot edits its own DM message and posts the video itself
+    fake.expired_tokens.add(gen["token"])
+    await finish(dc, task, tiny_mp4())
+    await dc.wait_for(lambda: "Done!" in fake.messages[int(options["id"])]["content"])
+    assert fake.find("PATCH", f"^/channels/{DM.channel_id}/messages/{options['id']}$")
+    result = await dc.channel_message(DM.channel_id, f"Task {task.task_id}", with_file=True)
+    assert fd.button(result, "Share here")
 
     unsupported = fake.add_attachment("notes.pdf", b"%PDF", "application/pdf")
     dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[unsupported]))
