@@ -21,17 +21,13 @@ Failure policy:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import logging
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,16 +49,11 @@ from motionbot.queue.jobs import (
     RenderResult,
     Stage,
 )
-from motionbot.queue.limits import UserLimits
-from motionbot.queue.progress import ProgressBoard, overall_percent
-from motionbot.queue.settings import QueueSettings
-from motionbot.queue.store import MediaStore
-from motionbot.queue.tasks import CANCELLED, Claimed, TaskBook, TaskRecord, render_job_id
+from motionbot.queue.tasks import CANCELLED, Claimed, TaskRecord, render_job_id
 from motionbot.renderer import pipeline
 from motionbot.renderer.engines.base import Engine, EngineOutput
 from motionbot.renderer.errors import RenderCancelled, RendererError
-from motionbot.renderer.motion.cache import MotionCache
-from motionbot.renderer.settings import RendererSettings
+from motionbot.renderer.worker_state import Reporter, WorkerState
 
 log = logging.getLogger(__name__)
 
@@ -72,81 +63,8 @@ PERMANENT = frozenset({
     FailureReason.OUTPUT_TOO_LARGE, FailureReason.CANCELLED, FailureReason.TIMED_OUT,
 })
 THREAD_GRACE_S = 10.0  # how long a stopped render thread gets to notice and clean up
-FALLBACK_WARNING = "Rendered as a quick CPU preview: the high-quality (GPU) renderer was not available."
-OOM_WARNING = "Rendered as a quick CPU preview: the GPU ran out of memory for this video."
+FALLBACK_WARNING = "Rendered as a quick CPU preview: the high-quality (GPU) renderer was not available for this video."
 HANDED_OVER: Literal["handed_over"] = "handed_over"
-
-
-@dataclass
-class WorkerState:
-    """What ``on_startup`` loads once per worker process and every job shares."""
-
-    settings: QueueSettings
-    renderer_settings: RendererSettings
-    store: MediaStore
-    book: TaskBook
-    board: ProgressBoard
-    limits: UserLimits
-    engine: Engine | None = None
-    motion_cache: MotionCache | None = None  # reference videos' motion, by content hash
-    worker_id: str = ""
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    @property
-    def engine_name(self) -> EngineName:
-        assert self.engine is not None
-        return EngineName(self.engine.name)
-
-    def timeout_for(self, engine: EngineName) -> float:
-        s = self.settings
-        return s.timeout_diffusion_s if engine is EngineName.DIFFUSION else s.timeout_warp_s
-
-
-class Reporter:
-    """The engine's progress callback: throttled publishes, and the cancel check between frames.
-
-    It runs on the render thread, so it never blocks on Redis: publishes are handed to the
-    event loop, and cancellation is a local flag the job's keeper task sets.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, board: ProgressBoard, task_id: str,
-                 *, interval_s: float, estimate_s: float) -> None:
-        self.loop = loop
-        self.board = board
-        self.task_id = task_id
-        self.interval_s = interval_s
-        self.estimate_s = estimate_s
-        self.cancel = threading.Event()
-        self.closed = False
-        self.started = time.monotonic()
-        self.percent = 0.0
-        self._stage: Stage | None = None
-        self._last = 0.0
-        self._pending: Future[None] | None = None
-
-    def __call__(self, stage: Stage, fraction: float) -> None:
-        if self.cancel.is_set():
-            raise RenderCancelled()
-        now = time.monotonic()
-        self.percent = max(self.percent, overall_percent(stage, fraction))
-        if self.closed or (stage == self._stage and now - self._last < self.interval_s):
-            return
-        self._stage, self._last = stage, now
-        elapsed = now - self.started
-        if self.percent >= 5:
-            eta = elapsed * (100 - self.percent) / self.percent
-        else:
-            eta = max(self.estimate_s - elapsed, 0.0)
-        progress = Progress(task_id=self.task_id, stage=stage, percent=round(self.percent, 1),
-                            eta_s=round(eta, 1), updated_at=time.time())
-        self._pending = asyncio.run_coroutine_threadsafe(self.board.publish(progress), self.loop)
-
-    async def close(self) -> None:
-        """Stop publishing and let the last publish land before the final state is written."""
-        self.closed = True
-        if self._pending is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wrap_future(self._pending)
 
 
 class RenderRun:

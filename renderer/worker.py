@@ -41,8 +41,9 @@ from motionbot.queue.store import open_store
 from motionbot.queue.tasks import TaskBook
 from motionbot.renderer.engines.base import Engine
 from motionbot.renderer.motion.cache import MotionCache
-from motionbot.renderer.render_job import RenderRun, WorkerState
+from motionbot.renderer.render_job import RenderRun
 from motionbot.renderer.settings import RendererSettings
+from motionbot.renderer.worker_state import WorkerState
 
 log = logging.getLogger(__name__)
 
