@@ -21,15 +21,20 @@ from typing import Any
 import arq
 from arq.connections import RedisSettings
 from arq.worker import func
+from pydantic import ValidationError
 
-from motionbot.queue.errors import MotionbotError
+from motionbot.queue.delivery import enqueue_deliver
+from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import (
+    DeliverJob,
+    DeliveryTarget,
     EngineName,
     Finding,
     InspectReport,
     InspectRequest,
     JobNames,
     Queues,
+    RenderFailure,
     RenderRequest,
     Severity,
 )
@@ -54,8 +59,27 @@ ARQ_TIMEOUT_MARGIN_S = 30.0  # arq's timeout is ours plus this: ours fires first
 
 async def render(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
     state: WorkerState = ctx["motionbot"]
-    request = RenderRequest.model_validate(payload)
+    try:
+        request = RenderRequest.model_validate(payload)
+    except ValidationError as exc:
+        return await _refuse(ctx, payload, exc)
     return await RenderRun(state, ctx, request).run()
+
+
+async def _refuse(ctx: dict[str, Any], payload: dict[str, Any], exc: ValidationError) -> dict[str, Any]:
+    """A payload this worker cannot read (a newer bot during a rolling deploy, or a bug): tell
+    the user through a deliver job when the task id and target can be read, never go silent."""
+    log.error("unreadable render payload (version %s): %s", payload.get("version"), exc)
+    try:
+        task_id = str(payload["task_id"])
+        target = DeliveryTarget.model_validate(payload["target"])
+    except (KeyError, TypeError, ValidationError):
+        return {"status": "invalid"}
+    failure = RenderFailure(task_id=task_id, reason=FailureReason.INTERNAL_ERROR.value,
+                            message=FailureReason.INTERNAL_ERROR.default_message)
+    if await TaskBook(ctx["redis"], ttl_s=86_400).claim(task_id, failure) is None:
+        await enqueue_deliver(ctx["redis"], DeliverJob(task_id=task_id, target=target, outcome=failure))
+    return {"status": "invalid"}
 
 
 async def inspect(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:

@@ -254,3 +254,18 @@ async def test_output_fitted_to_upload_limit(client: RenderClient, settings: Que
     bad = outcomes[too_small.task_id]
     assert isinstance(bad, RenderFailure) and bad.reason == FailureReason.OUTPUT_TOO_LARGE
     assert len(engine.renders) == 3  # a size failure is final, not retried
+
+
+async def test_unreadable_payload_is_reported_not_silent(client: RenderClient, settings: QueueSettings,
+                                                         renderer_settings: RendererSettings,
+                                                         make_request: RequestFactory) -> None:
+    payload = make_request().model_dump(mode="json")
+    payload["version"] = 99
+    payload["new_field_from_the_future"] = True  # a newer bot during a rolling deploy
+    await client.redis.enqueue_job("render", payload, _job_id="render:future", _queue_name=Queues.RENDER_CPU)
+    engine = FakeEngine()
+    await run_burst(settings, engine, renderer_settings)
+    assert engine.renders == []
+    (d,) = await drain_deliveries(settings)
+    assert d.task_id == payload["task_id"]
+    assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.INTERNAL_ERROR
