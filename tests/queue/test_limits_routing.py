@@ -9,7 +9,7 @@ import pytest
 from arq.worker import Retry
 from conftest import RequestFactory
 from fake_engine import FakeEngine
-from queue_helpers import drain_deliveries, fast_settings, run_burst
+from queue_helpers import drain_deliveries, fast_settings, run_burst, running_worker, wait_for
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.delivery import delivery_worker, enqueue_deliver
@@ -164,3 +164,12 @@ async def test_gpu_out_of_memory_without_fallback_fails_clearly(
     await run_burst(settings, OomEngine(name="diffusion"), renderer_settings, queue=Queues.RENDER_GPU)
     (d,) = await drain_deliveries(settings)
     assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.GPU_OUT_OF_MEMORY
+
+
+async def test_available_engines_with_a_real_worker(client: RenderClient, settings: QueueSettings,
+                                                    renderer_settings: RendererSettings) -> None:
+    async with running_worker(settings, FakeEngine(), renderer_settings):
+        await wait_for(lambda: client.redis.exists("render:cpu:health-check"))
+        assert await client.available_engines() == {EngineName.WARP}
+        assert await client.board.engine_version(EngineName.WARP) == "fake-1"
+    assert await client.available_engines() == set()  # stopped: arq's key and our presence are gone
