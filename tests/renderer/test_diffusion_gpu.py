@@ -1,0 +1,108 @@
+"""The diffusion engine on CUDA in bfloat16 (tiny model). Skipped, never failed, without a GPU.
+
+Run on a GPU machine with ``pytest -m gpu tests/renderer``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import media_factories as mf
+from tiny_wan import session_model, tiny_settings
+
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import EngineName, RenderOptions, Stage
+from motionbot.renderer.engines.base import EngineInput
+from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
+from motionbot.renderer.engines.diffusion.memory import Strategy
+from motionbot.renderer.engines.registry import load_engine
+from motionbot.renderer.errors import RenderCancelled, RendererError
+from motionbot.renderer.media.probe import probe
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return session_model(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("gpu-media")
+    photo = root / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (96, 64, 3), dtype=np.uint8)).save(photo)
+    return photo, mf.testsrc_video(root / "drive.mp4", size="64x64", fps=24, seconds=0.75)
+
+
+def cuda_engine(model: Path, **settings: Any) -> DiffusionEngine:
+    engine = load_engine("diffusion", tiny_settings(device="cuda", **settings), model=str(model))
+    assert isinstance(engine, DiffusionEngine)
+    return engine
+
+
+def job(inputs: tuple[Path, Path], out: Path) -> EngineInput:
+    return EngineInput(
+        photo=inputs[0], output=out, options=RenderOptions(engine=EngineName.DIFFUSION), video=inputs[1]
+    )
+
+
+@pytest.mark.parametrize("compile_blocks", [False, True])
+def test_renders_in_bfloat16_on_the_gpu(
+    tiny_model: Path, inputs: tuple[Path, Path], tmp_path: Path, compile_blocks: bool
+) -> None:
+    engine = cuda_engine(tiny_model, diffusion_compile=compile_blocks)
+    model = engine.model
+    assert model.device.type == "cuda" and model.dtype is torch.bfloat16
+    assert model.transformer.dtype is torch.bfloat16
+    assert next(model.transformer.parameters()).device.type == "cuda"
+    assert model.plan.strategy is Strategy.ALL_ON_GPU  # a tiny model fits any card
+    events: list[tuple[Stage, float]] = []
+    result = engine.render(job(inputs, tmp_path / "gpu.mp4"), lambda s, f: events.append((s, f)))
+    assert probe(result.path).width == result.width == 42
+    assert [f for s, f in events if s is Stage.RENDER][-1] == 1.0
+
+
+def test_group_offload_renders(tiny_model: Path, inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    engine = cuda_engine(tiny_model, diffusion_offload="group")
+    assert engine.model.plan.strategy is Strategy.GROUP_OFFLOAD
+    assert engine.render(job(inputs, tmp_path / "offload.mp4")).path.is_file()
+
+
+def test_cancel_and_real_out_of_memory_on_the_gpu(
+    tiny_model: Path, inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    engine = cuda_engine(tiny_model)
+
+    def cancel(stage: Stage, fraction: float) -> None:
+        if stage is Stage.RENDER and fraction >= 0.5:
+            raise RenderCancelled()
+
+    with pytest.raises(RenderCancelled):
+        engine.render(job(inputs, tmp_path / "c.mp4"), cancel)
+
+    # a real allocation failure: the transformer asks for more than the card has, every time
+    def allocate_too_much(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        total = torch.cuda.get_device_properties(0).total_memory
+        torch.empty(total * 2, dtype=torch.uint8, device="cuda")
+
+    handle = engine.model.transformer.register_forward_pre_hook(allocate_too_much, with_kwargs=True)
+    try:
+        with pytest.raises(RendererError) as info:
+            engine.render(job(inputs, tmp_path / "oom.mp4"))
+    finally:
+        handle.remove()
+    assert info.value.reason is FailureReason.GPU_OUT_OF_MEMORY
+    assert list(tmp_path.iterdir()) == []
+    assert engine.render(job(inputs, tmp_path / "after.mp4")).path.is_file()  # the card was freed
