@@ -59,6 +59,12 @@ async def test_upload_refused_with_413_says_so_and_offers_a_shorter_render(dc: D
     assert not [m for m in dc.fake.followups(click["token"]) if m["attachments"]]
     assert await dc.rt.history.is_delivered(task.task_id)  # told once, not retried forever
 
+    shorter = dc.inject(fd.click(dc.fake, status, fd.button(status, "Shorter render"), USER, fd.Place.guild()))
+    await dc.original(shorter, "Queued")
+    newest = (await dc.rt.history.list_tasks(Platform.DISCORD, str(USER)))[0]
+    assert newest.task_id != task.task_id and newest.photo == task.photo and newest.motion == task.motion
+    assert newest.options.max_seconds < task.options.max_seconds  # half as long (at least 1 s)
+
 
 async def test_after_the_token_expires_the_result_is_a_channel_message(dc: DC) -> None:
     place = fd.Place.guild(channel_id=7011)
