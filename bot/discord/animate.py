@@ -22,6 +22,7 @@ from motionbot.bot.core.replies import Actions, Button, Reply, rows
 from motionbot.bot.discord import policy
 from motionbot.bot.discord.limits import Kind, attachment_problem
 from motionbot.bot.discord.respond import key_for, say, show
+from motionbot.queue.errors import FailureReason, QueueError
 from motionbot.queue.jobs import InspectReport, MediaRef, MotionSource, Platform
 from motionbot.queue.presets import PRESET_NAMES, preset_title
 
@@ -33,6 +34,7 @@ UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or 
 READY = "Press Generate to start, or Cancel."
 REJECTED_TAIL = "Please run /animate again with another file."
 CANCEL = "Cancel"
+DOWNLOAD_FAILED = "I couldn't download `{name}` from Discord. Please run /animate again."
 
 QUALITIES = [
     app_commands.Choice(name=texts.QUALITY_WARP, value="warp"),
@@ -136,7 +138,14 @@ class AnimateCog(commands.Cog):
         await show(interaction, [await self._summary(interaction, reports, source)], fill_original=True)
 
     async def _store(self, attachment: discord.Attachment, k: Kind) -> MediaRef:
-        data = await attachment.read()
+        try:
+            data = await attachment.read()
+        except discord.HTTPException as exc:
+            raise QueueError(
+                FailureReason.UNREADABLE_FILE,
+                DOWNLOAD_FAILED.format(name=attachment.filename),
+                detail=f"attachment download failed: {exc}",
+            ) from exc
         return await self.bot.rt.client.store.put_bytes(
             data,
             suffix=suffix_for(k, attachment.content_type, attachment.filename),

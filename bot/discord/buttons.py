@@ -14,6 +14,8 @@ actions go straight to :meth:`Conversation.dispatch`; three need Discord's hands
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import tempfile
 import time
@@ -71,12 +73,18 @@ class ButtonHandler:
                 await self.shorter(interaction, key, args[0])
             else:
                 replies = await self.rt.conv.dispatch(key, action)
+                if verb == Actions.CANCEL and replies:  # the pressed message is what was cancelled
+                    replies = [dataclasses.replace(replies[0], edit=True), *replies[1:]]
                 if replies:
                     await show(interaction, replies)
                 elif not interaction.response.is_done():
                     await interaction.response.defer()
         except MotionbotError as exc:
             await show(interaction, [Reply(exc.message)])
+        except Exception:
+            log.exception("button %s failed", action)
+            with contextlib.suppress(discord.HTTPException):
+                await show(interaction, [Reply(texts.INTERNAL_ERROR)])
 
     # generate ---------------------------------------------------------------------------
 

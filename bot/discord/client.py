@@ -19,7 +19,7 @@ from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord.buttons import ButtonHandler
 from motionbot.bot.discord.messenger import Messenger
 from motionbot.bot.discord.notifier import DiscordNotifier
-from motionbot.bot.discord.respond import say
+from motionbot.bot.discord.respond import show
 from motionbot.bot.discord.runtime import Runtime
 from motionbot.bot.discord.views import ActionButton
 from motionbot.queue.errors import MotionbotError
@@ -58,8 +58,8 @@ class MotionTree(app_commands.CommandTree[Any]):
         else:
             log.error("command %s failed", interaction.command and interaction.command.name, exc_info=error)
             text = texts.INTERNAL_ERROR
-        try:
-            await say(interaction, text)
+        try:  # a deferred command's "thinking..." placeholder is replaced by the message
+            await show(interaction, [Reply(text)], fill_original=interaction.response.is_done())
         except discord.HTTPException:
             log.warning("could not tell the user about the error")
 

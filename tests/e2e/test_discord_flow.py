@@ -112,11 +112,16 @@ async def test_attachments_are_checked_before_download(dc: DC) -> None:
     reply3 = await dc.original(both, "either a `video` or a `motion`")
     for r in (reply, reply2, reply3):
         assert r["flags"] & 64
+    gone = fake.add_attachment("gone.png", astronaut_png(), "image/png")
+    fake.cdn.clear()  # the CDN link no longer works
+    lost = dc.inject(fd.slash(fake, "animate", USER, GUILD, attachments={"photo": gone},
+                              options={"motion": "preset:wave"}))
+    assert "couldn't download `gone.png`" in (await dc.original(lost, "download"))["content"]
     downloaded = [r for r in fake.requests if "huge.mp4" in r.path or "notes.pdf" in r.path]
     assert downloaded == []  # refused on type and size alone
     assert not fake.find("GET", r"/cdn/")  # the CDN route is not under /api anyway
     callbacks = fake.find("POST", r"/interactions/\d+/[^/]+/callback")
-    assert all(r.json["type"] == 4 for r in callbacks)  # answered at once, no defer
+    assert [r.json["type"] for r in callbacks] == [4, 4, 4, 5]  # refused at once; the last one deferred
 
 
 async def test_motion_autocomplete_lists_presets_and_saved_motions(dc: DC) -> None:

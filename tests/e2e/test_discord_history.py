@@ -129,4 +129,17 @@ async def test_cancel_stops_a_queued_render(dc: DC) -> None:
     await dc.original(cancel, "Cancelled task")
     (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
     assert task.status.value == "cancelled"
+
+    # the Cancel buttons edit the message they are on: the status of a render, the /animate summary
+    cmd2 = await animate(dc, GUILD, motion="preset:clap")
+    shown2 = await dc.original(cmd2, "Press Generate")
+    click2 = dc.inject(fd.click(dc.fake, shown2, fd.button(shown2, texts.GENERATE), USER, GUILD))
+    status2 = await dc.original(click2, "Queued")
+    stop = dc.inject(fd.click(dc.fake, status2, fd.button(status2, "Cancel"), USER, GUILD))
+    stopped = await dc.original(stop, "Cancelled task")
+    assert stopped["id"] == status2["id"] and stopped["components"] == []
+    cmd3 = await animate(dc, GUILD, motion="preset:clap")
+    shown3 = await dc.original(cmd3, "Press Generate")
+    forget = dc.inject(fd.click(dc.fake, shown3, fd.button(shown3, "Cancel"), USER, GUILD))
+    assert (await dc.original(forget, texts.CANCEL_CLEARED))["id"] == shown3["id"]
     assert status["id"]
