@@ -105,3 +105,17 @@ async def test_a_render_over_the_places_limit_is_re_encoded_to_fit(dc: DC, tmp_p
     assert is_mp4(data) and len(data) <= limit  # the worker fitted it (RenderOptions.max_bytes)
     (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
     assert task.options.max_bytes == limit and task.output is not None and task.output.size <= limit
+
+
+async def test_progress_after_the_token_expires_moves_to_a_bot_message(dc: DC, tmp_path: Path) -> None:
+    place = fd.Place.guild(channel_id=7021)
+    click, task = await queue_render(dc, place)
+    dc.fake.expired_tokens.add(click["token"])  # as if 15 minutes had passed in the queue
+    worker = await render_burst(dc.qsettings, tmp_path)
+    assert worker.jobs_complete == 1
+    result = await dc.channel_message(7021, f"Task {task.task_id}", with_file=True)
+    posts = [r for r in dc.fake.find("POST", "^/channels/7021/messages$") if not r.files]
+    assert posts and ("%" in posts[0].json["content"] or "Queued" in posts[0].json["content"])
+    status = await dc.channel_message(7021, "Done!")  # that status message, edited to the end
+    assert status["id"] != result["id"] and not status["flags"] & 64
+    assert dc.fake.find("PATCH", f"^/channels/7021/messages/{status['id']}$")
