@@ -23,7 +23,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for tests.fakes
 
-from fakes.telegram import FakeTelegram, Request
+from fakes.telegram import BOT_ID, BOT_USERNAME, FakeTelegram, Request
 
 from motionbot.bot.core import texts
 from motionbot.bot.history import HistoryStore
@@ -34,7 +34,8 @@ from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
 from motionbot.renderer.worker import build_worker
 
-TOKEN = "42:TEST"
+TOKEN = f"{BOT_ID}:TEST"
+__all__ = ["BOT_ID", "BOT_USERNAME"]
 USER = 1001
 
 
@@ -287,7 +288,7 @@ async def finished_task(
     return task_id
 
 
-async def deliver_result(tg: TG, task_id: str) -> None:
+async def deliver_result(tg: TG, task_id: str, *, reply_to: int | None = None) -> None:
     """Queue the deliver job a render worker would send for this task."""
     from motionbot.queue.delivery import enqueue_deliver
     from motionbot.queue.jobs import DeliverJob, EngineName, RenderResult
@@ -305,5 +306,7 @@ async def deliver_result(tg: TG, task_id: str) -> None:
         engine=EngineName.WARP,
         engine_version="test",
     )
-    target = key_of(int(task.user_id), int(task.chat_id)).target(status_message_id=task.status_message_id)
+    target = key_of(int(task.user_id), int(task.chat_id)).target(
+        status_message_id=task.status_message_id, reply_to=str(reply_to) if reply_to else None
+    )
     await enqueue_deliver(tg.rt.client.redis, DeliverJob(task_id=task_id, target=target, outcome=result))

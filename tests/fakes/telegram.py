@@ -318,7 +318,9 @@ class FakeTelegram:
             body["parameters"] = {"retry_after": retry_after}
         return web.json_response(body, status=code)
 
-    def _bot_message(self, chat_id: Any, **fields: Any) -> dict[str, Any]:
+    def _bot_message(
+        self, chat_id: Any, reply_parameters: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         chat_id = int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id
         chat = self.chats.get(str(chat_id)) or self.chat(
             int(chat_id), "private" if int(chat_id) > 0 else "group"
@@ -330,6 +332,10 @@ class FakeTelegram:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Motion", "username": BOT_USERNAME},
             **{k: v for k, v in fields.items() if v is not None},
         }
+        replied = (reply_parameters or {}).get("message_id")
+        if replied is not None and (chat["id"], int(replied)) in self.messages:
+            original = self.messages[(chat["id"], int(replied))]
+            msg["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
         self.messages[(chat["id"], msg["message_id"])] = msg
         return msg
 
@@ -407,7 +413,10 @@ class FakeTelegram:
     async def _m_sendMessage(self, fields: dict[str, Any], uploads: Any) -> web.Response:
         return self._ok(
             self._bot_message(
-                fields["chat_id"], text=fields.get("text"), reply_markup=fields.get("reply_markup")
+                fields["chat_id"],
+                text=fields.get("text"),
+                reply_markup=fields.get("reply_markup"),
+                reply_parameters=fields.get("reply_parameters"),
             )
         )
 
@@ -458,6 +467,7 @@ class FakeTelegram:
                 fields["chat_id"],
                 caption=fields.get("caption"),
                 reply_markup=fields.get("reply_markup"),
+                reply_parameters=fields.get("reply_parameters"),
                 **{kind: media},
             )
         )
@@ -494,6 +504,7 @@ class FakeTelegram:
                 can_post_stories=False,
                 can_edit_stories=False,
                 can_delete_stories=False,
+                can_send_welcome_messages=False,
             )
         elif status == "creator":
             member.update(is_anonymous=False)

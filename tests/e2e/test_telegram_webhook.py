@@ -1,0 +1,53 @@
+"""Webhook mode (secret token checked) and the per-user rate limit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tg_harness import TG, TOKEN, USER, command, e2e_qsettings, tg
+
+from motionbot.bot.core import texts
+from motionbot.bot.settings import BotSettings
+
+__all__ = ["e2e_qsettings", "tg"]
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+def e2e_bsettings(tmp_path: Path) -> BotSettings:
+    return BotSettings(
+        telegram_token=TOKEN,
+        history_db=tmp_path / "history.sqlite3",
+        edit_interval_s=0.0,
+        telegram_webhook_url="https://bot.example/telegram/webhook",
+        telegram_webhook_secret=SECRET,
+        rate_limit_events=4,
+        rate_limit_window_s=60,
+    )
+
+
+async def test_webhook_checks_the_secret_and_handles_updates(tg: TG) -> None:
+    update = {"update_id": 900, "message": tg.fake.message(USER, USER, **command("/motions"))}
+    async with TestClient(TestServer(tg.service.webhook_app())) as http:
+        path = tg.rt.settings.telegram_webhook_path
+        denied = await http.post(path, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+        assert denied.status == 401
+        accepted = await http.post(path, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert accepted.status == 200
+        await tg.wait_text(texts.MOTIONS_TITLE)
+
+
+async def test_rate_limit_tells_once_and_drops_the_rest(tg: TG) -> None:
+    for _ in range(8):
+        await tg.fake.push_message(USER, USER, **command("/motions"))
+    await tg.wait_text(texts.RATE_LIMITED)
+    await tg.fake.push_message(USER, USER, **command("/motions"))
+    await tg.fake.wait_for(lambda: len(tg.fake.updates) == 0)
+    assert tg.texts().count(texts.MOTIONS_TITLE) == 4
+    assert tg.texts().count(texts.RATE_LIMITED) == 1
