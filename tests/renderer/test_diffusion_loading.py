@@ -13,9 +13,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tiny_wan import copy_model, session_model, tiny_settings
+import media_factories as mf
+import numpy as np
+from PIL import Image
+from tiny_wan import PROMPT, build_tiny_wan, copy_model, session_model, tiny_settings
 
 from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import EngineName, RenderOptions
+from motionbot.renderer.engines.base import EngineInput
 from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
 from motionbot.renderer.engines.diffusion.model_files import missing_files, resolve_model
 from motionbot.renderer.engines.registry import load_engine
@@ -169,3 +174,21 @@ def test_cli_render_refuses_a_missing_model(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "model_missing" in proc.stdout + proc.stderr
     assert "no-such-model" in proc.stdout + proc.stderr
+
+
+def test_a_unipc_scheduler_is_adapted_to_the_denoise_loop(tmp_path: Path) -> None:
+    # UniPC's step takes no generator, which diffusers' modular denoise loop passes
+    from diffusers import UniPCMultistepScheduler
+
+    unipc = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0)
+    model = build_tiny_wan(tmp_path / "unipc", prompts=[PROMPT], scheduler=unipc)
+    engine = load_engine("diffusion", tiny_settings(), model=str(model))
+    assert isinstance(engine, DiffusionEngine)
+    scheduler = engine.model.pipe.scheduler
+    assert isinstance(scheduler, UniPCMultistepScheduler) and scheduler.config.use_flow_sigmas
+    photo = tmp_path / "p.png"
+    Image.fromarray(np.full((64, 64, 3), 128, dtype=np.uint8)).save(photo)
+    video = mf.testsrc_video(tmp_path / "v.mp4", size="64x64", fps=24, seconds=0.4)
+    options = RenderOptions(engine=EngineName.DIFFUSION)
+    result = engine.render(EngineInput(photo=photo, output=tmp_path / "o.mp4", options=options, video=video))
+    assert result.path.is_file()

@@ -36,7 +36,9 @@ def _tokenizer(prompts: list[str]) -> object:
     return T5Tokenizer(vocab=pieces, extra_ids=0)
 
 
-def build_tiny_wan(directory: Path, *, prompts: list[str] | None = None, seed: int = 0) -> Path:
+def build_tiny_wan(
+    directory: Path, *, prompts: list[str] | None = None, seed: int = 0, scheduler: object | None = None
+) -> Path:
     """Save a tiny random Wan-Animate-2 modular pipeline into ``directory`` and return it."""
     from diffusers import (
         AutoencoderKLWan,
@@ -75,7 +77,7 @@ def build_tiny_wan(directory: Path, *, prompts: list[str] | None = None, seed: i
         patch_size=(1, 2, 2), text_len=TEXT_LEN, in_dim=36, dim=128, ffn_dim=256, freq_dim=64, text_dim=32,
         out_dim=16, num_heads=4, num_layers=2, cross_attn_norm=True, use_img_emb=True,
     )  # fmt: skip
-    scheduler = FlowMatchEulerDiscreteScheduler(shift=5.0)
+    scheduler = scheduler or FlowMatchEulerDiscreteScheduler(shift=5.0)
 
     pipe = WanAnimate2ModularPipeline(blocks=WanAnimate2Blocks())
     pipe.update_components(

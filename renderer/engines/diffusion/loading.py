@@ -11,6 +11,7 @@ loaded components (diffusers' ``update_components``), so no job pays for text en
 from __future__ import annotations
 
 import gc
+import inspect
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,6 +116,27 @@ def load_components(pipe: Any, source: ModelSource, dtype: torch.dtype) -> None:
         )
 
 
+def accept_generator(scheduler: Any) -> Any:
+    """The scheduler, able to take the ``generator=`` the modular denoise loop passes to ``step``.
+
+    diffusers 0.42.1's Wan-Animate-2 denoise step calls ``scheduler.step(..., generator=...)``;
+    deterministic multistep solvers such as ``UniPCMultistepScheduler`` take no generator and
+    would raise ``TypeError`` on the first step. They draw no noise while stepping, so a subclass
+    that accepts and ignores the argument samples exactly as the original does.
+    """
+    params = inspect.signature(scheduler.step).parameters.values()
+    if any(p.name == "generator" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return scheduler
+    base = type(scheduler)
+
+    def step(self: Any, *args: Any, generator: Any = None, **kwargs: Any) -> Any:
+        return base.step(self, *args, **kwargs)
+
+    adapted = type(base.__name__, (base,), {"step": step, "__doc__": base.__doc__})
+    log.info("%s.step takes no generator: wrapped to ignore it (it draws no noise)", base.__name__)
+    return adapted.from_config(scheduler.config)
+
+
 def encode_prompts(
     pipe: Any, settings: RendererSettings, device: torch.device
 ) -> dict[str, torch.Tensor | None]:
@@ -199,6 +221,7 @@ def load_model(settings: RendererSettings, source: ModelSource, resolution: Reso
     if distilled or settings.diffusion_guidance_scale is not None:
         scale = 1.0 if distilled else settings.diffusion_guidance_scale
         pipe.update_components(guider=diffusers().ClassifierFreeGuidance(guidance_scale=scale))
+    pipe.update_components(scheduler=accept_generator(pipe.scheduler))
     embeds = encode_prompts(pipe, settings, device)
     render = without_text_encoder(pipe)
     pipe.unload_components(["text_encoder"])
