@@ -179,11 +179,12 @@ def make_clip(path: Path) -> Path:
     return path
 
 
-async def overhead_figures(settings: QueueSettings, photo_bytes: bytes, root: Path, n: int) -> None:
+async def overhead_figures(settings: QueueSettings, photo_bytes: bytes, root: Path, n: int, *,
+                           label: str) -> None:
     from motionbot.renderer.settings import RendererSettings
     from motionbot.renderer.worker import build_worker
 
-    engine = TrivialEngine(make_clip(root / "clip.mp4"))
+    engine = TrivialEngine(make_clip(root / f"clip-{label[:4]}.mp4"))
     client = await RenderClient.connect(settings)
     worker = build_worker(settings, Queues.RENDER_CPU, engine=engine,
                           renderer_settings=RendererSettings(cache_dir=root / "mc"))
@@ -206,8 +207,8 @@ async def overhead_figures(settings: QueueSettings, photo_bytes: bytes, root: Pa
             total.append(t_visible - t0)
         ms = lambda xs, q: 1000 * statistics.quantiles(xs, n=20)[q]  # noqa: E731
         med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
-        print(f"queue overhead per job (trivial engine, worker poll {settings.worker_poll_s * 1000:.0f} ms, "
-              f"{n} jobs one after another):")
+        print(f"queue overhead per job (trivial engine, {label}, worker poll "
+              f"{settings.worker_poll_s * 1000:.0f} ms, {n} jobs one after another):")
         print(f"  submit -> render starts    : median {med(to_start):5.1f} ms, "
               f"p95 {ms(to_start, 18):5.1f} ms")
         print(f"  render ends -> deliver job : median {med(to_deliver):5.1f} ms, "
@@ -298,8 +299,10 @@ async def main(args: argparse.Namespace) -> None:
                                  daily_quota=0, health_check_interval_s=1)
         photo = astronaut_png()
         await enqueue_figures(settings, photo, args.jobs, args.concurrency)
-        await overhead_figures(settings.model_copy(update={"result_cache_ttl_s": 0}), photo, root,
-                               args.overhead_jobs)
+        plain = settings.model_copy(update={"result_cache_ttl_s": 0, "thumbnails": False})
+        await overhead_figures(plain, photo, root, args.overhead_jobs, label="no thumbnail")
+        await overhead_figures(plain.model_copy(update={"thumbnails": True}), photo, root,
+                               args.overhead_jobs // 2, label="with the JPEG thumbnail, an ffmpeg call")
         if not args.skip_scaling:
             counts = [int(x) for x in args.workers.split(",")]
             await scaling_figures(settings, photo, root, counts, args.renders, args.long_side)

@@ -41,6 +41,9 @@ class QueueSettings(BaseSettings):
     progress_interval_s: float = Field(default=0.5, ge=0)  # progress publishes are throttled to this
     result_cache_ttl_s: int = Field(default=7 * 86_400, ge=0)  # 0 = no result cache
     delivered_ttl_s: int = Field(default=7 * 86_400, ge=1)
+    # a JPEG still with each result (RenderResult.thumbnail); off by default: it costs an ffmpeg
+    # call (about 60 ms) per job and Telegram and Discord make their own previews
+    thumbnails: bool = False
     deliver_retry_s: float = Field(default=2.0, ge=0)  # first retry delay of a failed deliver handler, doubled
     user_slot_ttl_s: int = Field(default=3600, ge=1)  # a leaked per-user slot frees itself after this
     # ETA before any render was measured: seconds of wall time per second of output video.

@@ -209,16 +209,18 @@ class RenderRun:
             cache=s.motion_cache, progress=rep))
         if rep.cancel.is_set():
             raise RenderCancelled()
-        out = await self._fit(out)
         t2 = time.monotonic()
-        ref = await s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4")
-        thumb = await self._thumbnail(out.path)
+        out = await self._fit(out)
+        # the still and the upload are independent: do them side by side
+        thumb, ref = await asyncio.gather(
+            self._thumbnail(out.path),
+            s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4"),
+        )
         timings = {**out.timings, "fetch_motion_s": round(t1 - t0, 3), "engine_s": round(t2 - t1, 3),
-                   "store_s": round(time.monotonic() - t2, 3)}
+                   "fit_thumbnail_store_s": round(time.monotonic() - t2, 3)}
         return RenderResult(
             task_id=self.task_id, output=ref, thumbnail=thumb, duration_s=out.duration_s, width=out.width,
-            height=out.height,
-            fps=out.fps, engine=EngineName(engine.name), engine_version=engine.version, timings=timings,
+            height=out.height, fps=out.fps, engine=EngineName(engine.name), engine_version=engine.version, timings=timings,
             warnings=self._warnings(list(out.warnings)),
         )
 
@@ -239,6 +241,8 @@ class RenderRun:
 
     async def _thumbnail(self, video: Path) -> MediaRef | None:
         """A JPEG still for chat previews; a video without one is still delivered."""
+        if not self.state.settings.thumbnails:
+            return None
         from motionbot.renderer.media.encode import write_thumbnail
 
         try:

@@ -37,6 +37,7 @@ async def test_enqueue_render_deliver(client: RenderClient, settings: QueueSetti
     assert queued is not None and queued.stage is Stage.QUEUED and queued.queue_position == 0
 
     engine = FakeEngine()
+    settings = settings.model_copy(update={"thumbnails": True})
     await run_burst(settings, engine, renderer_settings)
     assert len(engine.renders) == 1
 
