@@ -1,0 +1,66 @@
+"""``/motionbot-service status|pause|resume`` for the service's admins (MOTIONBOT_ADMIN_IDS).
+
+Unlike ``/motionbot-admin`` (a server's own settings, for its managers) these act on the whole
+deployment, so they are checked against the operator's list of user ids, in DMs too. The
+logic is platform-neutral (:mod:`motionbot.queue.ops.admin`); answers are ephemeral.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from motionbot.bot.discord.respond import say
+from motionbot.queue.ops import admin
+from motionbot.queue.ops.settings import OpsSettings
+
+if TYPE_CHECKING:
+    from motionbot.bot.discord.client import MotionBot
+
+NOT_ADMIN = "Only the operators of this motionbot service can do that."
+
+
+@app_commands.allowed_installs(guilds=True, users=True)
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_description="Operate the service"):
+    def __init__(self, bot: MotionBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @staticmethod
+    async def _refused(interaction: discord.Interaction[Any]) -> bool:
+        """Checked in each command (not interaction_check): the tree's error handler would
+        answer a failed check with the Manage Server message of /motionbot-admin."""
+        if OpsSettings().is_admin("discord", interaction.user.id):
+            return False
+        await say(interaction, NOT_ADMIN)
+        return True
+
+    @app_commands.command(name="status", description="Queues, live workers, renders today")
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        if await self._refused(interaction):
+            return
+        snapshot = await admin.status(
+            self.bot.rt.client.redis,
+            health_check_interval_s=self.bot.rt.client.settings.health_check_interval_s,
+        )
+        await say(interaction, snapshot.format())
+
+    @app_commands.command(name="pause", description="Refuse new renders (running ones finish)")
+    @app_commands.describe(reason="shown to people who try to start a render")
+    async def pause(self, interaction: discord.Interaction[Any], reason: str = "") -> None:
+        if await self._refused(interaction):
+            return
+        state = await admin.pause(
+            self.bot.rt.client.redis, by=f"discord:{interaction.user.id}", reason=reason
+        )
+        await say(interaction, f"Paused. New requests now get: {state.message}")
+
+    @app_commands.command(name="resume", description="Accept new renders again")
+    async def resume(self, interaction: discord.Interaction[Any]) -> None:
+        if await self._refused(interaction):
+            return
+        was = await admin.resume(self.bot.rt.client.redis)
+        await say(interaction, "Resumed: accepting new renders." if was else "Renders were not paused.")
