@@ -89,6 +89,7 @@ class AnimateCog(commands.Cog):
         keep_sound="Keep the sound of the reference video",
     )
     @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
+    @app_commands.checks.cooldown(5, 60.0, key=lambda i: i.user.id)  # each call may download 2 files
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def animate(

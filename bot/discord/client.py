@@ -53,6 +53,8 @@ class MotionTree(app_commands.CommandTree[Any]):
         cause = getattr(error, "original", error)
         if isinstance(cause, MotionbotError):
             text = cause.message
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            text = f"{texts.RATE_LIMITED} (try again in {error.retry_after:.0f} s)"
         elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
             text = "You need the Manage Server permission for this."
         else:

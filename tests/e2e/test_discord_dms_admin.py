@@ -141,3 +141,12 @@ async def test_cli_sync_uploads_user_installable_commands(dc: DC, tmp_path: Path
     admin = synced["motionbot-admin"]
     assert admin["integration_types"] == [0] and int(admin["default_member_permissions"]) == 1 << 5
     assert "700" in dc.fake.commands and b"synced" in out
+
+
+async def test_cli_without_a_token_explains_what_to_set(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIONBOT_")}
+    motionbot = Path(sys.executable).with_name("motionbot")
+    proc = await asyncio.create_subprocess_exec(str(motionbot), "bot", "discord", env=env, cwd=tmp_path,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2 and b"MOTIONBOT_DISCORD_TOKEN is not set" in out

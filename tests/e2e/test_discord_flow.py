@@ -136,3 +136,18 @@ async def test_motion_autocomplete_lists_presets_and_saved_motions(dc: DC) -> No
     values = [c["value"] for c in req.json["data"]["choices"]]
     assert "preset:wave" in values and "preset:clap" in values
     assert any(v.startswith("saved:") for v in values)
+
+
+async def test_animate_has_a_per_user_cooldown(dc: DC) -> None:
+    photo = dc.fake.add_attachment("me.png", astronaut_png(), "image/png")
+    pdf = dc.fake.add_attachment("x.pdf", b"%PDF", "application/pdf")
+    for _ in range(5):  # refused for the file type, but each call counts
+        cmd = dc.inject(fd.slash(dc.fake, "animate", USER, GUILD, attachments={"photo": pdf},
+                                 options={"motion": "preset:wave"}))
+        await dc.original(cmd, "isn't a photo")
+    sixth = dc.inject(fd.slash(dc.fake, "animate", USER, GUILD, attachments={"photo": photo},
+                               options={"motion": "preset:wave"}))
+    assert "too fast" in (await dc.original(sixth, "try again in"))["content"]
+    other = dc.inject(fd.slash(dc.fake, "animate", 7777, GUILD, attachments={"photo": pdf},
+                               options={"motion": "preset:wave"}))
+    await dc.original(other, "isn't a photo")  # someone else is not slowed down

@@ -104,10 +104,15 @@ async def test_restart_keeps_buttons_working_and_delivers_a_render_started_befor
     await dc.original(click, "Queued")
 
     await dc.restart()  # a new client instance on the same Redis and SQLite
+    seen = len(dc.fake.requests)
     worker = await render_burst(dc.qsettings, tmp_path)
     assert worker.jobs_complete == 1
     result = await dc.followup(click, "Task", with_file=True)  # delivered by the new process
     task_id = {f["name"]: f["value"] for f in result["embeds"][0]["fields"]}["Task"]
+    # the new process picked up the progress edits of the render queued before it started
+    resumed = [r.json["content"] for r in dc.fake.requests[seen:]
+               if r.method == "PATCH" and r.path.endswith(f"{click['token']}/messages/@original")]
+    assert any("%" in c for c in resumed) and resumed[-1].startswith("Done!")
 
     await dc.restart()
     # buttons of the old message, handled by the persistent DynamicItem of the newest process
