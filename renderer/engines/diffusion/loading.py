@@ -132,7 +132,7 @@ def accept_generator(scheduler: Any) -> Any:
     def step(self: Any, *args: Any, generator: Any = None, **kwargs: Any) -> Any:
         return base.step(self, *args, **kwargs)
 
-    adapted = type(base.__name__, (base,), {"step": step, "__doc__": base.__doc__})
+    adapted: Any = type(base.__name__, (base,), {"step": step, "__doc__": base.__doc__})
     log.info("%s.step takes no generator: wrapped to ignore it (it draws no noise)", base.__name__)
     return adapted.from_config(scheduler.config)
 
