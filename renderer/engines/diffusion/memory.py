@@ -201,7 +201,8 @@ def plan_memory(
     """Choose how to place the model on a card of ``total_vram`` bytes (None: no CUDA device).
 
     All on the GPU when weights plus working set fit; otherwise the transformer's blocks are
-    group-offloaded (two groups resident: the running one and the prefetched next). On CUDA
+    group-offloaded, four blocks a group where that fits, else two or one (two groups are
+    resident: the running one and the prefetched next). On CUDA
     the repeated blocks are compiled whenever a compiler exists: diffusers notes the flex
     attention path needs ``torch.compile``, eager flex attention materialises the full score
     matrix.
@@ -212,9 +213,14 @@ def plan_memory(
     est = estimate_memory(
         model, res, segment_frames=segment_frames, total_vram=total_vram, compiled_attention=compiler
     )
-    blocks_per_group = 1
-    offloaded_weights = model.other_bytes + (model.transformer_bytes - model.num_layers * model.block_bytes)
-    offloaded_weights += 2 * blocks_per_group * model.block_bytes
+    resident_base = model.other_bytes + (model.transformer_bytes - model.num_layers * model.block_bytes)
+
+    def offloaded(blocks_per_group: int) -> int:
+        return resident_base + 2 * blocks_per_group * model.block_bytes  # running group + prefetched one
+
+    # four blocks a group as in the diffusers Wan-Animate-2 example; fewer when the card is tight
+    blocks_per_group = next((n for n in (4, 2, 1) if offloaded(n) + est.working_set <= total_vram), 1)
+    offloaded_weights = offloaded(blocks_per_group)
     all_fits = est.total <= total_vram
     offload_fits = offloaded_weights + est.working_set <= total_vram
     gib = f"{total_vram / GIB:.0f} GiB card"
