@@ -75,6 +75,15 @@ async def test_only_the_owner_sees_or_acts_on_a_task(dc: DC) -> None:
     await dc.original(press, texts.NOT_YOURS)
     assert await dc.rt.history.get_task(mine) is not None  # not deleted
 
+    own = dc.inject(fd.autocomplete(dc.fake, "share", USER, GUILD, focused="task", value=mine[:3]))
+    others = dc.inject(fd.autocomplete(dc.fake, "share", OTHER, GUILD, focused="task", value=""))
+    await dc.wait_for(lambda: dc.fake.find("POST", f"/interactions/{others['id']}/"))
+    await dc.wait_for(lambda: dc.fake.find("POST", f"/interactions/{own['id']}/"))
+    (own_req,) = dc.fake.find("POST", f"/interactions/{own['id']}/")
+    (others_req,) = dc.fake.find("POST", f"/interactions/{others['id']}/")
+    assert [c["value"] for c in own_req.json["data"]["choices"]] == [mine]
+    assert others_req.json["data"]["choices"] == []  # task ids are not offered to anyone else
+
     share = dc.inject(fd.slash(dc.fake, "share", OTHER, GUILD, options={"task": mine}))
     await dc.original(share, texts.NOT_YOURS)
     other_history = dc.inject(fd.slash(dc.fake, "history", OTHER, GUILD))
