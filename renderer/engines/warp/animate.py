@@ -1,25 +1,43 @@
 """One output frame: skin every layer's mesh, draw the layers back to front over the plate.
 
-All layers' meshes are stacked into one vertex and one triangle array when the renderer is
-built, so a frame costs one matrix product for the skinning and one vectorised rasterisation
-for every layer together; only the final upsample-remap-composite runs per layer.
+All meshes are stacked into one vertex and one triangle array when the renderer is built, so a
+frame costs one matrix product for the skinning and one vectorised rasterisation for every
+layer together; only the final upsample-remap-composite runs per draw group.
+
+A limb is drawn as two groups, its first bone and the rest of its chain, each with its own
+backward map: a forearm folded across its upper arm would otherwise make the map jump inside
+one layer, and upsampling across that jump samples the texture between the two (a jagged seam).
+The groups overlap in the blend zone around the joint, so no gap opens between them.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from motionbot.renderer.engines.warp.raster import OFF, grid_roi, rasterise, to_grid, warp_layer
 from motionbot.renderer.engines.warp.retarget import Retarget
-from motionbot.renderer.engines.warp.rig import HEAD, N_BONES, Layer
+from motionbot.renderer.engines.warp.rig import HEAD, LIMB_CHAINS, N_BONES, Layer
 from motionbot.renderer.engines.warp.subject import Subject
 
 F32 = npt.NDArray[np.float32]
+I32 = npt.NDArray[np.int32]
 U8 = npt.NDArray[np.uint8]
 
 # How far the face centre slides, in head radii, at a full sideways turn.
 HEAD_TURN_SHIFT = 0.35
+# A triangle joins a limb group when its bones carry at least this much of its weight.
+GROUP_WEIGHT = 0.02
+
+
+@dataclass(frozen=True)
+class DrawGroup:
+    layer: Layer
+    texture: int  # index into FrameRenderer.textures
+    bones: tuple[int, ...]  # what decides its depth inside its layer
+    vertices: I32  # vertex indices, for the group's bounding box
 
 
 class FrameRenderer:
@@ -31,42 +49,56 @@ class FrameRenderer:
         self.factor = factor
         w, h = subject.size
         self.grid = (-(-w // factor), -(-h // factor))
-        self.layers = list(subject.layers)
-        meshes = [subject.layers[layer][1] for layer in self.layers]
-        self.textures = [subject.layers[layer][0].rgba for layer in self.layers]
-        counts = [len(m.rest) for m in meshes]
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        self.vert_ranges = [(int(offsets[i]), int(offsets[i + 1])) for i in range(len(meshes))]
+        layers = list(subject.layers)
+        meshes = [subject.layers[layer][1] for layer in layers]
+        self.textures = [subject.layers[layer][0].rgba for layer in layers]
+        offsets = np.concatenate([[0], np.cumsum([len(m.rest) for m in meshes])]).astype(np.int32)
         self.rest = np.concatenate([m.rest for m in meshes]).astype(np.float32)
         self.weights = np.concatenate([m.weights for m in meshes]).astype(np.float32)
         self.bulge = np.concatenate([m.bulge for m in meshes]).astype(np.float32)
-        self.triangles = np.concatenate([m.triangles + offsets[i] for i, m in enumerate(meshes)]).astype(
-            np.int32
-        )
         block = self.grid[0] * self.grid[1]
+        groups: list[DrawGroup] = []
+        tris: list[I32] = []
+        bones: list[npt.NDArray[np.int32]] = []
+        for i, (layer, mesh) in enumerate(zip(layers, meshes, strict=True)):
+            tri = (mesh.triangles + offsets[i]).astype(np.int32)
+            for members, group_bones in _split(layer, mesh.weights[mesh.triangles].mean(axis=1)):
+                sel = tri[members]
+                if len(sel) == 0:
+                    continue
+                groups.append(DrawGroup(layer, i, group_bones, np.unique(sel).astype(np.int32)))
+                tris.append(sel)
+                bones.append(mesh.tri_bone[members].astype(np.int32))
+        self.groups = groups
+        self.triangles = np.concatenate(tris).astype(np.int32)
         self.tri_base = np.concatenate(
-            [np.full(len(m.triangles), i * block, np.int32) for i, m in enumerate(meshes)]
-        )
-        self.tri_bone = np.concatenate([m.tri_bone for m in meshes]).astype(np.int32)
+            [np.full(len(t), g * block, np.int32) for g, t in enumerate(tris)]
+        ).astype(np.int32)
+        self.tri_bone = np.concatenate(bones).astype(np.int32)
         is_body = np.concatenate(
-            [
-                np.full(len(m.triangles), layer is Layer.BODY)
-                for layer, m in zip(self.layers, meshes, strict=True)
-            ]
+            [np.full(len(t), g.layer is Layer.BODY) for g, t in zip(groups, tris, strict=True)]
         )
+        # inside a group: body torso first and head over it; limbs by the performer's depth
         self._body_tri = is_body
-        # body: torso first, head over it; limbs: by the performer's depth, per frame
         self._body_key = -1e6 - self.tri_bone.astype(np.float32)
-        self._maps = np.empty((len(self.layers) * block, 2), np.float32)
+        self._maps = np.empty((len(groups) * block, 2), np.float32)
+        self._shade_sigma = max(2.0, 0.008 * max(w, h))
 
-    def layer_order(self, t: int) -> list[int]:
-        """Indices into ``self.layers``, farthest first (the body's key is 0; ties draw the body first)."""
-        keys = self.motion.layer_keys[t]
-        idx = range(len(self.layers))
-        return sorted(idx, key=lambda i: (-float(keys[self.layers[i]]), self.layers[i] is not Layer.BODY))
+    def draw_order(self, t: int) -> list[int]:
+        """Group indices, farthest first: layers by the performer's depth (the body's key is 0,
+        ties draw the body first), then a limb's two groups by their bones' depth."""
+        layer_keys = self.motion.layer_keys[t]
+        bone_keys = self.motion.bone_keys[t]
+
+        def key(g: int) -> tuple[float, bool, float]:
+            grp = self.groups[g]
+            inner = float(np.mean(bone_keys[list(grp.bones)])) if grp.layer is not Layer.BODY else 0.0
+            return (-float(layer_keys[grp.layer]), grp.layer is not Layer.BODY, -inner)
+
+        return sorted(range(len(self.groups)), key=key)
 
     def deformed(self, t: int) -> F32:
-        """Every layer's vertices for frame ``t``, in output pixels (linear blend skinning)."""
+        """Every vertex for frame ``t``, in output pixels (linear blend skinning)."""
         transforms = self.motion.transforms[t]
         blended = self.weights @ transforms.reshape(N_BONES, 6)
         x, y = self.rest[:, 0], self.rest[:, 1]
@@ -88,10 +120,27 @@ class FrameRenderer:
         self._maps.fill(OFF)
         rasterise(pts, self.rest, self.triangles[order], self.tri_base[order], self.grid, self._maps)
         gw, gh = self.grid
-        maps = self._maps.reshape(len(self.layers), gh, gw, 2)
-        for i in self.layer_order(t):
-            a, b = self.vert_ranges[i]
-            roi = grid_roi(pts[a:b], self.grid)
-            if roi is not None:
-                warp_layer(frame, self.textures[i], maps[i], roi, self.factor)
+        maps = self._maps.reshape(len(self.groups), gh, gw, 2)
+        body: U8 | None = None  # the body's alpha once drawn: arms in front of it shade it
+        for g in self.draw_order(t):
+            grp = self.groups[g]
+            roi = grid_roi(pts[grp.vertices], self.grid)
+            if roi is None:
+                continue
+            arm = grp.layer in (Layer.L_ARM, Layer.R_ARM)
+            shade = (body, self._shade_sigma) if arm and body is not None else None
+            alpha, (x0, y0) = warp_layer(frame, self.textures[grp.texture], maps[g], roi, self.factor, shade)
+            if grp.layer is Layer.BODY:
+                body = np.zeros(frame.shape[:2], np.uint8)
+                body[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha
         return frame
+
+
+def _split(layer: Layer, tri_weights: F32) -> list[tuple[npt.NDArray[np.bool_], tuple[int, ...]]]:
+    """A layer's triangles as draw groups: (member mask, bones)."""
+    n = len(tri_weights)
+    if layer is Layer.BODY:
+        return [(np.ones(n, bool), ())]
+    first, *rest = LIMB_CHAINS[layer]
+    lower = tri_weights[:, rest].sum(axis=1) if rest else np.zeros(n, np.float32)
+    return [(lower < 1.0 - GROUP_WEIGHT, (first,)), (lower > GROUP_WEIGHT, tuple(rest))]

@@ -14,7 +14,6 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from motionbot.renderer.engines.warp.matte import fill_holes
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 
 F32 = npt.NDArray[np.float32]
@@ -102,15 +101,20 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
     return full
 
 
-def _torso_hull(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
-    """The torso's outline between shoulders and hips: limb pixels inside it cover torso."""
+def _torso_hull(rig: Rig, shape: tuple[int, int], *, pelvis: bool) -> npt.NDArray[np.bool_]:
+    """The torso's outline between shoulders and hips: limb pixels inside it cover torso.
+
+    With ``pelvis`` it reaches below the hip line to the crotch, which legs swinging apart
+    would otherwise uncover.
+    """
     j = rig.joints
-    # reach below the hip line to the crotch, so legs swinging apart never open a gap there
-    down = (j[J.MID_HIP] - j[J.MID_SHOULDER]) * 0.3
-    poly = np.array(
-        [j[J.L_SHOULDER], j[J.R_SHOULDER], j[J.R_HIP], j[J.R_HIP] + down, j[J.L_HIP] + down, j[J.L_HIP]],
-        np.float32,
-    )
+    lhip, rhip = j[J.L_HIP], j[J.R_HIP]
+    if pelvis:
+        down = (j[J.MID_HIP] - j[J.MID_SHOULDER]) * 0.3
+        pts = [j[J.L_SHOULDER], j[J.R_SHOULDER], rhip, rhip + down, lhip + down, lhip]
+    else:
+        pts = [j[J.L_SHOULDER], j[J.R_SHOULDER], rhip, lhip]
+    poly = np.array(pts, np.float32)
     centre = poly.mean(axis=0)
     poly = centre + (poly - centre) * 1.05
     mask = np.zeros(shape, np.uint8)
@@ -118,31 +122,59 @@ def _torso_hull(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     return mask > 0
 
 
+def _continue_body(rgb: U8, hidden: npt.NDArray[np.bool_], own: npt.NDArray[np.bool_]) -> U8:
+    """The photo with ``hidden`` (a part behind an arm) filled from that part's own pixels.
+
+    Telea inpainting carries the jacket's red in from the jacket's edge (averaging at coarse
+    scales would mix it with a striped shirt into pink); everything that is not the part itself
+    counts as unknown, so neither the arm nor the background bleeds in.
+    """
+    ys, xs = np.nonzero(hidden)
+    h, w = hidden.shape
+    pad = 8
+    y0, y1 = max(0, int(ys.min()) - pad), min(h, int(ys.max()) + pad + 1)
+    x0, x1 = max(0, int(xs.min()) - pad), min(w, int(xs.max()) + pad + 1)
+    hole = (hidden[y0:y1, x0:x1] | ~own[y0:y1, x0:x1]).astype(np.uint8)
+    if hole.all():
+        return rgb
+    out = rgb.copy()
+    out[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(rgb[y0:y1, x0:x1]), hole, 5, cv2.INPAINT_TELEA)
+    return out
+
+
 def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig) -> list[LayerTexture]:
-    """Premultiplied RGBA per layer that has pixels, body first."""
+    """Premultiplied RGBA per layer that has pixels, body first.
+
+    The body also covers the arm pixels lying inside the torso's outline, with its colours
+    continued underneath: when the arm moves away the jacket is still there, not a hole.
+    (Doing the same for a hand resting on a thigh was tried: its fill shows as a smear at the
+    hip and the quality report's limb scores dropped, so a leg keeps only its own pixels.)
+    """
     h, w = alpha.shape
     bone_layer = np.array([b.layer for b in BONES], np.int16)
     layer_of = np.where(labels >= 0, bone_layer[np.maximum(labels, 0)], -1)
+    arm_px = (layer_of == Layer.L_ARM) | (layer_of == Layer.R_ARM)
     margin = max(4, round(0.012 * max(h, w)))
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
     out: list[LayerTexture] = []
     for layer in Layer:
-        own = (layer_of == layer).astype(np.float32)
-        if layer is not Layer.BODY and own.sum() < 50:
+        own_px = layer_of == layer
+        if layer is not Layer.BODY and own_px.sum() < 50:
             continue
-        soft = cv2.GaussianBlur(own, (0, 0), 1.0)
+        soft = cv2.GaussianBlur(own_px.astype(np.float32), (0, 0), 1.0)
         colour = rgb
         if layer is Layer.BODY:
-            covered = _torso_hull(rig, (h, w)) & (layer_of > 0)
-            body_px = layer_of == Layer.BODY
-            if covered.any() and body_px.any():
-                # under an arm the body continues in its own colours; under the top of a leg
-                # the photo's own pixels (the pelvis) are the best guess
-                arms = covered & ((layer_of == Layer.L_ARM) | (layer_of == Layer.R_ARM))
-                if arms.any():
-                    filled = fill_holes(rgb, ~body_px)
-                    colour = np.where(arms[..., None], filled, rgb)
-                soft = np.maximum(soft, cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0))
+            # the torso polygon also takes the top of the legs (the pelvis) in the photo's
+            # pixels; an arm hanging beside the hips hides leg there, not torso
+            torso = _torso_hull(rig, (h, w), pelvis=False)
+            covered = _torso_hull(rig, (h, w), pelvis=True) & (layer_of > 0) & (torso | ~arm_px)
+        else:
+            covered = np.zeros((h, w), bool)
+        hidden = covered & arm_px
+        if hidden.any() and own_px.any():
+            colour = _continue_body(rgb, hidden, own_px)
+        if covered.any():
+            soft = np.maximum(soft, cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0))
         a = np.clip(alpha * soft, 0.0, 1.0)
         a[a < 0.004] = 0.0
         rgba = np.empty((h, w, 4), np.uint8)

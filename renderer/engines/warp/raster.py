@@ -23,6 +23,7 @@ U8 = npt.NDArray[np.uint8]
 # even after bilinear upsampling mixes them with covered neighbours.
 OFF = np.float32(-1.0e5)
 _EPS = np.float32(-1e-4)
+SHADE_STRENGTH = 0.45
 
 
 def to_grid(points: F32, factor: int) -> F32:
@@ -111,8 +112,20 @@ def grid_roi(grid_pts: F32, size: tuple[int, int], pad: int = 1) -> tuple[int, i
     return x0, y0, x1, y1
 
 
-def warp_layer(canvas: U8, texture: U8, grid_map: F32, roi: tuple[int, int, int, int], factor: int) -> None:
-    """Upsample one layer's low-res map inside ``roi``, sample its texture, composite (in place)."""
+def warp_layer(
+    canvas: U8,
+    texture: U8,
+    grid_map: F32,
+    roi: tuple[int, int, int, int],
+    factor: int,
+    shade: tuple[U8, float] | None = None,
+) -> tuple[U8, tuple[int, int]]:
+    """Upsample one layer's low-res map inside ``roi``, sample its texture, composite (in place).
+
+    ``shade`` = (alpha of what lies beneath, canvas-sized; sigma in px) first darkens that
+    surface softly around the layer, the occlusion shadow a limb casts on the body in front of
+    which it moves. Returns the layer's warped alpha and its top-left corner on the canvas.
+    """
     x0, y0, x1, y1 = roi
     h, w = canvas.shape[:2]
     small = grid_map[y0:y1, x0:x1]
@@ -123,12 +136,21 @@ def warp_layer(canvas: U8, texture: U8, grid_map: F32, roi: tuple[int, int, int,
     warped = u8(
         cv2.remap(texture, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # type: ignore[call-overload]
     )
-    composite(canvas[fy0:fy1, fx0:fx1], warped)
+    dst = canvas[fy0:fy1, fx0:fx1]
+    alpha = u8(cv2.extractChannel(warped, 3))
+    if shade is not None:
+        beneath, sigma = shade
+        soft = cv2.GaussianBlur(alpha, (0, 0), sigma)
+        # darken by up to SHADE_STRENGTH where the blurred limb meets the surface beneath
+        amount = cv2.multiply(soft, beneath[fy0:fy1, fx0:fx1], scale=SHADE_STRENGTH / 255.0)
+        keep = cv2.bitwise_not(amount)
+        cv2.multiply(dst, cv2.merge((keep, keep, keep)), dst=dst, scale=1.0 / 255.0)
+    composite(dst, warped, alpha)
+    return alpha, (fx0, fy0)
 
 
-def composite(dst: U8, rgba: U8) -> None:
+def composite(dst: U8, rgba: U8, alpha: U8) -> None:
     """dst = dst * (1 - a) + rgb for premultiplied ``rgba``, in uint8 with cv2 (in place)."""
-    alpha = cv2.extractChannel(rgba, 3)
     inv = cv2.bitwise_not(alpha)
     inv3 = cv2.merge((inv, inv, inv))
     rgb = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
