@@ -239,6 +239,12 @@ def load_model(settings: RendererSettings, source: ModelSource, resolution: Reso
         force=force if vram is not None else None,
     )  # fmt: skip
     log.info("diffusion memory plan: %s (%s)", plan.strategy, plan.reason)
+    if device.type == "cuda" and settings.diffusion_compile and not can_compile:
+        log.warning(
+            "no C compiler for Triton ($CC, cc, gcc, clang): the transformer runs uncompiled, and eager "
+            "flex attention materialises the full score matrix, which does not fit at video sizes; "
+            "install gcc and python3-dev in the GPU image"
+        )
     if not plan.fits:
         log.warning("the diffusion model is expected not to fit at %s: %s", resolution.label, plan.reason)
     t0 = time.perf_counter()
