@@ -235,7 +235,7 @@ async def scaling_figures(settings: QueueSettings, photo_bytes: bytes, root: Pat
         "MOTIONBOT_REDIS_URL": settings.redis_url, "MOTIONBOT_MEDIA_DIR": str(settings.media_dir),
         "MOTIONBOT_WORK_DIR": str(settings.work_dir), "MOTIONBOT_CACHE_DIR": str(root / "motion-cache"),
         "MOTIONBOT_OUTPUT_LONG_SIDE": str(long_side), "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
-        "OMP_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1", "MOTIONBOT_METRICS_PORT": "0",
     })
     print(f"render throughput, warp engine, {jobs} preset renders of 2 s at {long_side} px "
           f"(this machine: {os.cpu_count()} cores):")

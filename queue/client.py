@@ -33,6 +33,7 @@ from motionbot.queue.jobs import (
     Stage,
 )
 from motionbot.queue.limits import UserLimits, busy_error, quota_error, quota_key, slot_key
+from motionbot.queue.ops.admin import paused
 from motionbot.queue.progress import ProgressBoard, eta_for
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
@@ -115,6 +116,9 @@ class RenderClient:
 
     # --- submit ---
     async def submit(self, request: RenderRequest) -> Submitted:
+        """Queue a render, or answer at once from the result cache (``Submitted.cached``: the
+        caller delivers it; no deliver job comes). Raises QueueError with BUSY, QUOTA_EXCEEDED,
+        ENGINE_UNAVAILABLE or PAUSED (an admin paused new jobs), each with a user-facing message."""
         request, fallback = await self._route(request)
         engine = request.options.engine
         queue = engine.queue
@@ -134,6 +138,10 @@ class RenderClient:
                 reply = await self._submit(request, rec, check_cache=False)  # the file expired: render
         except RedisError as exc:
             raise QueueError(FailureReason.INTERNAL_ERROR, detail=f"enqueue failed: {exc}") from exc
+        if reply.status == "paused":
+            state = await paused(self.redis)  # the admin's reason, parsed the ops module's way
+            message = state.message if state else FailureReason.PAUSED.default_message
+            raise QueueError(FailureReason.PAUSED, message)
         if reply.status == "busy":
             raise busy_error(self.settings)
         if reply.status == "quota":

@@ -1,5 +1,5 @@
-"""Submit in one Redis round trip: cache check, per-user admission, task record, the arq job
-and its queue position, all in one Lua script.
+"""Submit in one Redis round trip: the admin pause flag, cache check, per-user admission, task
+record, the arq job and its queue position, all in one Lua script.
 
 A submit used to be a dozen commands (about 250 jobs/s from one process); one script call
 makes the bot's enqueue throughput a matter of Redis, and makes admission and enqueueing
@@ -19,6 +19,7 @@ from arq.constants import expires_extra_ms, in_progress_key_prefix, job_key_pref
 from arq.jobs import serialize_job
 
 from motionbot.queue.jobs import JobNames, Progress, RenderRequest, Stage
+from motionbot.queue.ops.admin import PAUSE_KEY
 from motionbot.queue.progress import engine_version_key, health_key, progress_key, rate_key, workers_key
 from motionbot.queue.serde import job_dumps
 from motionbot.queue.settings import QueueSettings
@@ -27,6 +28,8 @@ from motionbot.queue.tasks import PREFIX, TaskRecord, request_digest, task_key
 POSITION_SCAN = 64  # running jobs sit at the queue's head; only this many are checked
 
 _SUBMIT = """
+local paused = redis.call('GET', KEYS[12])
+if paused then return {'paused', paused} end
 local version = redis.call('GET', KEYS[1])
 if version and ARGV[2] == '1' then
   local hit = redis.call('GET', ARGV[1] .. version)
@@ -68,8 +71,8 @@ return {'ok', ahead, redis.call('GET', KEYS[9]) or '', redis.call('ZCOUNT', KEYS
 
 @dataclass(frozen=True)
 class SubmitReply:
-    status: str  # ok | cached | busy | quota
-    cached_json: bytes | None = None
+    status: str  # ok | cached | busy | quota | paused
+    cached_json: bytes | None = None  # the cached result, or the pause record
     position: int = 0
     rate: float | None = None  # measured seconds per output second, None before any render
     workers: int = 0
@@ -136,7 +139,7 @@ class SubmitScript:
             engine_version_key(engine), rec.user_slot, rec.quota_key or f"{PREFIX}quota:none",
             task_key(request.task_id), progress_key(request.task_id), job_key_prefix + rec.job_id,
             result_key_prefix + rec.job_id, rec.queue, rate_key(engine), workers_key(rec.queue),
-            health_key(rec.queue),
+            health_key(rec.queue), PAUSE_KEY,
         ]
         args: list[Any] = [
             f"{PREFIX}cache:{request_digest(request)}:", int(check_cache), now, now + s.user_slot_ttl_s,
@@ -146,7 +149,7 @@ class SubmitScript:
         ]
         reply = await self._call(keys, args)
         status = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
-        if status == "cached":
+        if status in ("cached", "paused"):
             return SubmitReply(status, cached_json=reply[1])
         if status != "ok":
             return SubmitReply(status)

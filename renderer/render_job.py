@@ -49,6 +49,7 @@ from motionbot.queue.jobs import (
     RenderResult,
     Stage,
 )
+from motionbot.queue.ops.instrument import record_outcome
 from motionbot.queue.tasks import CANCELLED, Claimed, TaskRecord, render_job_id
 from motionbot.renderer import pipeline
 from motionbot.renderer.engines.base import Engine, EngineOutput
@@ -325,6 +326,8 @@ class RenderRun:
             else:
                 stage, pct = Stage.FAILED, self.reporter.percent if self.reporter else 0.0
             await s.board.publish(Progress(task_id=self.task_id, stage=stage, percent=pct, eta_s=0.0))
+            await record_outcome(self.redis, outcome, queue=self.req.options.engine.queue,
+                                 wall_s=time.monotonic() - self.started)
         if rec is not None:  # idempotent: a re-run after a crash frees a slot that may still be held
             refund = isinstance(outcome, RenderFailure) and not FailureReason(outcome.reason).is_user_error
             refund_key = rec.quota_key if refund and won else None

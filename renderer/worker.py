@@ -39,6 +39,8 @@ from motionbot.queue.jobs import (
     Severity,
 )
 from motionbot.queue.limits import UserLimits
+from motionbot.queue.ops.instrument import job_hooks
+from motionbot.queue.ops.retention import retention_cron
 from motionbot.queue.progress import ProgressBoard
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
@@ -145,6 +147,8 @@ def build_worker(
         )
         settings.work_dir.mkdir(parents=True, exist_ok=True)
         ctx["motionbot"] = state
+        ctx["queue_settings"] = settings  # for the retention job
+        ctx["retention_dirs"] = (rs.cache_dir,)
         await state.board.announce(queue, state.worker_id, engine_name, loaded.version if loaded else None)
         state.tasks.add(asyncio.create_task(_announce_forever(state, queue)))
         what = f" with {loaded.name} {loaded.version}" if loaded else ""
@@ -170,7 +174,12 @@ def build_worker(
                           keep_result=60)]
         max_jobs = concurrency or 4
 
+    cron_jobs: list[Any] = []
+    if engine_name is None:  # inspect workers also run the daily retention sweep, once per fleet
+        cron_jobs.append(retention_cron())
     kw: dict[str, Any] = {
+        "cron_jobs": cron_jobs,
+        **job_hooks(queue),
         "queue_name": queue,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "on_startup": startup,

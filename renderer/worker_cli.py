@@ -20,6 +20,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE
 from motionbot.queue.errors import MotionbotError
+from motionbot.queue.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.engines.base import Engine
 from motionbot.renderer.settings import RendererSettings
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--concurrency", type=int, default=None,
                    help="jobs at a time (CPU render and inspect queues; a GPU worker always runs 1)")
     p.add_argument("--burst", action="store_true", help="exit once the queues are empty")
-    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default MOTIONBOT_LOG_LEVEL)")
     p.add_argument("--engine-factory", metavar="MODULE:CALLABLE", default=None,
                    help="load the render engine from this callable(RendererSettings) instead of the "
                         "registry (a custom engine; the test suite's slow engine)")
@@ -47,13 +48,12 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings, rs = QueueSettings(), RendererSettings()
+    setup_process("worker", redis_url=settings.redis_url, level=args.log_level)
     queues: list[str] = list(dict.fromkeys(args.queues or ["render:cpu", "inspect"]))
     if args.concurrency is not None and args.concurrency < 1:
         log.error("--concurrency must be at least 1")
         return 2
-    settings, rs = QueueSettings(), RendererSettings()
     try:
         engines = _load_engines(queues, rs, args.engine_factory)
     except MotionbotError as exc:
@@ -80,6 +80,7 @@ def _load_engines(queues: list[str], rs: RendererSettings, factory: str | None) 
 async def _serve(settings: QueueSettings, rs: RendererSettings, queues: list[str], engines: dict[str, Engine],
                  *, concurrency: int | None, burst: bool) -> int:
     loop = asyncio.get_running_loop()
+    start_heartbeat()  # /healthz follows this event loop
     stopping = asyncio.Event()
     attempt = 0
     while True:

@@ -62,6 +62,8 @@ def _worker_env(settings: QueueSettings, tmp_path: Path, **extra: str) -> dict[s
         "MOTIONBOT_HEARTBEAT_S": str(settings.heartbeat_s),
         "MOTIONBOT_PROGRESS_INTERVAL_S": "0",
         "PYTHONPATH": str(QUEUE_TESTS),
+        "MOTIONBOT_METRICS_PORT": "0",
+        "MOTIONBOT_LOG_FORMAT": "text",
         **extra,
     })
     return env

@@ -173,3 +173,20 @@ async def test_available_engines_with_a_real_worker(client: RenderClient, settin
         assert await client.available_engines() == {EngineName.WARP}
         assert await client.board.engine_version(EngineName.WARP) == "fake-1"
     assert await client.available_engines() == set()  # stopped: arq's key and our presence are gone
+
+
+async def test_admin_pause_refuses_new_jobs_and_stats_count_outcomes(
+    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
+    from motionbot.queue.ops import admin
+
+    await admin.pause(client.redis, by="ops", reason="GPU maintenance")
+    with pytest.raises(QueueError) as err:
+        await client.submit(make_request())
+    assert err.value.reason is FailureReason.PAUSED and "GPU maintenance" in err.value.message
+    await admin.resume(client.redis)
+    await client.submit(make_request())
+    await run_burst(settings, FakeEngine(), renderer_settings)
+    status = await admin.status(client.redis)
+    assert status.today.get("done") == 1 and status.today.get("done:warp") == 1
