@@ -186,6 +186,14 @@ def test_duration_cap_trims_the_reference(
     result = engine.render(job(media, tmp_path / "short.mp4", max_seconds=0.4))
     assert abs(result.duration_s - frames_read(media["video"], cap=0.4) / 24) < 1e-6
     assert result.duration_s <= 0.45
+    assert not any("AI quality renders at most" in w for w in result.warnings)  # the job's own limit
+
+
+def test_engine_duration_cap_is_explained(tiny_model: Path, media: dict[str, Path], tmp_path: Path) -> None:
+    capped = load_engine("diffusion", tiny_settings(diffusion_max_seconds=0.4), model=str(tiny_model))
+    result = capped.render(job(media, tmp_path / "capped.mp4"))
+    assert result.duration_s <= 0.45
+    assert any("AI quality renders at most 0.4 s" in w for w in result.warnings)
 
 
 def test_cancel_mid_render_leaves_no_output(

@@ -192,3 +192,15 @@ def test_a_unipc_scheduler_is_adapted_to_the_denoise_loop(tmp_path: Path) -> Non
     options = RenderOptions(engine=EngineName.DIFFUSION)
     result = engine.render(EngineInput(photo=photo, output=tmp_path / "o.mp4", options=options, video=video))
     assert result.path.is_file()
+
+
+def test_a_distilled_checkpoint_selects_its_blocks_by_itself(tmp_path: Path) -> None:
+    model = build_tiny_wan(tmp_path / "distilled", prompts=[PROMPT], distilled=True)
+    index = json.loads((model / "modular_model_index.json").read_text())
+    assert index["_blocks_class_name"] == "WanAnimate2DistilledBlocks"
+    engine = load_engine(
+        "diffusion", tiny_settings(diffusion_steps=None), model=str(model)
+    )  # distilled=False
+    assert isinstance(engine, DiffusionEngine)
+    assert engine.model.distilled and engine.steps == 10 and ":distilled:10steps:" in engine.version
+    assert engine.model.pipe.guider.guidance_scale == 1.0

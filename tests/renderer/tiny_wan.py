@@ -37,13 +37,20 @@ def _tokenizer(prompts: list[str]) -> object:
 
 
 def build_tiny_wan(
-    directory: Path, *, prompts: list[str] | None = None, seed: int = 0, scheduler: object | None = None
+    directory: Path,
+    *,
+    prompts: list[str] | None = None,
+    seed: int = 0,
+    scheduler: object | None = None,
+    distilled: bool = False,
 ) -> Path:
     """Save a tiny random Wan-Animate-2 modular pipeline into ``directory`` and return it."""
     from diffusers import (
         AutoencoderKLWan,
         FlowMatchEulerDiscreteScheduler,
         WanAnimate2Blocks,
+        WanAnimate2DistilledBlocks,
+        WanAnimate2DistilledModularPipeline,
         WanAnimate2ModularPipeline,
         WanAnimate2Transformer3DModel,
     )
@@ -79,7 +86,10 @@ def build_tiny_wan(
     )  # fmt: skip
     scheduler = scheduler or FlowMatchEulerDiscreteScheduler(shift=5.0)
 
-    pipe = WanAnimate2ModularPipeline(blocks=WanAnimate2Blocks())
+    if distilled:  # how the distilled repository is published: its index names the distilled blocks
+        pipe = WanAnimate2DistilledModularPipeline(blocks=WanAnimate2DistilledBlocks())
+    else:
+        pipe = WanAnimate2ModularPipeline(blocks=WanAnimate2Blocks())
     pipe.update_components(
         tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, image_encoder=image_encoder,
         transformer=transformer, scheduler=scheduler,

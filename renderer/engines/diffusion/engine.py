@@ -181,7 +181,7 @@ class DiffusionEngine:
             job.video, max_fps=MODEL_FPS, max_side=side, max_seconds=cap, max_bytes=s.max_input_bytes
         )
         warnings.extend(reader.warnings)
-        if reader.spec.trimmed and s.diffusion_max_seconds < s.max_seconds:
+        if reader.spec.trimmed and s.diffusion_max_seconds < min(job.options.max_seconds, s.max_seconds):
             warnings.append(f"The AI quality renders at most {cap:g} s of motion per video.")
         decoded: list[Frame] = []
         n = max(1, reader.spec.n_frames)
