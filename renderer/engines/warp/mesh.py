@@ -68,11 +68,14 @@ def triangulate(points: F32, region: npt.NDArray[np.bool_]) -> tuple[F32, I32]:
     tri = Delaunay(points).simplices.astype(np.int32)
     h, w = region.shape
     p = points[tri]  # (m, 3, 2)
-    probes = [p.mean(axis=1), *(0.5 * (p[:, i] + p[:, (i + 1) % 3]) for i in range(3))]
-    keep = np.ones(len(tri), bool)
-    for q in probes:
+    # Keep a triangle when its centre and at least two of its edge midpoints are inside:
+    # demanding all three drops the triangles at concave corners and leaves holes in the skin,
+    # demanding only the centre lets long triangles bridge gaps (between an arm and the body).
+    inside = []
+    for q in (p.mean(axis=1), *(0.5 * (p[:, i] + p[:, (i + 1) % 3]) for i in range(3))):
         qi = np.clip(q.round().astype(int), 0, [w - 1, h - 1])
-        keep &= region[qi[:, 1], qi[:, 0]]
+        inside.append(region[qi[:, 1], qi[:, 0]])
+    keep = inside[0] & (np.sum(inside[1:], axis=0) >= 2)
     tri = tri[keep]
     used = np.unique(tri)
     remap = np.full(len(points), -1, np.int32)
