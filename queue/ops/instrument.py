@@ -15,7 +15,7 @@ from typing import Any
 
 from motionbot.queue.jobs import RenderFailure, RenderResult
 from motionbot.queue.ops import admin, metrics
-from motionbot.queue.ops.logs import setup_logging
+from motionbot.queue.ops.logs import setup_logging, task_id_var
 from motionbot.queue.ops.metrics import Heartbeat, MetricsServer
 from motionbot.queue.ops.settings import OpsSettings
 
@@ -65,11 +65,23 @@ def start_heartbeat(interval_s: float = 5.0) -> asyncio.Task[None]:
 Hook = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+def task_id_of(job_id: str) -> str:
+    """``render:<task>`` and ``deliver:<task>`` carry the task id; other jobs are their own id."""
+    kind, sep, rest = job_id.partition(":")
+    return rest if sep and kind in ("render", "deliver") else job_id
+
+
 def job_hooks(queue: str) -> dict[str, Hook]:
-    """arq ``on_job_start`` / ``after_job_end`` keeping ``motionbot_jobs_running`` current."""
+    """arq ``on_job_start`` / ``after_job_end``: ``motionbot_jobs_running`` stays current, and
+    every line logged while the job runs carries its task id.
+
+    arq awaits ``on_job_start`` in the task that then creates the job's own task, which
+    inherits the context variable set here.
+    """
 
     async def started(ctx: dict[str, Any]) -> None:
         metrics.JOBS_RUNNING.labels(queue).inc()
+        task_id_var.set(task_id_of(str(ctx.get("job_id", ""))) or None)
 
     async def ended(ctx: dict[str, Any]) -> None:
         metrics.JOBS_RUNNING.labels(queue).dec()

@@ -92,3 +92,46 @@ async def test_record_outcome_counts_once_per_task(arq_redis: Any) -> None:
     status = await admin.status(arq_redis)
     assert status.today == {"done": 2, "done:warp": 2, "failed": 1, "failed:diffusion": 1}
     assert json.dumps(status.as_dict(), default=str)
+
+
+async def test_job_logs_carry_the_task_id(arq_redis: Any, tmp_path: Any) -> None:
+    """A real arq worker with the hooks: what the job logs is tagged with its task id."""
+    import io
+
+    import arq
+    from arq.connections import RedisSettings
+
+    from motionbot.queue.ops.logs import setup_logging
+
+    assert (
+        instrument.task_id_of("render:tg-1-2") == "tg-1-2"
+        and instrument.task_id_of("inspect:x") == "inspect:x"
+    )
+
+    async def job(ctx: dict[str, Any]) -> None:
+        logging.getLogger("motionbot.test.job").info("working")
+
+    stream = io.StringIO()
+    level = logging.getLogger().level
+    handler = setup_logging("worker", stream=stream, secrets=[])
+    url = arq_redis.connection_pool.connection_kwargs
+    worker = arq.Worker(
+        [arq.worker.func(job, name="job")],
+        queue_name="render:cpu",
+        burst=True,
+        poll_delay=0.01,
+        handle_signals=False,
+        redis_settings=RedisSettings(host=url["host"], port=url["port"]),
+        **instrument.job_hooks("render:cpu"),
+    )
+    try:
+        await arq_redis.enqueue_job("job", _job_id="render:tg-7-9", _queue_name="render:cpu")
+        await worker.async_run()
+    finally:
+        await worker.close()
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(level)
+        logging.captureWarnings(False)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    (mine,) = [r for r in lines if r["msg"] == "working"]
+    assert mine["task_id"] == "tg-7-9" and mine["service"] == "worker"
