@@ -63,9 +63,19 @@ class Redis:
         (root / "redis").mkdir()
         exe = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(root / "redis"),
-             "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(root / "redis"),
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(200):
             try:
@@ -90,8 +100,9 @@ def request(photo: MediaRef, i: int, *, user: str | None = None, max_seconds: fl
         target=DeliveryTarget(platform=Platform.TELEGRAM, chat_id="c", user_id=user or f"user{i}"),
         photo=photo,
         motion=MotionSource(kind="preset", preset=PRESETS[i % len(PRESETS)]),
-        options=RenderOptions(background=BACKGROUNDS[(i // len(PRESETS)) % len(BACKGROUNDS)],
-                              max_seconds=max_seconds),
+        options=RenderOptions(
+            background=BACKGROUNDS[(i // len(PRESETS)) % len(BACKGROUNDS)], max_seconds=max_seconds
+        ),
     )
 
 
@@ -119,9 +130,15 @@ async def enqueue_figures(settings: QueueSettings, photo_bytes: bytes, n: int, c
         payloads = [r.model_dump(mode="json") for r in reqs]
         await client.redis.flushdb()
         t = time.perf_counter()
-        await gather_limited([client.redis.enqueue_job(JobNames.RENDER, p, _job_id=f"raw:{i}",
-                                                       _queue_name=Queues.RENDER_CPU)
-                              for i, p in enumerate(payloads)], concurrency)
+        await gather_limited(
+            [
+                client.redis.enqueue_job(
+                    JobNames.RENDER, p, _job_id=f"raw:{i}", _queue_name=Queues.RENDER_CPU
+                )
+                for i, p in enumerate(payloads)
+            ],
+            concurrency,
+        )
         raw = n / (time.perf_counter() - t)
         await client.redis.flushdb()
         t, cpu, rcpu = time.perf_counter(), time.process_time(), await redis_cpu(client)
@@ -140,9 +157,11 @@ async def enqueue_figures(settings: QueueSettings, photo_bytes: bytes, n: int, c
         print(f"  RenderClient.submit (limits, task record,      : {full:8.0f} jobs/s   (target >= 2000)")
         print(f"    progress, enqueue, position, ETA), {concurrency} in flight")
         print(f"  RenderClient.submit one at a time              : {serial:8.0f} jobs/s")
-        print(f"  CPU per submit: client {client_us:.0f} us, redis-server {redis_us:.0f} us -> one free core "
-              f"each would take {1e6 / max(client_us, redis_us):.0f} jobs/s "
-              f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"  CPU per submit: client {client_us:.0f} us, redis-server {redis_us:.0f} us -> one free core "
+            f"each would take {1e6 / max(client_us, redis_us):.0f} jobs/s "
+            f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
     finally:
         await client.redis.flushdb()
         await client.close()
@@ -179,15 +198,17 @@ def make_clip(path: Path) -> Path:
     return path
 
 
-async def overhead_figures(settings: QueueSettings, photo_bytes: bytes, root: Path, n: int, *,
-                           label: str) -> None:
+async def overhead_figures(
+    settings: QueueSettings, photo_bytes: bytes, root: Path, n: int, *, label: str
+) -> None:
     from motionbot.renderer.settings import RendererSettings
     from motionbot.renderer.worker import build_worker
 
     engine = TrivialEngine(make_clip(root / f"clip-{label[:4]}.mp4"))
     client = await RenderClient.connect(settings)
-    worker = build_worker(settings, Queues.RENDER_CPU, engine=engine,
-                          renderer_settings=RendererSettings(cache_dir=root / "mc"))
+    worker = build_worker(
+        settings, Queues.RENDER_CPU, engine=engine, renderer_settings=RendererSettings(cache_dir=root / "mc")
+    )
     task = asyncio.create_task(worker.async_run())
     try:
         while "motionbot" not in worker.ctx:
@@ -207,12 +228,17 @@ async def overhead_figures(settings: QueueSettings, photo_bytes: bytes, root: Pa
             total.append(t_visible - t0)
         ms = lambda xs, q: 1000 * statistics.quantiles(xs, n=20)[q]  # noqa: E731
         med = lambda xs: 1000 * statistics.median(xs)  # noqa: E731
-        print(f"queue overhead per job (trivial engine, {label}, worker poll "
-              f"{settings.worker_poll_s * 1000:.0f} ms, {n} jobs one after another):")
-        print(f"  submit -> render starts    : median {med(to_start):5.1f} ms, "
-              f"p95 {ms(to_start, 18):5.1f} ms")
-        print(f"  render ends -> deliver job : median {med(to_deliver):5.1f} ms, "
-              f"p95 {ms(to_deliver, 18):5.1f} ms")
+        print(
+            f"queue overhead per job (trivial engine, {label}, worker poll "
+            f"{settings.worker_poll_s * 1000:.0f} ms, {n} jobs one after another):"
+        )
+        print(
+            f"  submit -> render starts    : median {med(to_start):5.1f} ms, p95 {ms(to_start, 18):5.1f} ms"
+        )
+        print(
+            f"  render ends -> deliver job : median {med(to_deliver):5.1f} ms, "
+            f"p95 {ms(to_deliver, 18):5.1f} ms"
+        )
         both = med(to_start) + med(to_deliver)
         print(f"  overhead (sum of the two)  : median {both:5.1f} ms   (target < 50)")
         print(f"  submit -> deliver, total   : median {med(total):5.1f} ms (incl. fetch, copy, store put)")
@@ -227,25 +253,36 @@ async def overhead_figures(settings: QueueSettings, photo_bytes: bytes, root: Pa
 
 
 # --- 3. render throughput with 1, 2, 4 worker processes (real warp engine) ---
-async def scaling_figures(settings: QueueSettings, photo_bytes: bytes, root: Path,
-                          counts: list[int], jobs: int, long_side: int) -> None:
+async def scaling_figures(
+    settings: QueueSettings, photo_bytes: bytes, root: Path, counts: list[int], jobs: int, long_side: int
+) -> None:
     motionbot = Path(sys.executable).with_name("motionbot")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIONBOT_")}
-    env.update({
-        "MOTIONBOT_REDIS_URL": settings.redis_url, "MOTIONBOT_MEDIA_DIR": str(settings.media_dir),
-        "MOTIONBOT_WORK_DIR": str(settings.work_dir), "MOTIONBOT_CACHE_DIR": str(root / "motion-cache"),
-        "MOTIONBOT_OUTPUT_LONG_SIDE": str(long_side), "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
-        "OMP_NUM_THREADS": "1", "MOTIONBOT_METRICS_PORT": "0",
-    })
-    print(f"render throughput, warp engine, {jobs} preset renders of 2 s at {long_side} px "
-          f"(this machine: {os.cpu_count()} cores):")
+    env.update(
+        {
+            "MOTIONBOT_REDIS_URL": settings.redis_url,
+            "MOTIONBOT_MEDIA_DIR": str(settings.media_dir),
+            "MOTIONBOT_WORK_DIR": str(settings.work_dir),
+            "MOTIONBOT_CACHE_DIR": str(root / "motion-cache"),
+            "MOTIONBOT_OUTPUT_LONG_SIDE": str(long_side),
+            "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
+            "OMP_NUM_THREADS": "1",
+            "MOTIONBOT_METRICS_PORT": "0",
+        }
+    )
+    print(
+        f"render throughput, warp engine, {jobs} preset renders of 2 s at {long_side} px "
+        f"(this machine: {os.cpu_count()} cores):"
+    )
     base = None
     for n in counts:
         client = await RenderClient.connect(settings)
         await client.redis.flushdb()
         cmd = [str(motionbot), "worker", "--queue", "render:cpu", "--log-level", "WARNING"]
-        procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for _ in range(n)]
+        procs = [
+            subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(n)
+        ]
         try:
             while await client.redis.zcard("motionbot:workers:render:cpu") < n:
                 await asyncio.sleep(0.1)
@@ -268,9 +305,11 @@ async def scaling_figures(settings: QueueSettings, photo_bytes: bytes, root: Pat
             wall = time.perf_counter() - t
             rate = jobs / wall
             base = base or rate
-            print(f"  {n} worker(s): {wall:6.1f} s wall, {rate:5.2f} renders/s, "
-                  f"{out_s / wall:5.2f} s of video per s, x{rate / base:4.2f} vs 1 worker"
-                  + (f", {failed} FAILED" if failed else ""))
+            print(
+                f"  {n} worker(s): {wall:6.1f} s wall, {rate:5.2f} renders/s, "
+                f"{out_s / wall:5.2f} s of video per s, x{rate / base:4.2f} vs 1 worker"
+                + (f", {failed} FAILED" if failed else "")
+            )
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)
@@ -295,14 +334,24 @@ async def main(args: argparse.Namespace) -> None:
     root = Path(tempfile.mkdtemp(prefix="mb-bench-"))
     redis = Redis(root)
     try:
-        settings = QueueSettings(redis_url=redis.url, media_dir=root / "media", work_dir=root / "work",
-                                 daily_quota=0, health_check_interval_s=1)
+        settings = QueueSettings(
+            redis_url=redis.url,
+            media_dir=root / "media",
+            work_dir=root / "work",
+            daily_quota=0,
+            health_check_interval_s=1,
+        )
         photo = astronaut_png()
         await enqueue_figures(settings, photo, args.jobs, args.concurrency)
         plain = settings.model_copy(update={"result_cache_ttl_s": 0, "thumbnails": False})
         await overhead_figures(plain, photo, root, args.overhead_jobs, label="no thumbnail")
-        await overhead_figures(plain.model_copy(update={"thumbnails": True}), photo, root,
-                               args.overhead_jobs // 2, label="with the JPEG thumbnail, an ffmpeg call")
+        await overhead_figures(
+            plain.model_copy(update={"thumbnails": True}),
+            photo,
+            root,
+            args.overhead_jobs // 2,
+            label="with the JPEG thumbnail, an ffmpeg call",
+        )
         if not args.skip_scaling:
             counts = [int(x) for x in args.workers.split(",")]
             await scaling_figures(settings, photo, root, counts, args.renders, args.long_side)
@@ -312,8 +361,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=5000, help="jobs for the enqueue figure")
     parser.add_argument("--concurrency", type=int, default=256, help="submits in flight")
     parser.add_argument("--overhead-jobs", type=int, default=100)

@@ -96,20 +96,29 @@ class RenderClient:
     ) -> InspectReport:
         """Run the input checks on an inspect worker and wait for the report."""
         if await self.board.alive_workers(Queues.INSPECT) == 0:
-            raise QueueError(FailureReason.ENGINE_UNAVAILABLE, "Input checks are unavailable right now.",
-                             detail="no worker serves the inspect queue")
+            raise QueueError(
+                FailureReason.ENGINE_UNAVAILABLE,
+                "Input checks are unavailable right now.",
+                detail="no worker serves the inspect queue",
+            )
         job_id = f"inspect:{uuid.uuid4().hex}"
         job = await self.redis.enqueue_job(
-            JobNames.INSPECT, InspectRequest(media=media, kind=kind).model_dump(mode="json"),
-            _job_id=job_id, _queue_name=Queues.INSPECT, _expires=timeout_s,
+            JobNames.INSPECT,
+            InspectRequest(media=media, kind=kind).model_dump(mode="json"),
+            _job_id=job_id,
+            _queue_name=Queues.INSPECT,
+            _expires=timeout_s,
         )
         assert job is not None  # a fresh uuid cannot collide
         try:
             data = await job.result(timeout=timeout_s, poll_delay=0.02)
         except TimeoutError as exc:
             await self._drop_queued(Queues.INSPECT, job_id)
-            raise QueueError(FailureReason.TIMED_OUT, "Checking your file took too long. Please try again.",
-                             detail=f"inspect job {job_id} not done in {timeout_s}s") from exc
+            raise QueueError(
+                FailureReason.TIMED_OUT,
+                "Checking your file took too long. Please try again.",
+                detail=f"inspect job {job_id} not done in {timeout_s}s",
+            ) from exc
         except SerializationError as exc:  # the job failed; its error was stored as JSON
             raise QueueError(FailureReason.INTERNAL_ERROR, detail=f"inspect failed: {exc}") from exc
         return InspectReport.model_validate(data)
@@ -124,8 +133,12 @@ class RenderClient:
         queue = engine.queue
 
         rec = TaskRecord(
-            task_id=request.task_id, queue=queue, job_id=render_job_id(request.task_id), engine=engine,
-            user_slot=slot_key(request.target), quota_key=quota_key(request.target),
+            task_id=request.task_id,
+            queue=queue,
+            job_id=render_job_id(request.task_id),
+            engine=engine,
+            user_slot=slot_key(request.target),
+            quota_key=quota_key(request.target),
             est_output_s=min(request.options.max_seconds, self.settings.eta_typical_output_s),
         )
         try:
@@ -133,7 +146,9 @@ class RenderClient:
             if reply.status == "cached" and reply.cached_json is not None:
                 hit = RenderResult.model_validate_json(reply.cached_json)
                 if await self.store.exists(hit.output):
-                    result = hit.model_copy(update={"task_id": request.task_id, "cached": True, "timings": {}})
+                    result = hit.model_copy(
+                        update={"task_id": request.task_id, "cached": True, "timings": {}}
+                    )
                     return Submitted(request.task_id, queue, 0, 0.0, result, fallback)
                 reply = await self._submit(request, rec, check_cache=False)  # the file expired: render
         except RedisError as exc:

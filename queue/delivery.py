@@ -38,8 +38,10 @@ def delivered_key(task_id: str) -> str:
 async def enqueue_deliver(redis: Any, job: DeliverJob) -> bool:
     """Queue the deliver job once per task; False when it is already queued or done."""
     created = await redis.enqueue_job(
-        JobNames.DELIVER, job.model_dump(mode="json"),
-        _job_id=deliver_job_id(job.task_id), _queue_name=Queues.DELIVER,
+        JobNames.DELIVER,
+        job.model_dump(mode="json"),
+        _job_id=deliver_job_id(job.task_id),
+        _queue_name=Queues.DELIVER,
     )
     return created is not None
 
@@ -76,8 +78,9 @@ def delivery_worker(settings: QueueSettings, handler: Handler, **worker_kw: Any)
             if tries >= DELIVER_MAX_TRIES:
                 log.exception("giving up delivering task %s after %d tries", job.task_id, tries)
                 raise
-            log.warning("delivering task %s failed (%s); try %d of %d", job.task_id, exc, tries,
-                        DELIVER_MAX_TRIES)
+            log.warning(
+                "delivering task %s failed (%s); try %d of %d", job.task_id, exc, tries, DELIVER_MAX_TRIES
+            )
             raise Retry(defer=min(settings.deliver_retry_s * 2 ** (tries - 1), 300.0)) from exc
         await mark_delivered(redis, job.task_id, settings.delivered_ttl_s)
         return "delivered"

@@ -132,20 +132,44 @@ class SubmitScript:
         engine = request.options.engine
         now = time.time()
         now_ms = int(now * 1000)
-        job = serialize_job(JobNames.RENDER, (request.model_dump(mode="json"),), {}, None, now_ms,
-                            serializer=job_dumps)
+        job = serialize_job(
+            JobNames.RENDER, (request.model_dump(mode="json"),), {}, None, now_ms, serializer=job_dumps
+        )
         queued = Progress(task_id=request.task_id, stage=Stage.QUEUED, percent=0, updated_at=now)
         keys = [
-            engine_version_key(engine), rec.user_slot, rec.quota_key or f"{PREFIX}quota:none",
-            task_key(request.task_id), progress_key(request.task_id), job_key_prefix + rec.job_id,
-            result_key_prefix + rec.job_id, rec.queue, rate_key(engine), workers_key(rec.queue),
-            health_key(rec.queue), PAUSE_KEY,
+            engine_version_key(engine),
+            rec.user_slot,
+            rec.quota_key or f"{PREFIX}quota:none",
+            task_key(request.task_id),
+            progress_key(request.task_id),
+            job_key_prefix + rec.job_id,
+            result_key_prefix + rec.job_id,
+            rec.queue,
+            rate_key(engine),
+            workers_key(rec.queue),
+            health_key(rec.queue),
+            PAUSE_KEY,
         ]
         args: list[Any] = [
-            f"{PREFIX}cache:{request_digest(request)}:", int(check_cache), now, now + s.user_slot_ttl_s,
-            request.task_id, s.max_running_per_user, s.daily_quota, 2 * 86_400, s.user_slot_ttl_s,
-            s.progress_ttl_s, queued.model_dump_json(), job, expires_extra_ms, now_ms, rec.job_id,
-            now - 2 * s.health_check_interval_s - 1, in_progress_key_prefix, POSITION_SCAN, rec.to_json(),
+            f"{PREFIX}cache:{request_digest(request)}:",
+            int(check_cache),
+            now,
+            now + s.user_slot_ttl_s,
+            request.task_id,
+            s.max_running_per_user,
+            s.daily_quota,
+            2 * 86_400,
+            s.user_slot_ttl_s,
+            s.progress_ttl_s,
+            queued.model_dump_json(),
+            job,
+            expires_extra_ms,
+            now_ms,
+            rec.job_id,
+            now - 2 * s.health_check_interval_s - 1,
+            in_progress_key_prefix,
+            POSITION_SCAN,
+            rec.to_json(),
         ]
         reply = await self._call(keys, args)
         status = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
@@ -155,6 +179,8 @@ class SubmitScript:
             return SubmitReply(status)
         rate = reply[2].decode() if isinstance(reply[2], bytes) else reply[2]
         return SubmitReply(
-            status, position=max(int(reply[1]), 0), rate=float(rate) if rate else None,
+            status,
+            position=max(int(reply[1]), 0),
+            rate=float(rate) if rate else None,
             workers=max(int(reply[3]), 1 if int(reply[4]) else 0),
         )

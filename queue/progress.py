@@ -63,8 +63,9 @@ class ProgressBoard:
     async def publish(self, progress: Progress) -> None:
         if not progress.updated_at:
             progress = progress.model_copy(update={"updated_at": time.time()})
-        await self.redis.set(progress_key(progress.task_id), progress.model_dump_json(),
-                             ex=self.settings.progress_ttl_s)
+        await self.redis.set(
+            progress_key(progress.task_id), progress.model_dump_json(), ex=self.settings.progress_ttl_s
+        )
 
     async def read(self, task_id: str) -> Progress | None:
         raw = await self.redis.get(progress_key(task_id))

@@ -44,7 +44,8 @@ class QueueSettings(BaseSettings):
     # a JPEG still with each result (RenderResult.thumbnail); off by default: it costs an ffmpeg
     # call (about 60 ms) per job and Telegram and Discord make their own previews
     thumbnails: bool = False
-    deliver_retry_s: float = Field(default=2.0, ge=0)  # first retry delay of a failed deliver handler, doubled
+    # first retry delay of a failed deliver handler, doubled on each further try
+    deliver_retry_s: float = Field(default=2.0, ge=0)
     user_slot_ttl_s: int = Field(default=3600, ge=1)  # a leaked per-user slot frees itself after this
     # ETA before any render was measured: seconds of wall time per second of output video.
     eta_default_warp: float = Field(default=2.0, gt=0)

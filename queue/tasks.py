@@ -62,17 +62,30 @@ class TaskRecord:
     est_output_s: float
 
     def to_json(self) -> str:
-        return json.dumps({
-            "task_id": self.task_id, "queue": self.queue, "job_id": self.job_id, "engine": self.engine.value,
-            "user_slot": self.user_slot, "quota_key": self.quota_key, "est_output_s": self.est_output_s,
-        }, separators=(",", ":"))
+        return json.dumps(
+            {
+                "task_id": self.task_id,
+                "queue": self.queue,
+                "job_id": self.job_id,
+                "engine": self.engine.value,
+                "user_slot": self.user_slot,
+                "quota_key": self.quota_key,
+                "est_output_s": self.est_output_s,
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> TaskRecord:
         d = json.loads(raw)
         return cls(
-            task_id=d["task_id"], queue=d["queue"], job_id=d["job_id"], engine=EngineName(d["engine"]),
-            user_slot=d["user_slot"], quota_key=d["quota_key"], est_output_s=float(d["est_output_s"]),
+            task_id=d["task_id"],
+            queue=d["queue"],
+            job_id=d["job_id"],
+            engine=EngineName(d["engine"]),
+            user_slot=d["user_slot"],
+            quota_key=d["quota_key"],
+            est_output_s=float(d["est_output_s"]),
         )
 
 
@@ -126,8 +139,9 @@ class TaskBook:
         raw = await self.redis.get(cache_key(request_digest(request), engine_version))
         return RenderResult.model_validate_json(raw) if raw else None
 
-    async def remember(self, request: RenderRequest, engine_version: str, result: RenderResult,
-                       ttl_s: int) -> None:
+    async def remember(
+        self, request: RenderRequest, engine_version: str, result: RenderResult, ttl_s: int
+    ) -> None:
         if ttl_s > 0:
             key = cache_key(request_digest(request), engine_version)
             await self.redis.set(key, result.model_dump_json(), ex=ttl_s)

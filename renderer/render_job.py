@@ -59,12 +59,20 @@ from motionbot.renderer.worker_state import Reporter, WorkerState
 log = logging.getLogger(__name__)
 
 # service faults that retrying the same job cannot fix
-PERMANENT = frozenset({
-    FailureReason.MODEL_MISSING, FailureReason.ENGINE_UNAVAILABLE, FailureReason.MEDIA_EXPIRED,
-    FailureReason.OUTPUT_TOO_LARGE, FailureReason.CANCELLED, FailureReason.TIMED_OUT,
-})
+PERMANENT = frozenset(
+    {
+        FailureReason.MODEL_MISSING,
+        FailureReason.ENGINE_UNAVAILABLE,
+        FailureReason.MEDIA_EXPIRED,
+        FailureReason.OUTPUT_TOO_LARGE,
+        FailureReason.CANCELLED,
+        FailureReason.TIMED_OUT,
+    }
+)
 THREAD_GRACE_S = 10.0  # how long a stopped render thread gets to notice and clean up
-FALLBACK_WARNING = "Rendered as a quick CPU preview: the high-quality (GPU) renderer was not available for this video."
+FALLBACK_WARNING = (
+    "Rendered as a quick CPU preview: the high-quality (GPU) renderer was not available for this video."
+)
 HANDED_OVER: Literal["handed_over"] = "handed_over"
 
 
@@ -89,10 +97,12 @@ class RenderRun:
         if prior is not None:  # a re-run of a task that already has its outcome: re-send, never redo
             return await self._effects(prior, won=False)
         if self.job_try > self.state.settings.render_max_tries:
-            return await self._finish(self._failure(
-                FailureReason.INTERNAL_ERROR,
-                "The render failed several times on our side (the worker stopped). Please try again later.",
-            ))
+            return await self._finish(
+                self._failure(
+                    FailureReason.INTERNAL_ERROR,
+                    "The render failed several times on our side (the worker stopped). Please try again later.",
+                )
+            )
         keeper = asyncio.create_task(self._keep())
         try:
             outcome = await self._attempt()
@@ -113,8 +123,10 @@ class RenderRun:
         assert engine is not None
         try:
             if EngineName(engine.name) is not self.req.options.engine:
-                return self._failure(FailureReason.ENGINE_UNAVAILABLE,
-                                     detail=f"{engine.name} worker got a {self.req.options.engine} job")
+                return self._failure(
+                    FailureReason.ENGINE_UNAVAILABLE,
+                    detail=f"{engine.name} worker got a {self.req.options.engine} job",
+                )
             hit = await self._from_cache(engine)
             if hit is not None:
                 return hit
@@ -150,8 +162,9 @@ class RenderRun:
     def _retry_or_fail(self, exc: BaseException) -> RenderFailure:
         if self.job_try < self.state.settings.render_max_tries:
             defer = self.state.settings.retry_backoff_s * 2 ** (self.job_try - 1)
-            log.warning("task %s try %d failed (%s); retrying in %.1f s",
-                        self.task_id, self.job_try, exc, defer)
+            log.warning(
+                "task %s try %d failed (%s); retrying in %.1f s", self.task_id, self.job_try, exc, defer
+            )
             raise Retry(defer=defer) from exc
         return self._failure(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
 
@@ -159,26 +172,44 @@ class RenderRun:
         opts = self.req.options
         if opts.engine is not EngineName.DIFFUSION or not opts.allow_cpu_fallback:
             return self._failure(FailureReason.GPU_OUT_OF_MEMORY, exc.message)
-        cpu_req = self.req.model_copy(update={
-            "options": opts.model_copy(update={"engine": EngineName.WARP}), "fallback_from": opts.engine})
+        cpu_req = self.req.model_copy(
+            update={
+                "options": opts.model_copy(update={"engine": EngineName.WARP}),
+                "fallback_from": opts.engine,
+            }
+        )
         job_id = f"{render_job_id(self.task_id)}:cpu"
         old = await self.state.book.get(self.task_id)
         if old is not None:
-            await self.state.book.record(TaskRecord(
-                task_id=self.task_id, queue=Queues.RENDER_CPU, job_id=job_id, engine=EngineName.WARP,
-                user_slot=old.user_slot, quota_key=old.quota_key, est_output_s=old.est_output_s))
-        await self.redis.enqueue_job(JobNames.RENDER, cpu_req.model_dump(mode="json"),
-                                     _job_id=job_id, _queue_name=Queues.RENDER_CPU)
+            await self.state.book.record(
+                TaskRecord(
+                    task_id=self.task_id,
+                    queue=Queues.RENDER_CPU,
+                    job_id=job_id,
+                    engine=EngineName.WARP,
+                    user_slot=old.user_slot,
+                    quota_key=old.quota_key,
+                    est_output_s=old.est_output_s,
+                )
+            )
+        await self.redis.enqueue_job(
+            JobNames.RENDER, cpu_req.model_dump(mode="json"), _job_id=job_id, _queue_name=Queues.RENDER_CPU
+        )
         await self.state.board.publish(Progress(task_id=self.task_id, stage=Stage.QUEUED, percent=0))
         log.warning("task %s: GPU out of memory, handed to the CPU queue", self.task_id)
         return HANDED_OVER
 
-    def _failure(self, reason: FailureReason, message: str | None = None, *,
-                 detail: str | None = None) -> RenderFailure:
+    def _failure(
+        self, reason: FailureReason, message: str | None = None, *, detail: str | None = None
+    ) -> RenderFailure:
         if detail:
             log.info("task %s: %s (%s)", self.task_id, reason.value, detail)
-        return RenderFailure(task_id=self.task_id, reason=reason.value,
-                             message=message or reason.default_message, engine=self.req.options.engine)
+        return RenderFailure(
+            task_id=self.task_id,
+            reason=reason.value,
+            message=message or reason.default_message,
+            engine=self.req.options.engine,
+        )
 
     # --- the render ---
     async def _from_cache(self, engine: Engine) -> RenderResult | None:
@@ -187,16 +218,18 @@ class RenderRun:
         hit = await self.state.book.cached(self.req, engine.version)
         if hit is None or not await self.state.store.exists(hit.output):
             return None
-        return hit.model_copy(update={"task_id": self.task_id, "cached": True, "timings": {},
-                                      "warnings": self._warnings([])})
+        return hit.model_copy(
+            update={"task_id": self.task_id, "cached": True, "timings": {}, "warnings": self._warnings([])}
+        )
 
     async def _render(self, engine: Engine) -> RenderResult:
         s = self.state
         loop = asyncio.get_running_loop()
         rate = await s.board.rate(self.req.options.engine)
         estimate = rate * min(self.req.options.max_seconds, s.settings.eta_typical_output_s)
-        rep = self.reporter = Reporter(loop, s.board, self.task_id, interval_s=s.settings.progress_interval_s,
-                                       estimate_s=estimate)
+        rep = self.reporter = Reporter(
+            loop, s.board, self.task_id, interval_s=s.settings.progress_interval_s, estimate_s=estimate
+        )
         rep(Stage.DECODE, 0.0)
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
@@ -205,9 +238,20 @@ class RenderRun:
         source = await self._motion_source()
         t1 = time.monotonic()
         output = self.work / f"{self.task_id}.mp4"
-        out: EngineOutput = await self._in_thread(rep, functools.partial(
-            pipeline.render, photo, source, output, self.req.options, engine, s.renderer_settings,
-            cache=s.motion_cache, progress=rep))
+        out: EngineOutput = await self._in_thread(
+            rep,
+            functools.partial(
+                pipeline.render,
+                photo,
+                source,
+                output,
+                self.req.options,
+                engine,
+                s.renderer_settings,
+                cache=s.motion_cache,
+                progress=rep,
+            ),
+        )
         if rep.cancel.is_set():
             raise RenderCancelled()
         t2 = time.monotonic()
@@ -217,11 +261,23 @@ class RenderRun:
             self._thumbnail(out.path),
             s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4"),
         )
-        timings = {**out.timings, "fetch_motion_s": round(t1 - t0, 3), "engine_s": round(t2 - t1, 3),
-                   "fit_thumbnail_store_s": round(time.monotonic() - t2, 3)}
+        timings = {
+            **out.timings,
+            "fetch_motion_s": round(t1 - t0, 3),
+            "engine_s": round(t2 - t1, 3),
+            "fit_thumbnail_store_s": round(time.monotonic() - t2, 3),
+        }
         return RenderResult(
-            task_id=self.task_id, output=ref, thumbnail=thumb, duration_s=out.duration_s, width=out.width,
-            height=out.height, fps=out.fps, engine=EngineName(engine.name), engine_version=engine.version, timings=timings,
+            task_id=self.task_id,
+            output=ref,
+            thumbnail=thumb,
+            duration_s=out.duration_s,
+            width=out.width,
+            height=out.height,
+            fps=out.fps,
+            engine=EngineName(engine.name),
+            engine_version=engine.version,
+            timings=timings,
             warnings=self._warnings(list(out.warnings)),
         )
 
@@ -234,11 +290,18 @@ class RenderRun:
         from motionbot.renderer.media.encode import fit_to_budget
         from motionbot.renderer.media.probe import probe
 
-        fitted = await asyncio.to_thread(fit_to_budget, out.path, self.work / f"{self.task_id}-fit.mp4", limit)
+        fitted = await asyncio.to_thread(
+            fit_to_budget, out.path, self.work / f"{self.task_id}-fit.mp4", limit
+        )
         info = await asyncio.to_thread(probe, fitted)
         note = f"Compressed to fit the {limit / 1e6:.0f} MB upload limit here."
-        return dataclasses.replace(out, path=fitted, width=info.width or out.width,
-                                   height=info.height or out.height, warnings=[*out.warnings, note])
+        return dataclasses.replace(
+            out,
+            path=fitted,
+            width=info.width or out.width,
+            height=info.height or out.height,
+            warnings=[*out.warnings, note],
+        )
 
     async def _thumbnail(self, video: Path) -> MediaRef | None:
         """A JPEG still for chat previews; a video without one is still delivered."""
@@ -326,8 +389,12 @@ class RenderRun:
             else:
                 stage, pct = Stage.FAILED, self.reporter.percent if self.reporter else 0.0
             await s.board.publish(Progress(task_id=self.task_id, stage=stage, percent=pct, eta_s=0.0))
-            await record_outcome(self.redis, outcome, queue=self.req.options.engine.queue,
-                                 wall_s=time.monotonic() - self.started)
+            await record_outcome(
+                self.redis,
+                outcome,
+                queue=self.req.options.engine.queue,
+                wall_s=time.monotonic() - self.started,
+            )
         if rec is not None:  # idempotent: a re-run after a crash frees a slot that may still be held
             refund = isinstance(outcome, RenderFailure) and not FailureReason(outcome.reason).is_user_error
             refund_key = rec.quota_key if refund and won else None

@@ -77,8 +77,11 @@ async def _refuse(ctx: dict[str, Any], payload: dict[str, Any], exc: ValidationE
         target = DeliveryTarget.model_validate(payload["target"])
     except (KeyError, TypeError, ValidationError):
         return {"status": "invalid"}
-    failure = RenderFailure(task_id=task_id, reason=FailureReason.INTERNAL_ERROR.value,
-                            message=FailureReason.INTERNAL_ERROR.default_message)
+    failure = RenderFailure(
+        task_id=task_id,
+        reason=FailureReason.INTERNAL_ERROR.value,
+        message=FailureReason.INTERNAL_ERROR.default_message,
+    )
     if await TaskBook(ctx["redis"], ttl_s=86_400).claim(task_id, failure) is None:
         await enqueue_deliver(ctx["redis"], DeliverJob(task_id=task_id, target=target, outcome=failure))
     return {"status": "invalid"}
@@ -97,7 +100,9 @@ async def inspect(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any
         report: InspectReport = await asyncio.to_thread(check, path, state.renderer_settings)
     except MotionbotError as exc:
         report = InspectReport(
-            kind=request.kind, ok=False, failure_reason=exc.reason.value,
+            kind=request.kind,
+            ok=False,
+            failure_reason=exc.reason.value,
             findings=[Finding(code=exc.reason.value, severity=Severity.ERROR, message=exc.message)],
         )
     finally:
@@ -140,9 +145,14 @@ def build_worker(
 
             loaded = await asyncio.to_thread(load_engine, engine_name, rs)
         state = WorkerState(
-            settings=settings, renderer_settings=rs, store=open_store(settings),
-            book=TaskBook(redis, ttl_s=settings.progress_ttl_s), board=ProgressBoard(redis, settings),
-            limits=UserLimits(redis, settings), engine=loaded, motion_cache=MotionCache(rs.cache_dir),
+            settings=settings,
+            renderer_settings=rs,
+            store=open_store(settings),
+            book=TaskBook(redis, ttl_s=settings.progress_ttl_s),
+            board=ProgressBoard(redis, settings),
+            limits=UserLimits(redis, settings),
+            engine=loaded,
+            motion_cache=MotionCache(rs.cache_dir),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
         )
         settings.work_dir.mkdir(parents=True, exist_ok=True)
@@ -166,12 +176,26 @@ def build_worker(
     if engine_name is not None:
         gpu = engine_name is EngineName.DIFFUSION
         own_timeout = settings.timeout_diffusion_s if gpu else settings.timeout_warp_s
-        functions = [func(render, name=JobNames.RENDER, timeout=own_timeout + ARQ_TIMEOUT_MARGIN_S,
-                          max_tries=settings.render_max_tries + 1, keep_result=settings.keep_result_s)]
+        functions = [
+            func(
+                render,
+                name=JobNames.RENDER,
+                timeout=own_timeout + ARQ_TIMEOUT_MARGIN_S,
+                max_tries=settings.render_max_tries + 1,
+                keep_result=settings.keep_result_s,
+            )
+        ]
         max_jobs = 1 if engine_name is EngineName.DIFFUSION else (concurrency or 1)
     else:
-        functions = [func(inspect, name=JobNames.INSPECT, timeout=settings.timeout_inspect_s, max_tries=2,
-                          keep_result=60)]
+        functions = [
+            func(
+                inspect,
+                name=JobNames.INSPECT,
+                timeout=settings.timeout_inspect_s,
+                max_tries=2,
+                keep_result=60,
+            )
+        ]
         max_jobs = concurrency or 4
 
     cron_jobs: list[Any] = []

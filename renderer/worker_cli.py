@@ -32,18 +32,32 @@ RECONNECT_S = (1.0, 2.0, 5.0, 10.0)
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "worker", help="run a render or inspect worker",
+        "worker",
+        help="run a render or inspect worker",
         description="Consume render or inspect jobs from Redis (MOTIONBOT_REDIS_URL) and deliver results.",
     )
-    p.add_argument("--queue", action="append", choices=QUEUE_NAMES, dest="queues",
-                   help="queue to serve; repeat for several (default: render:cpu and inspect)")
-    p.add_argument("--concurrency", type=int, default=None,
-                   help="jobs at a time (CPU render and inspect queues; a GPU worker always runs 1)")
+    p.add_argument(
+        "--queue",
+        action="append",
+        choices=QUEUE_NAMES,
+        dest="queues",
+        help="queue to serve; repeat for several (default: render:cpu and inspect)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="jobs at a time (CPU render and inspect queues; a GPU worker always runs 1)",
+    )
     p.add_argument("--burst", action="store_true", help="exit once the queues are empty")
     p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default MOTIONBOT_LOG_LEVEL)")
-    p.add_argument("--engine-factory", metavar="MODULE:CALLABLE", default=None,
-                   help="load the render engine from this callable(RendererSettings) instead of the "
-                        "registry (a custom engine; the test suite's slow engine)")
+    p.add_argument(
+        "--engine-factory",
+        metavar="MODULE:CALLABLE",
+        default=None,
+        help="load the render engine from this callable(RendererSettings) instead of the "
+        "registry (a custom engine; the test suite's slow engine)",
+    )
     p.set_defaults(func=main)
 
 
@@ -77,15 +91,26 @@ def _load_engines(queues: list[str], rs: RendererSettings, factory: str | None) 
     return {q: load_engine(RENDER_QUEUES[q], rs) for q in queues if q in RENDER_QUEUES}
 
 
-async def _serve(settings: QueueSettings, rs: RendererSettings, queues: list[str], engines: dict[str, Engine],
-                 *, concurrency: int | None, burst: bool) -> int:
+async def _serve(
+    settings: QueueSettings,
+    rs: RendererSettings,
+    queues: list[str],
+    engines: dict[str, Engine],
+    *,
+    concurrency: int | None,
+    burst: bool,
+) -> int:
     loop = asyncio.get_running_loop()
     start_heartbeat()  # /healthz follows this event loop
     stopping = asyncio.Event()
     attempt = 0
     while True:
-        workers = [build_worker(settings, q, engine=engines.get(q), renderer_settings=rs,
-                                concurrency=concurrency, burst=burst) for q in queues]
+        workers = [
+            build_worker(
+                settings, q, engine=engines.get(q), renderer_settings=rs, concurrency=concurrency, burst=burst
+            )
+            for q in queues
+        ]
 
         def stop(sig: signal.Signals, workers: list[Any] = workers) -> None:
             stopping.set()

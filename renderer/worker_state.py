@@ -53,8 +53,15 @@ class Reporter:
     event loop, and cancellation is a local flag the job's keeper task sets.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, board: ProgressBoard, task_id: str,
-                 *, interval_s: float, estimate_s: float) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        board: ProgressBoard,
+        task_id: str,
+        *,
+        interval_s: float,
+        estimate_s: float,
+    ) -> None:
         self.loop = loop
         self.board = board
         self.task_id = task_id
@@ -81,8 +88,13 @@ class Reporter:
             eta = elapsed * (100 - self.percent) / self.percent
         else:
             eta = max(self.estimate_s - elapsed, 0.0)
-        progress = Progress(task_id=self.task_id, stage=stage, percent=round(self.percent, 1),
-                            eta_s=round(eta, 1), updated_at=time.time())
+        progress = Progress(
+            task_id=self.task_id,
+            stage=stage,
+            percent=round(self.percent, 1),
+            eta_s=round(eta, 1),
+            updated_at=time.time(),
+        )
         self._pending = asyncio.run_coroutine_threadsafe(self.board.publish(progress), self.loop)
 
     async def close(self) -> None:

@@ -52,27 +52,31 @@ def _request(photo: object, user: str, preset: str = "wave") -> RenderRequest:
 
 def _worker_env(settings: QueueSettings, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTIONBOT_")}
-    env.update({
-        "MOTIONBOT_REDIS_URL": settings.redis_url,
-        "MOTIONBOT_MEDIA_DIR": str(settings.media_dir),
-        "MOTIONBOT_WORK_DIR": str(settings.work_dir),
-        "MOTIONBOT_CACHE_DIR": str(tmp_path / "motion-cache"),
-        "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
-        "MOTIONBOT_WORKER_POLL_S": "0.05",
-        "MOTIONBOT_HEARTBEAT_S": str(settings.heartbeat_s),
-        "MOTIONBOT_PROGRESS_INTERVAL_S": "0",
-        "PYTHONPATH": str(QUEUE_TESTS),
-        "MOTIONBOT_METRICS_PORT": "0",
-        "MOTIONBOT_LOG_FORMAT": "text",
-        **extra,
-    })
+    env.update(
+        {
+            "MOTIONBOT_REDIS_URL": settings.redis_url,
+            "MOTIONBOT_MEDIA_DIR": str(settings.media_dir),
+            "MOTIONBOT_WORK_DIR": str(settings.work_dir),
+            "MOTIONBOT_CACHE_DIR": str(tmp_path / "motion-cache"),
+            "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
+            "MOTIONBOT_WORKER_POLL_S": "0.05",
+            "MOTIONBOT_HEARTBEAT_S": str(settings.heartbeat_s),
+            "MOTIONBOT_PROGRESS_INTERVAL_S": "0",
+            "PYTHONPATH": str(QUEUE_TESTS),
+            "MOTIONBOT_METRICS_PORT": "0",
+            "MOTIONBOT_LOG_FORMAT": "text",
+            **extra,
+        }
+    )
     return env
 
 
 def _start_worker(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [str(MOTIONBOT), "worker", "--queue", "render:cpu", "--engine-factory", "fake_engine:factory", *args],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -92,8 +96,9 @@ async def test_killed_worker_job_reruns_elsewhere_and_is_delivered_once(
     settings = fast_settings(redis_url, tmp_path, heartbeat_s=0.5)
     client = await RenderClient.connect(settings)
     renders = tmp_path / "renders.log"
-    env = _worker_env(settings, tmp_path, FAKE_ENGINE_DELAY="0.1", FAKE_ENGINE_FRAMES="30",
-                      FAKE_ENGINE_LOG=str(renders))
+    env = _worker_env(
+        settings, tmp_path, FAKE_ENGINE_DELAY="0.1", FAKE_ENGINE_FRAMES="30", FAKE_ENGINE_LOG=str(renders)
+    )
     log = tmp_path / "workers.log"
     a = b = None
     try:
@@ -152,9 +157,25 @@ class AofRedis:
     def start(self) -> None:
         exe = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -45,7 +45,8 @@ async def test_preset_on_astronaut_through_the_queue(
         req = RenderRequest(
             task_id="e2e-warp-1",
             target=DeliveryTarget(platform=Platform.DISCORD, chat_id="chan", user_id="42"),
-            photo=photo, motion=MotionSource(kind="preset", preset="wave"),
+            photo=photo,
+            motion=MotionSource(kind="preset", preset="wave"),
             options=RenderOptions(engine=EngineName.WARP, max_seconds=2.0),
         )
         sub = await client.submit(req)
@@ -82,15 +83,20 @@ async def test_reference_video_motion_is_extracted_once(
     client = await RenderClient.connect(settings)
     try:
         video = await client.store.put_file(samples_dir / "video_dance_fullbody.mp4")
-        photos = [await client.store.put_file(samples_dir / name)
-                  for name in ("portrait_fullbody_man.png", "portrait_fullbody_woman.jpg")]
+        photos = [
+            await client.store.put_file(samples_dir / name)
+            for name in ("portrait_fullbody_man.png", "portrait_fullbody_woman.jpg")
+        ]
         for i, photo in enumerate(photos):
-            await client.submit(RenderRequest(
-                task_id=f"e2e-video-{i}",
-                target=DeliveryTarget(platform=Platform.TELEGRAM, chat_id="c", user_id=f"u{i}"),
-                photo=photo, motion=MotionSource(kind="video", video=video),
-                options=RenderOptions(max_seconds=1.5),
-            ))
+            await client.submit(
+                RenderRequest(
+                    task_id=f"e2e-video-{i}",
+                    target=DeliveryTarget(platform=Platform.TELEGRAM, chat_id="c", user_id=f"u{i}"),
+                    photo=photo,
+                    motion=MotionSource(kind="video", video=video),
+                    options=RenderOptions(max_seconds=1.5),
+                )
+            )
         await run_burst(settings, None, rs)
         outcomes = {d.task_id: d.outcome for d in await drain_deliveries(settings)}
         assert set(outcomes) == {"e2e-video-0", "e2e-video-1"}

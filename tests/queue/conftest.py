@@ -57,8 +57,14 @@ async def photo(client: RenderClient) -> MediaRef:
 
 @pytest.fixture
 def make_request(photo: MediaRef) -> RequestFactory:
-    def make(*, user: str = "u1", preset: str = "wave", photo_ref: MediaRef | None = None,
-             task_id: str | None = None, **options: Any) -> RenderRequest:
+    def make(
+        *,
+        user: str = "u1",
+        preset: str = "wave",
+        photo_ref: MediaRef | None = None,
+        task_id: str | None = None,
+        **options: Any,
+    ) -> RenderRequest:
         return RenderRequest(
             task_id=task_id or uuid.uuid4().hex,
             target=DeliveryTarget(platform=Platform.TELEGRAM, chat_id="c1", user_id=user),

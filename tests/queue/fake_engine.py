@@ -69,8 +69,14 @@ class FakeEngine:
                     time.sleep(self.frame_delay_s)
             progress(Stage.ENCODE, 0.5)
         progress(Stage.ENCODE, 1.0)
-        return EngineOutput(path=job.output, duration_s=n / self.fps, width=w, height=h, fps=self.fps,
-                            timings={"frames": float(n)})
+        return EngineOutput(
+            path=job.output,
+            duration_s=n / self.fps,
+            width=w,
+            height=h,
+            fps=self.fps,
+            timings={"frames": float(n)},
+        )
 
 
 def factory(settings: RendererSettings) -> FakeEngine:

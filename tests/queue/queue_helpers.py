@@ -23,9 +23,16 @@ from motionbot.renderer.worker import build_worker
 
 def fast_settings(redis_url: str, root: Path, **overrides: Any) -> QueueSettings:
     values: dict[str, Any] = {
-        "redis_url": redis_url, "media_dir": root / "media", "work_dir": root / "work",
-        "health_check_interval_s": 1, "worker_poll_s": 0.02, "heartbeat_s": 0.5,
-        "progress_interval_s": 0.0, "retry_backoff_s": 0.05, "deliver_retry_s": 0.05, "daily_quota": 0,
+        "redis_url": redis_url,
+        "media_dir": root / "media",
+        "work_dir": root / "work",
+        "health_check_interval_s": 1,
+        "worker_poll_s": 0.02,
+        "heartbeat_s": 0.5,
+        "progress_interval_s": 0.0,
+        "retry_backoff_s": 0.05,
+        "deliver_retry_s": 0.05,
+        "daily_quota": 0,
     }
     values.update(overrides)
     return QueueSettings(**values)
@@ -39,8 +46,13 @@ def png_bytes(seed: int = 0, size: tuple[int, int] = (80, 96)) -> bytes:
     return buf.getvalue()
 
 
-async def run_burst(settings: QueueSettings, engine: FakeEngine | None, rs: RendererSettings,
-                    queue: str = Queues.RENDER_CPU, **kw: Any) -> Any:
+async def run_burst(
+    settings: QueueSettings,
+    engine: FakeEngine | None,
+    rs: RendererSettings,
+    queue: str = Queues.RENDER_CPU,
+    **kw: Any,
+) -> Any:
     worker = build_worker(settings, queue, engine=engine, renderer_settings=rs, burst=True, **kw)
     try:
         await worker.async_run()
@@ -64,8 +76,13 @@ async def drain_deliveries(settings: QueueSettings) -> list[DeliverJob]:
 
 
 @contextlib.asynccontextmanager
-async def running_worker(settings: QueueSettings, engine: FakeEngine | None, rs: RendererSettings,
-                         queue: str = Queues.RENDER_CPU, **kw: Any) -> AsyncIterator[Any]:
+async def running_worker(
+    settings: QueueSettings,
+    engine: FakeEngine | None,
+    rs: RendererSettings,
+    queue: str = Queues.RENDER_CPU,
+    **kw: Any,
+) -> AsyncIterator[Any]:
     """A long-running (non-burst) worker in this event loop, stopped on exit."""
     worker = build_worker(settings, queue, engine=engine, renderer_settings=rs, **kw)
     task = asyncio.create_task(worker.async_run())

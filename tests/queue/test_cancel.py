@@ -14,8 +14,12 @@ from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
 
 
-async def test_cancel_queued(client: RenderClient, settings: QueueSettings,
-                             renderer_settings: RendererSettings, make_request: RequestFactory) -> None:
+async def test_cancel_queued(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     keep, drop = make_request(user="a"), make_request(user="b", preset="clap")
     await client.submit(keep)
     await client.submit(drop)
@@ -32,12 +36,17 @@ async def test_cancel_queued(client: RenderClient, settings: QueueSettings,
     assert [d.task_id for d in deliveries] == [keep.task_id]  # no deliver job for a cancel
 
 
-async def test_cancel_running(client: RenderClient, settings: QueueSettings,
-                              renderer_settings: RendererSettings, make_request: RequestFactory) -> None:
+async def test_cancel_running(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     await client.submit(req)
     engine = FakeEngine(frame_delay_s=0.1, frames=100)  # 10 s if not stopped
     async with running_worker(settings, engine, renderer_settings) as worker:
+
         async def rendering() -> bool:
             p = await client.progress(req.task_id)
             return p is not None and p.stage is Stage.RENDER and p.percent > 21
@@ -54,9 +63,12 @@ async def test_cancel_running(client: RenderClient, settings: QueueSettings,
     assert len(list(settings.media_dir.rglob("*.mp4"))) == 0
 
 
-async def test_cancel_after_done_is_refused(client: RenderClient, settings: QueueSettings,
-                                            renderer_settings: RendererSettings,
-                                            make_request: RequestFactory) -> None:
+async def test_cancel_after_done_is_refused(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     await client.submit(req)
     await run_burst(settings, FakeEngine(), renderer_settings)

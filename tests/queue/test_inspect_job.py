@@ -17,8 +17,9 @@ from motionbot.renderer.settings import RendererSettings
 pytest.importorskip("motionbot.renderer.inspect")
 
 
-async def test_inspect_photo_and_garbage(client: RenderClient, settings: QueueSettings,
-                                         renderer_settings: RendererSettings) -> None:
+async def test_inspect_photo_and_garbage(
+    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings
+) -> None:
     from PIL import Image
     from skimage import data
 

@@ -29,9 +29,12 @@ from motionbot.renderer.errors import RendererError
 from motionbot.renderer.settings import RendererSettings
 
 
-async def test_one_running_job_per_user(client: RenderClient, settings: QueueSettings,
-                                        renderer_settings: RendererSettings,
-                                        make_request: RequestFactory) -> None:
+async def test_one_running_job_per_user(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     await client.submit(make_request(user="alice"))
     with pytest.raises(QueueError) as err:
         await client.submit(make_request(user="alice", preset="clap"))
@@ -41,8 +44,13 @@ async def test_one_running_job_per_user(client: RenderClient, settings: QueueSet
     await client.submit(make_request(user="alice", preset="clap"))  # finished: free again
 
 
-async def test_daily_quota(redis_url: str, arq_redis: object, tmp_path: Path,
-                           make_request: RequestFactory, renderer_settings: RendererSettings) -> None:
+async def test_daily_quota(
+    redis_url: str,
+    arq_redis: object,
+    tmp_path: Path,
+    make_request: RequestFactory,
+    renderer_settings: RendererSettings,
+) -> None:
     settings = fast_settings(redis_url, tmp_path, daily_quota=2, max_running_per_user=5)
     client = await RenderClient.connect(settings)
     try:
@@ -61,9 +69,12 @@ async def test_daily_quota(redis_url: str, arq_redis: object, tmp_path: Path,
         await client.close()
 
 
-async def test_gpu_request_falls_back_to_cpu_preview(client: RenderClient, settings: QueueSettings,
-                                                     renderer_settings: RendererSettings,
-                                                     make_request: RequestFactory) -> None:
+async def test_gpu_request_falls_back_to_cpu_preview(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request(engine=EngineName.DIFFUSION, allow_cpu_fallback=True)
     sub = await client.submit(req)
     assert sub.fallback_to_cpu and sub.queue == Queues.RENDER_CPU
@@ -84,16 +95,20 @@ async def test_gpu_request_without_fallback(client: RenderClient, make_request: 
     assert sub.queue == Queues.RENDER_GPU and not sub.fallback_to_cpu and sub.eta_s is None
 
 
-async def test_available_engines_follow_live_workers(client: RenderClient, settings: QueueSettings,
-                                                     renderer_settings: RendererSettings) -> None:
+async def test_available_engines_follow_live_workers(
+    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings
+) -> None:
     assert await client.available_engines() == set()
     await client.redis.set("render:gpu:health-check", b"x", px=2000)  # arq's key of a GPU worker
     assert await client.available_engines() == {EngineName.DIFFUSION}
 
 
 async def test_deliver_job_once_per_task(client: RenderClient, settings: QueueSettings) -> None:
-    job = DeliverJob(task_id="t1", target=make_target(),
-                     outcome=RenderFailure(task_id="t1", reason="timed_out", message="too slow"))
+    job = DeliverJob(
+        task_id="t1",
+        target=make_target(),
+        outcome=RenderFailure(task_id="t1", reason="timed_out", message="too slow"),
+    )
     assert await enqueue_deliver(client.redis, job) is True
     assert await enqueue_deliver(client.redis, job) is False  # a re-run render: deduped by job id
     got = await drain_deliveries(settings)
@@ -114,8 +129,11 @@ async def test_delivery_handler_retry(client: RenderClient, settings: QueueSetti
         if len(calls) == 2:
             raise ConnectionError("chat API unreachable")  # retried too, with backoff
 
-    job = DeliverJob(task_id="t2", target=make_target(),
-                     outcome=RenderFailure(task_id="t2", reason="timed_out", message="too slow"))
+    job = DeliverJob(
+        task_id="t2",
+        target=make_target(),
+        outcome=RenderFailure(task_id="t2", reason="timed_out", message="too slow"),
+    )
     await enqueue_deliver(client.redis, job)
     worker = delivery_worker(settings, flaky, burst=True, poll_delay=0.02)
     await worker.async_run()
@@ -127,9 +145,12 @@ def make_target() -> DeliveryTarget:
     return DeliveryTarget(platform=Platform.DISCORD, chat_id="c", user_id="u")
 
 
-async def test_gpu_out_of_memory_hands_over_to_cpu(client: RenderClient, settings: QueueSettings,
-                                                    renderer_settings: RendererSettings,
-                                                    make_request: RequestFactory) -> None:
+async def test_gpu_out_of_memory_hands_over_to_cpu(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     class OomEngine(FakeEngine):
         def render(self, job, progress=None):  # type: ignore[no-untyped-def]
             self.renders.append(job.output.stem)
@@ -152,7 +173,9 @@ async def test_gpu_out_of_memory_hands_over_to_cpu(client: RenderClient, setting
 
 
 async def test_gpu_out_of_memory_without_fallback_fails_clearly(
-    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings,
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
     make_request: RequestFactory,
 ) -> None:
     class OomEngine(FakeEngine):
@@ -166,8 +189,9 @@ async def test_gpu_out_of_memory_without_fallback_fails_clearly(
     assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.GPU_OUT_OF_MEMORY
 
 
-async def test_available_engines_with_a_real_worker(client: RenderClient, settings: QueueSettings,
-                                                    renderer_settings: RendererSettings) -> None:
+async def test_available_engines_with_a_real_worker(
+    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings
+) -> None:
     async with running_worker(settings, FakeEngine(), renderer_settings):
         await wait_for(lambda: client.redis.exists("render:cpu:health-check"))
         assert await client.available_engines() == {EngineName.WARP}
@@ -176,7 +200,9 @@ async def test_available_engines_with_a_real_worker(client: RenderClient, settin
 
 
 async def test_admin_pause_refuses_new_jobs_and_stats_count_outcomes(
-    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings,
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
     make_request: RequestFactory,
 ) -> None:
     from motionbot.queue.ops import admin

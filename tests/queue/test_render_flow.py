@@ -26,9 +26,12 @@ async def test_job_payload_is_json_not_pickle(client: RenderClient, make_request
     assert data["a"][0]["photo"]["key"] == req.photo.key
 
 
-async def test_enqueue_render_deliver(client: RenderClient, settings: QueueSettings,
-                                      renderer_settings: RendererSettings,
-                                      make_request: RequestFactory) -> None:
+async def test_enqueue_render_deliver(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     sub = await client.submit(req)
     assert (sub.queue, sub.position, sub.cached, sub.fallback_to_cpu) == (Queues.RENDER_CPU, 0, None, False)
@@ -57,9 +60,12 @@ async def test_enqueue_render_deliver(client: RenderClient, settings: QueueSetti
     assert not list(settings.work_dir.iterdir())  # scratch space cleaned
 
 
-async def test_cache_hit_skips_render(client: RenderClient, settings: QueueSettings,
-                                      renderer_settings: RendererSettings,
-                                      make_request: RequestFactory) -> None:
+async def test_cache_hit_skips_render(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     engine = FakeEngine()
     first = make_request()
     await client.submit(first)
@@ -81,9 +87,12 @@ async def test_cache_hit_skips_render(client: RenderClient, settings: QueueSetti
     assert len(engine.renders) == 2
 
 
-async def test_worker_checks_cache_too(client: RenderClient, settings: QueueSettings,
-                                       renderer_settings: RendererSettings,
-                                       make_request: RequestFactory) -> None:
+async def test_worker_checks_cache_too(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     engine = FakeEngine()
     a, b = make_request(user="a"), make_request(user="b")
     await client.submit(a)
@@ -96,9 +105,12 @@ async def test_worker_checks_cache_too(client: RenderClient, settings: QueueSett
     assert len(cached) == 1
 
 
-async def test_bad_input_fails_once_with_reason(client: RenderClient, settings: QueueSettings,
-                                                renderer_settings: RendererSettings,
-                                                make_request: RequestFactory) -> None:
+async def test_bad_input_fails_once_with_reason(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     not_a_photo = await client.store.put_bytes(b"GIF89a-not-really" * 10, suffix=".png")
     req = make_request(photo_ref=not_a_photo)
     await client.submit(req)
@@ -114,9 +126,12 @@ async def test_bad_input_fails_once_with_reason(client: RenderClient, settings: 
     assert await client.limits.in_flight(req.target) == 0
 
 
-async def test_unknown_preset_is_user_error(client: RenderClient, settings: QueueSettings,
-                                            renderer_settings: RendererSettings,
-                                            make_request: RequestFactory) -> None:
+async def test_unknown_preset_is_user_error(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request(preset="moonwalk-backwards")
     await client.submit(req)
     await run_burst(settings, FakeEngine(), renderer_settings)
@@ -125,9 +140,12 @@ async def test_unknown_preset_is_user_error(client: RenderClient, settings: Queu
     assert "wave" in d.outcome.message  # says what to send instead
 
 
-async def test_transient_fault_is_retried(client: RenderClient, settings: QueueSettings,
-                                          renderer_settings: RendererSettings,
-                                          make_request: RequestFactory) -> None:
+async def test_transient_fault_is_retried(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     await client.submit(req)
     engine = FakeEngine(transient_failures=2)
@@ -137,9 +155,12 @@ async def test_transient_fault_is_retried(client: RenderClient, settings: QueueS
     assert isinstance(d.outcome, RenderResult)
 
 
-async def test_transient_fault_gives_up_after_max_tries(client: RenderClient, settings: QueueSettings,
-                                                        renderer_settings: RendererSettings,
-                                                        make_request: RequestFactory) -> None:
+async def test_transient_fault_gives_up_after_max_tries(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     await client.submit(req)
     engine = FakeEngine(transient_failures=10)
@@ -149,9 +170,13 @@ async def test_transient_fault_gives_up_after_max_tries(client: RenderClient, se
     assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.INTERNAL_ERROR
 
 
-async def test_timeout_is_delivered_not_silent(client: RenderClient, redis_url: str, tmp_path: Path,
-                                               renderer_settings: RendererSettings,
-                                               make_request: RequestFactory) -> None:
+async def test_timeout_is_delivered_not_silent(
+    client: RenderClient,
+    redis_url: str,
+    tmp_path: Path,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     from queue_helpers import fast_settings
 
     settings = fast_settings(redis_url, tmp_path, timeout_warp_s=0.5)
@@ -164,9 +189,12 @@ async def test_timeout_is_delivered_not_silent(client: RenderClient, redis_url: 
     assert await client.store.exists(req.photo)  # the input is untouched
 
 
-async def test_same_task_submitted_twice_renders_once(client: RenderClient, settings: QueueSettings,
-                                                      renderer_settings: RendererSettings,
-                                                      make_request: RequestFactory) -> None:
+async def test_same_task_submitted_twice_renders_once(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     await client.submit(req)
     await client.submit(req)  # a retried bot handler
@@ -176,9 +204,12 @@ async def test_same_task_submitted_twice_renders_once(client: RenderClient, sett
     assert len(await drain_deliveries(settings)) == 1
 
 
-async def test_queue_position_and_eta(client: RenderClient, settings: QueueSettings,
-                                      renderer_settings: RendererSettings,
-                                      make_request: RequestFactory) -> None:
+async def test_queue_position_and_eta(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     # one measured render gives the rate; later queued jobs get ETAs from it
     await client.submit(make_request(user="warm"))
     await run_burst(settings, FakeEngine(), renderer_settings)
@@ -197,9 +228,13 @@ async def test_queue_position_and_eta(client: RenderClient, settings: QueueSetti
     assert p is not None and p.queue_position == 2 and p.eta_s == etas[2]
 
 
-async def test_saved_motion_source(client: RenderClient, settings: QueueSettings,
-                                              renderer_settings: RendererSettings,
-                                              make_request: RequestFactory, tmp_path: Path) -> None:
+async def test_saved_motion_source(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+    tmp_path: Path,
+) -> None:
     from motionbot.queue.jobs import MotionSource
     from motionbot.renderer.motion.presets import load_preset
 
@@ -222,9 +257,12 @@ async def test_saved_motion_source(client: RenderClient, settings: QueueSettings
     assert len(engine.renders) == 1  # the broken one failed before the engine, and only once
 
 
-async def test_expired_media_fails_clearly(client: RenderClient, settings: QueueSettings,
-                                           renderer_settings: RendererSettings,
-                                           make_request: RequestFactory) -> None:
+async def test_expired_media_fails_clearly(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     req = make_request()
     await client.submit(req)
     await client.store.delete(req.photo)  # cleaned up by retention before a worker got to it
@@ -234,9 +272,12 @@ async def test_expired_media_fails_clearly(client: RenderClient, settings: Queue
     assert "send them again" in d.outcome.message
 
 
-async def test_output_fitted_to_upload_limit(client: RenderClient, settings: QueueSettings,
-                                             renderer_settings: RendererSettings,
-                                             make_request: RequestFactory) -> None:
+async def test_output_fitted_to_upload_limit(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     engine = FakeEngine(noise=True, size=(320, 240), frames=24)
     free = make_request(user="f")
     await client.submit(free)
@@ -257,9 +298,12 @@ async def test_output_fitted_to_upload_limit(client: RenderClient, settings: Que
     assert len(engine.renders) == 3  # a size failure is final, not retried
 
 
-async def test_unreadable_payload_is_reported_not_silent(client: RenderClient, settings: QueueSettings,
-                                                         renderer_settings: RendererSettings,
-                                                         make_request: RequestFactory) -> None:
+async def test_unreadable_payload_is_reported_not_silent(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
     payload = make_request().model_dump(mode="json")
     payload["version"] = 99
     payload["new_field_from_the_future"] = True  # a newer bot during a rolling deploy

@@ -81,10 +81,20 @@ def moto_url() -> Iterator[str]:
 async def test_s3_round_trip(moto_url: str, tmp_path: Path) -> None:
     import boto3
 
-    settings = QueueSettings(media_store="s3", s3_endpoint_url=moto_url, s3_bucket="media",
-                             s3_access_key="test", s3_secret_key="test")  # type: ignore[arg-type]
-    boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test").create_bucket(Bucket="media")
+    settings = QueueSettings(
+        media_store="s3",
+        s3_endpoint_url=moto_url,
+        s3_bucket="media",
+        s3_access_key="test",
+        s3_secret_key="test",
+    )  # type: ignore[arg-type]
+    boto3.client(
+        "s3",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).create_bucket(Bucket="media")
     store = open_store(settings)
     assert type(store).__name__ == "S3MediaStore"
     await _round_trip(store, tmp_path)
