@@ -56,7 +56,7 @@ async def test_cancel_running(
         assert await client.cancel(req.task_id) is True
         await wait_for(lambda: worker.jobs_complete + worker.jobs_failed >= 1, timeout=5)
         stopped_in = asyncio.get_running_loop().time() - t0
-    assert stopped_in < 2.0, stopped_in  # stopped between frames, not after the whole render
+    assert stopped_in < 4.0, stopped_in  # stopped between frames, not after the ~8 s left of the render
     assert (await client.progress(req.task_id)).stage is Stage.CANCELLED  # type: ignore[union-attr]
     assert await drain_deliveries(settings) == []
     assert not list(settings.work_dir.iterdir())  # partial output removed
