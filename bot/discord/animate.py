@@ -10,6 +10,8 @@ response shows what the checks found, with Generate and Cancel buttons (handled 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,7 @@ UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or 
 READY = "Press Generate to start, or Cancel."
 REJECTED_TAIL = "Please run /animate again with another file."
 CANCEL = "Cancel"
+COOLDOWN_CALLS, COOLDOWN_WINDOW_S = 5, 60.0
 DOWNLOAD_FAILED = "I couldn't download `{name}` from Discord. Please run /animate again."
 
 QUALITIES = [
@@ -55,6 +58,21 @@ def findings_text(kind: Kind, report: InspectReport | None) -> tuple[str, bool]:
 class AnimateCog(commands.Cog):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
+        self.recent: dict[int, deque[float]] = {}  # user -> times of their last /animate calls
+
+    def too_fast(self, user_id: int) -> float | None:
+        """Seconds to wait when the user called /animate too often (each call may download two
+        files); None when the call may go ahead. Per process, like Discord's own cooldowns."""
+        now = time.monotonic()
+        calls = self.recent.setdefault(user_id, deque())
+        while calls and now - calls[0] > COOLDOWN_WINDOW_S:
+            calls.popleft()
+        if len(calls) >= COOLDOWN_CALLS:
+            return COOLDOWN_WINDOW_S - (now - calls[0])
+        calls.append(now)
+        if len(self.recent) > 10_000:
+            self.recent = {u: c for u, c in self.recent.items() if c and now - c[-1] < COOLDOWN_WINDOW_S}
+        return None
 
     async def motion_choices(
         self, interaction: discord.Interaction[Any], current: str
@@ -89,7 +107,6 @@ class AnimateCog(commands.Cog):
         keep_sound="Keep the sound of the reference video",
     )
     @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
-    @app_commands.checks.cooldown(5, 60.0, key=lambda i: i.user.id)  # each call may download 2 files
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def animate(
@@ -103,6 +120,10 @@ class AnimateCog(commands.Cog):
         keep_sound: bool | None = None,
     ) -> None:
         rt = self.bot.rt
+        wait = self.too_fast(interaction.user.id)
+        if wait is not None:
+            await say(interaction, f"{texts.RATE_LIMITED} (try again in {wait:.0f} s)")
+            return
         refused = await policy.refusal(rt.guilds, interaction)
         if refused is None and (video is None) == (motion is None):
             refused = NEED_ONE_MOTION
