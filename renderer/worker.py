@@ -20,8 +20,9 @@ from typing import Any
 
 import arq
 from arq.connections import RedisSettings
-from arq.worker import func
+from arq.worker import Retry, func
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason, MotionbotError
@@ -65,7 +66,14 @@ async def render(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]
         request = RenderRequest.model_validate(payload)
     except ValidationError as exc:
         return await _refuse(ctx, payload, exc)
-    return await RenderRun(state, ctx, request).run()
+    try:
+        return await RenderRun(state, ctx, request).run()
+    except RedisError as exc:
+        # Redis blinked while the outcome was being recorded: arq would fail the job for good
+        # (and the user would hear nothing); run it again, which re-sends a recorded outcome
+        # or renders once more
+        log.warning("task %s: Redis error (%s); the job will run again", request.task_id, exc)
+        raise Retry(defer=state.settings.retry_backoff_s) from exc
 
 
 async def _refuse(ctx: dict[str, Any], payload: dict[str, Any], exc: ValidationError) -> dict[str, Any]:

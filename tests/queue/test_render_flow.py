@@ -314,3 +314,24 @@ async def test_unreadable_payload_is_reported_not_silent(
     (d,) = await drain_deliveries(settings)
     assert d.task_id == payload["task_id"]
     assert isinstance(d.outcome, RenderFailure) and d.outcome.reason == FailureReason.INTERNAL_ERROR
+
+
+async def test_rerun_after_outcome_was_recorded_resends_not_rerenders(
+    client: RenderClient,
+    settings: QueueSettings,
+    renderer_settings: RendererSettings,
+    make_request: RequestFactory,
+) -> None:
+    """A worker died after recording the outcome but before queueing the deliver job: the
+    re-run sends that outcome (once) and does not render again."""
+    req = make_request()
+    await client.submit(req)
+    recorded = RenderFailure(task_id=req.task_id, reason="timed_out", message="too slow, recorded earlier")
+    assert await client.book.claim(req.task_id, recorded) is None
+    engine = FakeEngine()
+    await run_burst(settings, engine, renderer_settings)
+    await run_burst(settings, engine, renderer_settings)
+    assert engine.renders == []
+    (d,) = await drain_deliveries(settings)
+    assert d.outcome == recorded
+    assert await client.limits.in_flight(req.target) == 0  # the slot the dead worker held is freed
