@@ -56,6 +56,10 @@ class FrameRenderer:
         self.rest = np.concatenate([m.rest for m in meshes]).astype(np.float32)
         self.weights = np.concatenate([m.weights for m in meshes]).astype(np.float32)
         self.bulge = np.concatenate([m.bulge for m in meshes]).astype(np.float32)
+        self.expression = np.concatenate([m.expression for m in meshes], axis=1).astype(np.float32)
+        self._expressive = bool(np.abs(self.expression).max(initial=0.0) > 0) and bool(
+            np.abs(motion.expression).max(initial=0.0) > 0
+        )
         block = self.grid[0] * self.grid[1]
         groups: list[DrawGroup] = []
         tris: list[I32] = []
@@ -110,6 +114,10 @@ class FrameRenderer:
             lin = transforms[HEAD, :, :2]
             shift = (lin @ turn.astype(np.float32)) * (HEAD_TURN_SHIFT * self.subject.rig.head_radius)
             pts += self.bulge[:, None] * shift[None, :]
+        if self._expressive:
+            lin = transforms[HEAD, :, :2]
+            local = np.tensordot(self.motion.expression[t], self.expression, axes=1)  # (n, 2)
+            pts += local @ lin.T  # the expression turns and scales with the head
         return pts
 
     def render(self, t: int) -> U8:

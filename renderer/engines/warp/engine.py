@@ -19,12 +19,14 @@ from motionbot.queue.jobs import RenderOptions, Stage
 from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
+from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
 from motionbot.renderer.engines.warp.subject import Subject, prepare_subject
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.image import load_image
-from motionbot.renderer.motion.model import Motion
+from motionbot.renderer.motion.model import Landmark, Motion
+from motionbot.renderer.perception.face import FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector
 from motionbot.renderer.perception.segmentation import person_mask
 from motionbot.renderer.settings import RendererSettings
@@ -43,19 +45,23 @@ NO_PERSON = (
 
 class WarpEngine:
     name = "warp"
-    version = "warp-1"
+    version = "warp-2"
     needs_motion = True
 
-    def __init__(self, settings: RendererSettings, pose: PoseDetector) -> None:
+    def __init__(self, settings: RendererSettings, pose: PoseDetector, face: FaceTracker) -> None:
         self.settings = settings
         self._pose = pose
+        self._face = face
 
     @classmethod
     def load(cls, settings: RendererSettings) -> WarpEngine:
-        return cls(settings, PoseDetector(video=False, complexity=1, segmentation=True))
+        return cls(
+            settings, PoseDetector(video=False, complexity=1, segmentation=True), FaceTracker(video=False)
+        )
 
     def close(self) -> None:
         self._pose.close()
+        self._face.close()
 
     def prepare(self, photo: U8, options: RenderOptions) -> Subject:
         """Analyse one photo; raises NO_PERSON_IN_PHOTO when nobody is in it."""
@@ -64,6 +70,9 @@ class WarpEngine:
         if result is None or result.score < 0.3:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
         mask = result.mask if result.mask is not None else person_mask(small)
+        face = (
+            self._face.detect(small) if _head_share(result.keypoints, small.shape) >= MIN_FACE_SHARE else None
+        )
         subject = prepare_subject(
             photo,
             result.keypoints,
@@ -71,6 +80,7 @@ class WarpEngine:
             background=options.background,
             aspect=options.aspect,
             long_side=self.settings.output_long_side,
+            face_landmarks=None if face is None else face.landmarks,
         )
         if subject is None:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
@@ -122,6 +132,13 @@ def _fit_long_side(rgb: U8, side: int) -> U8:
         return rgb
     s = side / max(h, w)
     return u8(cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA))
+
+
+def _head_share(keypoints: npt.NDArray[np.float32], shape: tuple[int, ...]) -> float:
+    """Rough head height over image height, from the ears' distance (a head is ~2.2 ears wide)."""
+    h, w = shape[:2]
+    ears = (keypoints[Landmark.LEFT_EAR, :2] - keypoints[Landmark.RIGHT_EAR, :2]) * np.array([w, h])
+    return float(2.2 * np.linalg.norm(ears) / h)
 
 
 def _framing_warnings(subject: Subject) -> list[str]:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from scipy.spatial import Delaunay
 
 from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.face import N_EXPRESSIONS, FaceRig, densify, expression_basis
 from motionbot.renderer.engines.warp.parts import segment_distance
 from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 
@@ -31,6 +32,7 @@ class LayerMesh:
     weights: F32  # (n, N_BONES) rows sum to 1
     tri_bone: npt.NDArray[np.int16]  # (m,) the bone that dominates each triangle
     bulge: F32  # (n,) pseudo-3D head turn strength, 0 off the face
+    expression: F32  # (N_EXPRESSIONS, n, 2) displacement per expression at full strength
 
 
 def mesh_points(region: npt.NDArray[np.bool_], spacing: float) -> F32:
@@ -151,13 +153,31 @@ def head_bulge(rig: Rig, pts: F32, weights: F32) -> F32:
 
 
 def build_mesh(
-    rig: Rig, layer: Layer, region: npt.NDArray[np.bool_], radii: F32, spacing: float
+    rig: Rig,
+    layer: Layer,
+    region: npt.NDArray[np.bool_],
+    radii: F32,
+    spacing: float,
+    face: FaceRig | None = None,
 ) -> LayerMesh:
     pts = mesh_points(region, spacing)
+    if face is not None and layer is Layer.BODY:
+        extra = densify(face, spacing)
+        h, w = region.shape
+        xi = np.clip(extra.round().astype(int), 0, [w - 1, h - 1])
+        extra = extra[region[xi[:, 1], xi[:, 0]]]
+        # drop the regular points the dense patches replace, so no sliver triangles form
+        if len(extra):
+            near = np.min(np.linalg.norm(pts[:, None, :] - extra[None, ::4, :], axis=2), axis=1)
+            pts = np.concatenate([pts[near > 0.5 * spacing], extra]).astype(np.float32)
     rest, tris = triangulate(pts, region)
     weights = chain_weights(rig, layer, rest, radii)
     centroid_w = weights[tris].mean(axis=1)
     tri_bone = np.argmax(centroid_w, axis=1).astype(np.int16)
+    if face is not None and layer is Layer.BODY and rig.rigged[HEAD]:
+        expression = expression_basis(face, rest, weights[:, HEAD])
+    else:
+        expression = np.zeros((N_EXPRESSIONS, len(rest), 2), np.float32)
     return LayerMesh(
         layer=layer,
         rest=rest.astype(np.float32),
@@ -165,4 +185,5 @@ def build_mesh(
         weights=weights,
         tri_bone=tri_bone,
         bulge=head_bulge(rig, rest, weights),
+        expression=expression,
     )

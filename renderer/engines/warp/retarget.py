@@ -16,6 +16,7 @@ import numpy.typing as npt
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.face import expression_track
 from motionbot.renderer.engines.warp.rig import (
     BONES,
     FIXED,
@@ -57,6 +58,7 @@ class Retarget:
     head_turn: F32  # (T, 2) pseudo-3D head turn (sideways, up-down) in -1..1
     driven: npt.NDArray[np.bool_]  # (N_BONES,) bones the reference moves
     mirrored: bool  # the performer faces the other way: their left drives the subject's right
+    expression: F32  # (T, N_EXPRESSIONS) eye closing, jaw, mouth width, from the face track
 
 
 def _unit(v: F32) -> F32:
@@ -254,6 +256,7 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         head_turn=_head_turn(kp, size),
         driven=driven,
         mirrored=mirrored,
+        expression=expression_track(motion.face, T),
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE, FaceRig
 from motionbot.renderer.engines.warp.framing import Canvas, plan_canvas
 from motionbot.renderer.engines.warp.matte import background_plate, fill_holes, make_background, refine_matte
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
@@ -27,6 +28,7 @@ class Subject:
     layers: dict[Layer, tuple[LayerTexture, LayerMesh]]
     alpha: F32  # refined matte on the canvas
     photo: U8  # the photo on the canvas
+    face: FaceRig | None = None  # the face, when large enough for expressions
 
     @property
     def size(self) -> tuple[int, int]:
@@ -36,6 +38,8 @@ class Subject:
     def framing(self) -> str:
         if self.rig.has_legs:
             return "full_body"
+        if self.face is not None and self.face.height >= 0.25 * self.canvas.height:
+            return "face"
         if self.rig.rigged[3] or self.rig.rigged[6] or self.rig.shoulder_width < 0.6 * self.canvas.width:
             return "half_body"
         return "face"
@@ -49,7 +53,14 @@ def subject_box(mask: F32, threshold: float = 0.5) -> tuple[float, float, float,
 
 
 def prepare_subject(
-    rgb: U8, keypoints: F32, soft_mask: F32, *, background: str, aspect: str, long_side: int
+    rgb: U8,
+    keypoints: F32,
+    soft_mask: F32,
+    *,
+    background: str,
+    aspect: str,
+    long_side: int,
+    face_landmarks: F32 | None = None,
 ) -> Subject | None:
     """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one."""
     ph, pw = rgb.shape[:2]
@@ -77,9 +88,14 @@ def prepare_subject(
     labels = label_parts(rig, alpha, radii)
     textures = layer_textures(photo, alpha, labels, rig)
     spacing = max(6.0, max(canvas.width, canvas.height) / 80.0)
+    face = None
+    if face_landmarks is not None:
+        face = FaceRig(canvas.photo_to_canvas(face_landmarks[:, :2] * np.array([pw, ph], np.float32)))
+        if face.height < MIN_FACE_SHARE * canvas.height:
+            face = None  # too small for an expression to show
     layers: dict[Layer, tuple[LayerTexture, LayerMesh]] = {}
     for tex in textures:
-        mesh = build_mesh(rig, tex.layer, tex.region, radii, spacing)
+        mesh = build_mesh(rig, tex.layer, tex.region, radii, spacing, face)
         if len(mesh.triangles):
             layers[tex.layer] = (tex, mesh)
     plate = background_plate(photo, alpha) if background in ("photo", "blur") else photo
@@ -90,4 +106,5 @@ def prepare_subject(
         layers=layers,
         alpha=alpha,
         photo=photo,
+        face=face,
     )
