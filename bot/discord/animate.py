@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
 
 NEED_ONE_MOTION = "Give either a `video` or a `motion` (a built-in move or one you saved), not both."
+NEED_PHOTO = "Attach a `photo` of the person who should do the move."
+PREVIOUS_PHOTO = "Using the photo from before."
+PREVIOUS_MOTION = "Using the move from before."
 UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or attach a `video` instead."
 READY = "Press Generate to start, or Cancel."
 REJECTED_TAIL = "Please run /animate again with another file."
@@ -112,22 +115,32 @@ class AnimateCog(commands.Cog):
     async def animate(
         self,
         interaction: discord.Interaction[Any],
-        photo: discord.Attachment,
+        photo: discord.Attachment | None = None,
         video: discord.Attachment | None = None,
         motion: str | None = None,
         quality: app_commands.Choice[str] | None = None,
         background: app_commands.Choice[str] | None = None,
         keep_sound: bool | None = None,
     ) -> None:
+        """Both inputs in one command. A missing photo or motion is taken from the conversation
+        (e.g. after "Same move, new photo" on an earlier result) when there is one."""
         rt = self.bot.rt
         wait = self.too_fast(interaction.user.id)
         if wait is not None:
             await say(interaction, f"{texts.RATE_LIMITED} (try again in {wait:.0f} s)")
             return
+        key = key_for(interaction)
+        pending = await rt.conv.states.load(key)
         refused = await policy.refusal(rt.guilds, interaction)
-        if refused is None and (video is None) == (motion is None):
+        if refused is None and (
+            (video is not None and motion is not None)
+            or (video is None and motion is None and not pending.motion)
+        ):
             refused = NEED_ONE_MOTION
-        refused = refused or attachment_problem(photo, "photo", download_limit=rt.download_limit)
+        if refused is None and photo is None and pending.photo is None:
+            refused = NEED_PHOTO
+        if refused is None and photo is not None:
+            refused = attachment_problem(photo, "photo", download_limit=rt.download_limit)
         if refused is None and video is not None:
             refused = attachment_problem(video, "video", download_limit=rt.download_limit)
         source = await self.resolve_motion(interaction.user.id, motion) if motion is not None else None
@@ -137,17 +150,26 @@ class AnimateCog(commands.Cog):
             await say(interaction, refused)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        key = key_for(interaction)
         conv = rt.conv
-        photo_ref = await self._store(photo, "photo")
-        await conv.use_input(key, "photo", photo_ref)
+        notes: list[str] = []
+        if photo is not None:
+            photo_ref = await self._store(photo, "photo")
+            await conv.use_input(key, "photo", photo_ref)
+        else:
+            assert pending.photo is not None
+            photo_ref = pending.photo
+            notes.append(PREVIOUS_PHOTO)
         video_ref: MediaRef | None = None
         if video is not None:
             video_ref = await self._store(video, "video")
             await conv.use_input(key, "video", video_ref)
-        else:
-            assert source is not None
+        elif source is not None:
             await conv.use_motion(key, source)
+        else:
+            assert pending.motion is not None
+            notes.append(PREVIOUS_MOTION)
+            video_ref = pending.motion.video if pending.motion.kind == "video" else None
+            source = None if pending.motion.kind == "video" else pending.motion
         for name, choice in (("q", quality), ("bg", background)):
             if choice is not None:
                 await conv.set_option(key, name, choice.value)
@@ -157,7 +179,10 @@ class AnimateCog(commands.Cog):
             conv.report("photo", photo_ref),
             conv.report("video", video_ref) if video_ref is not None else _none(),
         )
-        await show(interaction, [await self._summary(interaction, reports, source)], fill_original=True)
+        summary = await self._summary(interaction, reports, source)
+        if notes:
+            summary = Reply(" ".join(notes) + "\n" + summary.text, buttons=summary.buttons)
+        await show(interaction, [summary], fill_original=True)
 
     async def _store(self, attachment: discord.Attachment, k: Kind) -> MediaRef:
         try:

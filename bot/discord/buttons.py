@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 NOT_YOUR_BUTTONS = "These buttons belong to <@{owner}>. Use /animate or /history for your own."
 SHARED = "Shared task {task_id} here."
+REUSE_HINTS = {
+    Actions.SAME_MOTION: "Run /animate with just the new `photo`: I'll use this move.",
+    Actions.SAME_PHOTO: "Run /animate with just a `video` or a `motion`: I'll use this photo.",
+}
 
 
 class ButtonHandler:
@@ -75,6 +79,9 @@ class ButtonHandler:
                 replies = await self.rt.conv.dispatch(key, action)
                 if verb == Actions.CANCEL and replies:  # the pressed message is what was cancelled
                     replies = [dataclasses.replace(replies[0], edit=True), *replies[1:]]
+                hint = REUSE_HINTS.get(verb)
+                if replies and hint and not interaction.context.dm_channel:
+                    replies = [*replies, Reply(hint)]  # here files reach the bot only through /animate
                 if replies:
                     await show(interaction, replies)
                 elif not interaction.response.is_done():

@@ -109,7 +109,9 @@ async def test_attachments_are_checked_before_download(dc: DC) -> None:
     too_big = dc.inject(fd.slash(fake, "animate", USER, GUILD, attachments={"photo": photo, "video": big}))
     reply2 = await dc.original(too_big, "MB")
     both = dc.inject(fd.slash(fake, "animate", USER, GUILD, attachments={"photo": photo}))
-    reply3 = await dc.original(both, "either a `video` or a `motion`")
+    reply3 = await dc.original(both, "either a `video` or a `motion`")  # and nothing from before
+    no_photo = dc.inject(fd.slash(fake, "animate", USER, GUILD, options={"motion": "preset:wave"}))
+    await dc.original(no_photo, "Attach a `photo`")
     for r in (reply, reply2, reply3):
         assert r["flags"] & 64
     gone = fake.add_attachment("gone.png", astronaut_png(), "image/png")
@@ -121,7 +123,7 @@ async def test_attachments_are_checked_before_download(dc: DC) -> None:
     assert downloaded == []  # refused on type and size alone
     assert not fake.find("GET", r"/cdn/")  # the CDN route is not under /api anyway
     callbacks = fake.find("POST", r"/interactions/\d+/[^/]+/callback")
-    assert [r.json["type"] for r in callbacks] == [4, 4, 4, 5]  # refused at once; the last one deferred
+    assert [r.json["type"] for r in callbacks] == [4, 4, 4, 4, 5]  # refused at once; the last one deferred
 
 
 async def test_motion_autocomplete_lists_presets_and_saved_motions(dc: DC) -> None:

@@ -128,6 +128,10 @@ async def test_restart_keeps_buttons_working_and_delivers_a_render_started_befor
     same = dc.inject(fd.click(dc.fake, result, fd.button(result, texts.SAME_MOTION_NEW_PHOTO), USER, GUILD))
     reply = await dc.answer(same, texts.REUSE_MOTION.format(task_id=task_id))
     assert reply["flags"] & 64
+    await dc.answer(same, "Run /animate with just the new `photo`")
+    again = await animate(dc, GUILD)  # only a photo: the move comes from that task
+    shown_again = await dc.original(again, "Press Generate")
+    assert "Using the move from before." in shown_again["content"] and "Clap" in shown_again["content"]
     share = dc.inject(fd.click(dc.fake, result, fd.button(result, "Share here"), USER, GUILD))
     await dc.wait_for(lambda: (dc.fake.original(share["token"]) or {}).get("attachments"))
     assert not (dc.fake.original(share["token"]) or {})["flags"] & 64
