@@ -164,6 +164,8 @@ def test_hub_id_resolves_online_without_touching_the_network(monkeypatch: pytest
 
 
 def test_cli_render_refuses_a_missing_model(tmp_path: Path) -> None:
+    Image.fromarray(np.full((96, 64, 3), 90, dtype=np.uint8)).save(tmp_path / "p.png")
+    mf.testsrc_video(tmp_path / "v.mp4", size="64x64", fps=24, seconds=0.4)
     env = {**os.environ, "MOTIONBOT_DIFFUSION_MODEL": str(tmp_path / "no-such-model"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-c", "from motionbot.queue.cli import main; raise SystemExit(main())",
