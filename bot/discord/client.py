@@ -87,9 +87,11 @@ class MotionBot(commands.Bot):
         from motionbot.bot.discord.animate import AnimateCog
         from motionbot.bot.discord.dms import DirectMessages
         from motionbot.bot.discord.library import LibraryCog
+        from motionbot.bot.discord.ops import ServiceCog
 
         self.add_dynamic_items(ActionButton)
-        for cog in (AnimateCog(self), LibraryCog(self), AdminCog(self), DirectMessages(self)):
+        cogs = (AnimateCog(self), LibraryCog(self), AdminCog(self), ServiceCog(self), DirectMessages(self))
+        for cog in cogs:
             await self.add_cog(cog)
         self.notifier.application_id = self.application_id
         await self.resume_watching()

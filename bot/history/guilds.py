@@ -53,8 +53,13 @@ class GuildStore:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, guild_id) DO UPDATE SET "
             "channels = excluded.channels, daily_quota = excluded.daily_quota, "
             "updated_at = excluded.updated_at",
-            (self.platform.value, settings.guild_id, json.dumps(list(settings.channels)),
-             settings.daily_quota, time.time()),
+            (
+                self.platform.value,
+                settings.guild_id,
+                json.dumps(list(settings.channels)),
+                settings.daily_quota,
+                time.time(),
+            ),
         )
         return settings
 

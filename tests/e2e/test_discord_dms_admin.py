@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dc_harness import DC, OTHER, USER, astronaut_png, dc, dc_qsettings, tiny_mp4
@@ -151,3 +153,22 @@ async def test_cli_without_a_token_explains_what_to_set(tmp_path: Path) -> None:
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2 and b"MOTIONBOT_DISCORD_TOKEN is not set" in out
+
+
+async def test_service_pause_is_for_operators_only_and_stops_new_renders(
+    dc: DC, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTIONBOT_ADMIN_IDS", f"discord:{OTHER}")
+    nope = dc.inject(fd.slash(dc.fake, "motionbot-service", USER, DM, subcommand="pause"))
+    await dc.original(nope, "Only the operators")
+    pause = dc.inject(fd.slash(dc.fake, "motionbot-service", OTHER, DM, subcommand="pause",
+                               options={"reason": "upgrading"}))
+    await dc.original(pause, "Paused.")
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    cmd = await animate(dc, fd.Place.guild(), motion="preset:wave")
+    shown = await dc.original(cmd, "Press Generate")
+    go = dc.inject(fd.click(dc.fake, shown, fd.button(shown, texts.GENERATE), USER, fd.Place.guild()))
+    refused = await dc.answer(go, "upgrading")
+    assert await dc.rt.history.count_tasks(Platform.DISCORD, str(USER)) == 0, refused["content"]
+    resume = dc.inject(fd.slash(dc.fake, "motionbot-service", OTHER, DM, subcommand="resume"))
+    await dc.original(resume, "Resumed")
