@@ -70,6 +70,15 @@ async def test_dm_conversation_video_first_then_photo_then_generate(dc: DC) -> N
     await dc.channel_message(DM.channel_id, texts.UNSUPPORTED_FILE)
 
 
+async def test_dm_photo_and_video_in_one_message(dc: DC) -> None:
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    both = [dc.fake.add_attachment("move.mp4", tiny_mp4(), "video/mp4"),
+            dc.fake.add_attachment("me.png", astronaut_png(), "image/png")]
+    dc.inject(fd.dm_message(dc.fake, USER, DM.channel_id, attachments=both))
+    options = await dc.channel_message(DM.channel_id, texts.OPTIONS_TITLE)
+    assert fd.button(options, texts.GENERATE)
+
+
 async def test_dm_preset_from_motions_buttons(dc: DC) -> None:
     await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
     photo = dc.fake.add_attachment("me.png", astronaut_png(), "image/png")
