@@ -220,6 +220,12 @@ def main(args: argparse.Namespace) -> int:
         log.warning(
             "no bot token set (MOTIONBOT_TELEGRAM_TOKEN / MOTIONBOT_DISCORD_TOKEN): running workers only"
         )
+    ports = {s.name: (s.env or {}).get("MOTIONBOT_METRICS_PORT", "0") for s in specs}
+    log.info(
+        "running %s; /metrics and /healthz on %s; Ctrl-C stops everything",
+        ", ".join(s.name for s in specs),
+        ", ".join(f"{name} :{port}" for name, port in ports.items() if port != "0") or "no port (turned off)",
+    )
     supervisor = Supervisor(specs, grace_s=args.grace)
     try:
         supervisor.run()
