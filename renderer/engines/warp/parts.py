@@ -22,6 +22,8 @@ U8 = npt.NDArray[np.uint8]
 # Arms usually lie in front of the torso and legs in a photo: where a pixel is about as near
 # an arm as a body or leg bone, it is the arm's (a hand resting on a thigh stays a hand).
 ARM_PRIORITY = 0.75
+# largest half-thickness of a limb part, as a share of the shoulder width
+MAX_WIDTH = {"upper_arm": 0.25, "forearm": 0.2, "hand": 0.18, "thigh": 0.4, "shin": 0.3, "foot": 0.22}
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ def bone_radii(rig: Rig, alpha: F32) -> F32:
             lo, hi = 0.05 * rig.torso_length, 0.22 * rig.torso_length
             if "hand" in BONES[k].name or "foot" in BONES[k].name:
                 lo, hi = 0.04 * rig.torso_length, 0.16 * rig.torso_length
+            # a limb lying against the body or the face measures as thick as both together:
+            # no arm is wider than this share of the shoulders
+            hi = min(hi, MAX_WIDTH.get(BONES[k].name.split("_", 1)[1], 1.0) * rig.shoulder_width)
+            lo = min(lo, hi)
             radii[k] = 1.15 * float(np.clip(measured if measured > 0 else hi, lo, hi))
     return radii
 
@@ -122,6 +128,14 @@ def _torso_hull(rig: Rig, shape: tuple[int, int], *, pelvis: bool) -> npt.NDArra
     return mask > 0
 
 
+def _head_disc(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(shape, np.uint8)
+    if rig.rigged[HEAD]:
+        centre = (round(float(rig.joints[J.HEAD, 0])), round(float(rig.joints[J.HEAD, 1])))
+        cv2.circle(mask, centre, round(1.1 * rig.head_radius), (1,), -1)
+    return mask > 0
+
+
 def _continue_body(rgb: U8, hidden: npt.NDArray[np.bool_], own: npt.NDArray[np.bool_]) -> U8:
     """The photo with ``hidden`` (a part behind an arm) filled from that part's own pixels.
 
@@ -168,6 +182,8 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
             # pixels; an arm hanging beside the hips hides leg there, not torso
             torso = _torso_hull(rig, (h, w), pelvis=False)
             covered = _torso_hull(rig, (h, w), pelvis=True) & (layer_of > 0) & (torso | ~arm_px)
+            # a hand at the chin or in the hair hides face, not background
+            covered |= _head_disc(rig, (h, w)) & arm_px
         else:
             covered = np.zeros((h, w), bool)
         hidden = covered & arm_px
