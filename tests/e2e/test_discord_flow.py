@@ -153,3 +153,14 @@ async def test_animate_has_a_per_user_cooldown(dc: DC) -> None:
     other = dc.inject(fd.slash(dc.fake, "animate", 7777, GUILD, attachments={"photo": pdf},
                                options={"motion": "preset:wave"}))
     await dc.original(other, "isn't a photo")  # someone else is not slowed down
+
+
+async def test_a_video_the_checks_reject_offers_only_cancel(dc: DC, tmp_path: Path) -> None:
+    from dc_harness import tiny_mp4
+
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    async with inspect_worker(dc.qsettings, tmp_path):
+        cmd = await animate(dc, GUILD, video=tiny_mp4(frames=12, side=64))  # a moving square, no one in it
+        shown = await dc.original(cmd, "again with another file")
+    assert "\nVideo:" in shown["content"]
+    assert [b["label"] for b in fd.buttons(shown)] == ["Cancel"]  # no Generate for unusable input
