@@ -140,7 +140,12 @@ def warp_layer(
     alpha = u8(cv2.extractChannel(warped, 3))
     if shade is not None:
         beneath, sigma = shade
-        soft = cv2.GaussianBlur(alpha, (0, 0), sigma)
+        # blurred at quarter resolution: a soft shadow has no detail to lose
+        ah, aw = alpha.shape
+        tiny = cv2.resize(alpha, (max(1, aw // 4), max(1, ah // 4)), interpolation=cv2.INTER_AREA)
+        soft = cv2.resize(
+            cv2.GaussianBlur(tiny, (0, 0), sigma / 4.0), (aw, ah), interpolation=cv2.INTER_LINEAR
+        )
         # darken by up to SHADE_STRENGTH where the blurred limb meets the surface beneath
         amount = cv2.multiply(soft, beneath[fy0:fy1, fx0:fx1], scale=SHADE_STRENGTH / 255.0)
         keep = cv2.bitwise_not(amount)

@@ -10,6 +10,7 @@ over landmarks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -158,7 +159,7 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
     if driven[TORSO]:
         tv = ref[:, J.MID_SHOULDER] - ref[:, J.MID_HIP]
         if hips:
-            fs = np.clip(np.linalg.norm(tv, axis=1) / body, 0.7, 1.05)
+            fs = _steady(np.clip(np.linalg.norm(tv, axis=1) / body, 0.7, 1.05))
             up = _unit(tv)
         else:
             fs = np.ones(T, np.float32)
@@ -227,7 +228,7 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
                 rv = ref[:, bone.b] - ref[:, bone.a]
                 rl = np.linalg.norm(rv, axis=1)
                 full = max(float(np.percentile(rl, 95)), 1e-3)
-                fs = np.clip(rl / full, 0.3, 1.0).astype(np.float32)
+                fs = _steady(np.clip(rl / full, 0.3, 1.0))
                 d = _unit(rv)
             else:
                 d = _unit(_apply_linear(transforms[:, bone.parent], b0 - a0))
@@ -273,7 +274,12 @@ def _smooth(x: F32, window: int) -> F32:
 def _width_ratio(v: F32, body: F32) -> F32:
     """Shoulder (or hip) width relative to its usual share of the body: turning narrows it."""
     rel = np.linalg.norm(v, axis=1) / body
-    return f32(np.clip(rel / max(float(np.median(rel)), 1e-6), 0.5, 1.1))
+    return _steady(np.clip(rel / max(float(np.median(rel)), 1e-6), 0.5, 1.1))
+
+
+def _steady(x: npt.NDArray[np.floating[Any]]) -> F32:
+    """Lengths and widths are the noisiest part of a 2D pose: smooth them over 5 frames."""
+    return f32(uniform_filter1d(np.asarray(x, np.float32), size=5, mode="nearest"))
 
 
 def _fit_affine(rest: F32, cur: F32) -> F32:
