@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.respond import say
 from motionbot.bot.history.guilds import GuildSettings
 
@@ -20,11 +21,15 @@ if TYPE_CHECKING:
 
 
 def describe(settings: GuildSettings, used: int) -> str:
-    channels = ", ".join(f"<#{c}>" for c in settings.channels) if settings.channels else "every channel"
+    channels = ", ".join(f"<#{c}>" for c in settings.channels) or dtexts.SETTINGS_EVERY_CHANNEL
     quota = (
-        f"{settings.daily_quota} renders a day ({used} used today)" if settings.daily_quota else "no limit"
+        dtexts.SETTINGS_QUOTA_VALUE.format(quota=settings.daily_quota, used=used)
+        if settings.daily_quota
+        else dtexts.SETTINGS_NO_QUOTA
     )
-    return f"I answer in: {channels}.\nServer quota: {quota}."
+    return (
+        dtexts.SETTINGS_CHANNELS.format(channels=channels) + "\n" + dtexts.SETTINGS_QUOTA.format(quota=quota)
+    )
 
 
 @app_commands.guild_only()
@@ -50,26 +55,26 @@ class AdminCog(
     @app_commands.command(name="show", description="Where I answer and the server's daily quota")
     async def show_settings(self, interaction: discord.Interaction[Any]) -> None:
         settings = await self.bot.rt.guilds.get(str(interaction.guild_id))
-        await self._show(interaction, settings, "Settings for this server:")
+        await self._show(interaction, settings, dtexts.SETTINGS_TITLE)
 
     @app_commands.command(name="allow", description="Answer in this channel (once any is chosen, only there)")
     async def allow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
         settings = await self.bot.rt.guilds.allow_channel(str(interaction.guild_id), str(channel.id))
-        await self._show(interaction, settings, f"OK, I'll answer in <#{channel.id}>.")
+        await self._show(interaction, settings, dtexts.ALLOWED.format(channel=channel.id))
 
     @app_commands.command(name="disallow", description="Stop answering in this channel")
     async def disallow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
         settings = await self.bot.rt.guilds.disallow_channel(str(interaction.guild_id), str(channel.id))
-        await self._show(interaction, settings, f"OK, I won't answer in <#{channel.id}>.")
+        await self._show(interaction, settings, dtexts.DISALLOWED.format(channel=channel.id))
 
     @app_commands.command(name="everywhere", description="Answer in every channel again")
     async def everywhere(self, interaction: discord.Interaction[Any]) -> None:
         settings = await self.bot.rt.guilds.clear_channels(str(interaction.guild_id))
-        await self._show(interaction, settings, "OK, I'll answer in every channel.")
+        await self._show(interaction, settings, dtexts.EVERYWHERE)
 
     @app_commands.command(
         name="quota", description="Renders the whole server may start per day (0 = no limit)"
@@ -78,4 +83,4 @@ class AdminCog(
         self, interaction: discord.Interaction[Any], renders: app_commands.Range[int, 0, 100_000]
     ) -> None:
         settings = await self.bot.rt.guilds.set_quota(str(interaction.guild_id), renders)
-        await self._show(interaction, settings, "Quota updated.")
+        await self._show(interaction, settings, dtexts.QUOTA_UPDATED)

@@ -22,6 +22,7 @@ from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.intake import suffix_for
 from motionbot.bot.core.replies import Actions, Button, Reply, rows
 from motionbot.bot.discord import policy
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.limits import Kind, attachment_problem
 from motionbot.bot.discord.respond import key_for, say, show
 from motionbot.queue.errors import FailureReason, QueueError
@@ -31,16 +32,7 @@ from motionbot.queue.presets import PRESET_NAMES, preset_title
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
 
-NEED_ONE_MOTION = "Give either a `video` or a `motion` (a built-in move or one you saved), not both."
-NEED_PHOTO = "Attach a `photo` of the person who should do the move."
-PREVIOUS_PHOTO = "Using the photo from before."
-PREVIOUS_MOTION = "Using the move from before."
-UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or attach a `video` instead."
-READY = "Press Generate to start, or Cancel."
-REJECTED_TAIL = "Please run /animate again with another file."
-CANCEL = "Cancel"
 COOLDOWN_CALLS, COOLDOWN_WINDOW_S = 5, 60.0
-DOWNLOAD_FAILED = "I couldn't download `{name}` from Discord. Please run /animate again."
 
 QUALITIES = [
     app_commands.Choice(name=texts.QUALITY_WARP, value="warp"),
@@ -127,7 +119,7 @@ class AnimateCog(commands.Cog):
         rt = self.bot.rt
         wait = self.too_fast(interaction.user.id)
         if wait is not None:
-            await say(interaction, f"{texts.RATE_LIMITED} (try again in {wait:.0f} s)")
+            await say(interaction, dtexts.TOO_FAST.format(rate_limited=texts.RATE_LIMITED, seconds=wait))
             return
         key = key_for(interaction)
         pending = await rt.conv.states.load(key)
@@ -136,16 +128,16 @@ class AnimateCog(commands.Cog):
             (video is not None and motion is not None)
             or (video is None and motion is None and not pending.motion)
         ):
-            refused = NEED_ONE_MOTION
+            refused = dtexts.NEED_ONE_MOTION
         if refused is None and photo is None and pending.photo is None:
-            refused = NEED_PHOTO
+            refused = dtexts.NEED_PHOTO
         if refused is None and photo is not None:
             refused = attachment_problem(photo, "photo", download_limit=rt.download_limit)
         if refused is None and video is not None:
             refused = attachment_problem(video, "video", download_limit=rt.download_limit)
         source = await self.resolve_motion(interaction.user.id, motion) if motion is not None else None
         if refused is None and motion is not None and source is None:
-            refused = UNKNOWN_MOTION.format(value=motion)
+            refused = dtexts.UNKNOWN_MOTION.format(value=motion)
         if refused is not None:
             await say(interaction, refused)
             return
@@ -158,7 +150,7 @@ class AnimateCog(commands.Cog):
         else:
             assert pending.photo is not None
             photo_ref = pending.photo
-            notes.append(PREVIOUS_PHOTO)
+            notes.append(dtexts.PREVIOUS_PHOTO)
         video_ref: MediaRef | None = None
         if video is not None:
             video_ref = await self._store(video, "video")
@@ -167,7 +159,7 @@ class AnimateCog(commands.Cog):
             await conv.use_motion(key, source)
         else:
             assert pending.motion is not None
-            notes.append(PREVIOUS_MOTION)
+            notes.append(dtexts.PREVIOUS_MOTION)
             video_ref = pending.motion.video if pending.motion.kind == "video" else None
             source = None if pending.motion.kind == "video" else pending.motion
         for name, choice in (("q", quality), ("bg", background)):
@@ -190,7 +182,7 @@ class AnimateCog(commands.Cog):
         except discord.HTTPException as exc:
             raise QueueError(
                 FailureReason.UNREADABLE_FILE,
-                DOWNLOAD_FAILED.format(name=attachment.filename),
+                dtexts.DOWNLOAD_FAILED.format(name=attachment.filename),
                 detail=f"attachment download failed: {exc}",
             ) from exc
         return await self.bot.rt.client.store.put_bytes(
@@ -216,15 +208,16 @@ class AnimateCog(commands.Cog):
         elif source.kind == "preset" and source.preset:
             lines.append(texts.PRESET_CHOSEN.format(title=preset_title(source.preset)))
         else:
-            lines.append("Move: your saved motion.")
-        cancel = Button(CANCEL, action=Actions.CANCEL)
+            lines.append(dtexts.SAVED_MOTION)
+        cancel = Button(dtexts.CANCEL, action=Actions.CANCEL)
         if not ok:
-            return Reply("\n".join([*lines, REJECTED_TAIL]), buttons=rows(cancel))
+            return Reply("\n".join([*lines, dtexts.REJECTED_TAIL]), buttons=rows(cancel))
         if not await self.bot.rt.conv.acknowledged(key):
             consent = self.bot.rt.conv.consent()
             return Reply("\n".join(lines) + "\n\n" + consent.text, buttons=rows(*consent.buttons[0], cancel))
         return Reply(
-            "\n".join([*lines, READY]), buttons=rows(Button(texts.GENERATE, action=Actions.GENERATE), cancel)
+            "\n".join([*lines, dtexts.READY]),
+            buttons=rows(Button(texts.GENERATE, action=Actions.GENERATE), cancel),
         )
 
     @animate.autocomplete("motion")

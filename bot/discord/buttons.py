@@ -27,6 +27,7 @@ from motionbot.bot.core import texts
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Actions, Reply
 from motionbot.bot.discord import policy
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.messenger import TaskContext
 from motionbot.bot.discord.notifier import SHORTER_ACTION
 from motionbot.bot.discord.respond import bot_can_post, key_for, show
@@ -39,12 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_YOUR_BUTTONS = "These buttons belong to <@{owner}>. Use /animate or /history for your own."
-SHARED = "Shared task {task_id} here."
-REUSE_HINTS = {
-    Actions.SAME_MOTION: "Run /animate with just the new `photo`: I'll use this move.",
-    Actions.SAME_PHOTO: "Run /animate with just a `video` or a `motion`: I'll use this photo.",
-}
+REUSE_HINTS = {Actions.SAME_MOTION: dtexts.REUSE_MOTION_HINT, Actions.SAME_PHOTO: dtexts.REUSE_PHOTO_HINT}
 
 
 class ButtonHandler:
@@ -57,7 +53,9 @@ class ButtonHandler:
 
     async def pressed(self, interaction: discord.Interaction[Any], owner: int, action: str) -> None:
         if interaction.user.id != owner:
-            await interaction.response.send_message(NOT_YOUR_BUTTONS.format(owner=owner), ephemeral=True)
+            await interaction.response.send_message(
+                dtexts.NOT_YOUR_BUTTONS.format(owner=owner), ephemeral=True
+            )
             return
         verb, args = Actions.split(action)
         try:
@@ -178,7 +176,7 @@ class ButtonHandler:
         with tempfile.TemporaryDirectory(prefix="motionbot-dc-") as tmp:
             path = await self.rt.client.store.fetch(task.output, Path(tmp))
             await interaction.edit_original_response(
-                content=f"<@{interaction.user.id}> shared this:",
+                content=dtexts.SHARED_BY.format(user=interaction.user.id),
                 embed=task_embed(task),
                 attachments=[discord.File(path, filename=f"{task_id}.mp4")],
             )

@@ -16,6 +16,7 @@ from discord.ext import commands
 from motionbot.bot.core import texts
 from motionbot.bot.core.progress import watch_progress
 from motionbot.bot.core.replies import Reply
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.buttons import ButtonHandler
 from motionbot.bot.discord.messenger import Messenger
 from motionbot.bot.discord.notifier import DiscordNotifier
@@ -54,9 +55,9 @@ class MotionTree(app_commands.CommandTree[Any]):
         if isinstance(cause, MotionbotError):
             text = cause.message
         elif isinstance(error, app_commands.CommandOnCooldown):
-            text = f"{texts.RATE_LIMITED} (try again in {error.retry_after:.0f} s)"
+            text = dtexts.TOO_FAST.format(rate_limited=texts.RATE_LIMITED, seconds=error.retry_after)
         elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
-            text = "You need the Manage Server permission for this."
+            text = dtexts.NEEDS_MANAGE_SERVER
         else:
             log.error("command %s failed", interaction.command and interaction.command.name, exc_info=error)
             text = texts.INTERNAL_ERROR

@@ -24,6 +24,7 @@ import discord
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.messenger import Messenger, TaskContext, TooLarge, Unreachable
 from motionbot.bot.discord.views import result_embed
 from motionbot.bot.history.models import TaskRecord
@@ -33,14 +34,11 @@ from motionbot.queue.store import MediaStore
 
 log = logging.getLogger(__name__)
 
-SHARE_HERE = "Share here"
-SHORTER = "Shorter render"
-
 
 def share_buttons(task_id: str) -> tuple[tuple[Button, ...], ...]:
     """The core's result buttons, with Discord's wording for sharing into this channel."""
     return tuple(
-        tuple(Button(SHARE_HERE, share=b.share) if b.share is not None else b for b in row)
+        tuple(Button(dtexts.SHARE_HERE, share=b.share) if b.share is not None else b for b in row)
         for row in presenters.result_buttons(task_id)
     )
 
@@ -49,7 +47,7 @@ SHORTER_ACTION = "short"  # short:<task> - the same inputs again, half as long (
 
 
 def too_large_reply(text: str, task_id: str) -> Reply:
-    return Reply(text, buttons=rows(Button(SHORTER, action=f"{SHORTER_ACTION}:{task_id}")))
+    return Reply(text, buttons=rows(Button(dtexts.SHORTER, action=f"{SHORTER_ACTION}:{task_id}")))
 
 
 class DiscordNotifier:

@@ -9,13 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.history.guilds import GuildStore
-
-QUIET_HERE = "I don't answer in this channel. Please use one of these: {channels}"
-GUILD_QUOTA_USED = (
-    "This server has used all {quota} renders it allows per day. It resets at midnight UTC; "
-    "you can still use me in a DM."
-)
 
 
 async def refusal(
@@ -26,9 +21,9 @@ async def refusal(
         return None
     settings = await guilds.get(str(interaction.guild_id))
     if not settings.allows(str(interaction.channel_id)):
-        return QUIET_HERE.format(channels=", ".join(f"<#{c}>" for c in settings.channels))
+        return dtexts.QUIET_HERE.format(channels=", ".join(f"<#{c}>" for c in settings.channels))
     if render:
         left = await guilds.quota_left(str(interaction.guild_id))
         if left == 0:
-            return GUILD_QUOTA_USED.format(quota=settings.daily_quota)
+            return dtexts.GUILD_QUOTA_USED.format(quota=settings.daily_quota)
     return None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from motionbot.bot.core.replies import Actions, Button, Reply
+from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.history.models import TaskRecord
 
 if TYPE_CHECKING:
@@ -112,12 +113,14 @@ def content(reply: Reply) -> str:
     return reply.text[:MAX_CONTENT]
 
 
-def result_embed(task_id: str, engine: str, duration_s: float, *, title: str = "Your video") -> discord.Embed:
+def result_embed(
+    task_id: str, engine: str, duration_s: float, *, title: str = dtexts.EMBED_TITLE
+) -> discord.Embed:
     embed = discord.Embed(title=title, colour=discord.Colour.blurple())
-    embed.add_field(name="Task", value=task_id)
-    embed.add_field(name="Engine", value=engine)
-    embed.add_field(name="Duration", value=f"{duration_s:.1f} s")
-    embed.set_footer(text="Made with AI from a photo and a reference motion.")
+    embed.add_field(name=dtexts.EMBED_TASK, value=task_id)
+    embed.add_field(name=dtexts.EMBED_ENGINE, value=engine)
+    embed.add_field(name=dtexts.EMBED_DURATION, value=f"{duration_s:.1f} s")
+    embed.set_footer(text=dtexts.EMBED_FOOTER)
     return embed
 
 

@@ -19,7 +19,7 @@ from test_discord_delivery import finish
 from test_discord_flow import animate
 
 from motionbot.bot.core import texts
-from motionbot.bot.discord import policy
+from motionbot.bot.discord import texts as dtexts
 from motionbot.queue.jobs import Platform
 
 DM = fd.Place.bot_dm(channel_id=8001)
@@ -123,7 +123,7 @@ async def test_admin_settings_need_manage_server_and_restrict_channels_and_quota
     assert told["flags"] & 64
     assert await dc.rt.history.count_tasks(Platform.DISCORD, str(OTHER)) == 0
     assert await dc.rt.guilds.used_today("700") == 1
-    assert policy.GUILD_QUOTA_USED.split("{")[0] in told["content"]
+    assert dtexts.GUILD_QUOTA_USED.split("{")[0] in told["content"]
 
     # in DMs guild rules don't apply
     dm = await animate(dc, DM, user=OTHER, motion="preset:clap")
