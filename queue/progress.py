@@ -29,6 +29,21 @@ STAGE_WEIGHTS: dict[Stage, tuple[float, float]] = {
 }
 
 
+FINAL_STAGES = frozenset({Stage.DONE, Stage.FAILED, Stage.CANCELLED})
+
+_PUBLISH = """
+if ARGV[3] == '0' then
+  local current = redis.call('GET', KEYS[1])
+  if current then
+    local stage = cjson.decode(current)['stage']
+    if stage == 'done' or stage == 'failed' or stage == 'cancelled' then return 0 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+
+
 def overall_percent(stage: Stage, fraction: float) -> float:
     lo, hi = STAGE_WEIGHTS.get(stage, (0.0, 100.0))
     return lo + (hi - lo) * min(max(fraction, 0.0), 1.0)
@@ -58,14 +73,20 @@ class ProgressBoard:
     def __init__(self, redis: Any, settings: QueueSettings) -> None:
         self.redis = redis
         self.settings = settings
+        self._publish = redis.register_script(_PUBLISH)
 
     # --- per task ---
-    async def publish(self, progress: Progress) -> None:
+    async def publish(self, progress: Progress) -> bool:
+        """Store a task's progress; a final stage (done, failed, cancelled) is never replaced by
+        a late update from a render thread that had not yet noticed. False when refused."""
         if not progress.updated_at:
             progress = progress.model_copy(update={"updated_at": time.time()})
-        await self.redis.set(
-            progress_key(progress.task_id), progress.model_dump_json(), ex=self.settings.progress_ttl_s
+        final = int(progress.stage in FINAL_STAGES)
+        key = progress_key(progress.task_id)
+        stored = await self._publish(
+            keys=[key], args=[progress.model_dump_json(), self.settings.progress_ttl_s, final]
         )
+        return bool(stored)
 
     async def read(self, task_id: str) -> Progress | None:
         raw = await self.redis.get(progress_key(task_id))

@@ -330,7 +330,13 @@ class RenderRun:
             return await asyncio.shield(fut)
         except asyncio.CancelledError:
             rep.cancel.set()
-            await asyncio.wait({fut}, timeout=THREAD_GRACE_S)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + THREAD_GRACE_S
+            while not fut.done() and loop.time() < deadline:
+                try:  # a second cancel (abort, then shutdown) must not cut the wait short
+                    await asyncio.wait({fut}, timeout=deadline - loop.time())
+                except asyncio.CancelledError:
+                    continue
             if fut.done() and not fut.cancelled():
                 fut.exception()  # retrieved: RenderCancelled is expected here
             raise
