@@ -15,6 +15,7 @@ figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -41,6 +42,12 @@ CACHED_TARGET = 0.30
 MEMORY_TARGET_GIB = 2.0
 
 
+def cpu_now() -> float:
+    """CPU seconds of this process and its finished children (ffmpeg), all threads."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def best(times: list[float]) -> str:
     return f"best {min(times):6.2f} s  median {statistics.median(times):6.2f} s"
 
@@ -58,22 +65,24 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
     clip = motion.duration_s
     options = RenderOptions(keep_sound=True)
     render_s: list[float] = []
+    render_cpu: list[float] = []
     prepare_s: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.mp4"
         for _ in range(repeats):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_now()
             result = engine.render(
                 EngineInput(photo=photo, output=out, options=options, motion=motion, video=video)
             )
             render_s.append(time.perf_counter() - t)
+            render_cpu.append(cpu_now() - c)
             prepare_s.append(result.timings.get("prepare_s", float("nan")))
         # the parts of the per-frame loop on their own
         subject = engine.prepare(load_image(photo), options)
         frames, _ = engine.animate(subject, motion)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_now()
         rendered = [frames.render(i) for i in range(motion.n_frames)]
-        warp_s = time.perf_counter() - t
+        warp_s, warp_cpu = time.perf_counter() - t, cpu_now() - c
         w, h = subject.size
         t = time.perf_counter()
         with VideoWriter(Path(tmp) / "enc.mp4", w, h, motion.fps) as writer:
@@ -83,11 +92,18 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
     engine.close()
     n = motion.n_frames
     total = min(extract_s) + min(render_s)
+    load = os.getloadavg()[0]
     print(f"photo {photo.name}, video {video.name}: {n} frames, {clip:.2f} s, output {w}x{h}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (figures are inflated when it exceeds the cores)"
+    )
     print(f"motion extraction            {best(extract_s)}  ({n / min(extract_s):5.1f} fps)")
     print(f"render, motion cached        {best(render_s)}  ({n / min(render_s):5.1f} fps)")
+    print(
+        f"  CPU time (all threads + ffmpeg) best {min(render_cpu):6.2f} s: on 2 idle cores >= {min(render_cpu) / 2:.2f} s"
+    )
     print(f"  of which photo analysis    best {min(prepare_s):6.2f} s")
-    print(f"  warp + composite only      {warp_s:6.2f} s  ({n / warp_s:5.1f} fps)")
+    print(f"  warp + composite only      {warp_s:6.2f} s  ({n / warp_s:5.1f} fps; {warp_cpu:.2f} CPU-s)")
     print(f"  encode only                {encode_s:6.2f} s  ({n / encode_s:5.1f} fps)")
     ok_total = total <= TOTAL_TARGET * clip
     ok_cached = min(render_s) <= CACHED_TARGET * clip
