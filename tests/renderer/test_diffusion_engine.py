@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
-from tiny_wan import session_model, tiny_settings
+from tiny_wan import session_model, tiny_settings, torch_threads
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions, Stage
@@ -34,6 +34,12 @@ from motionbot.renderer.media.probe import probe
 from motionbot.renderer.media.video import open_video
 
 OPTIONS = RenderOptions(engine=EngineName.DIFFUSION)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread() -> Iterator[None]:
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +65,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "photo": photo,
         "square": square,
-        "video": mf.testsrc_video(root / "drive.mp4", size="64x64", fps=24, seconds=0.75),
+        "video": mf.testsrc_video(root / "drive.mp4", size="64x64", fps=24, seconds=0.5),
         "video_30fps_sound": mf.testsrc_video(
             root / "sound.mp4", size="80x64", fps=30, seconds=0.6, audio=True
         ),
@@ -298,7 +304,7 @@ def test_cli_render_with_a_model_folder(tiny_model: Path, media: dict[str, Path]
         **os.environ, "MOTIONBOT_DEVICE": "cpu", "MOTIONBOT_DIFFUSION_RESOLUTION": "64x64",
         "MOTIONBOT_DIFFUSION_STEPS": "2", "MOTIONBOT_DIFFUSION_SEGMENT_FRAMES": "9",
         "MOTIONBOT_DIFFUSION_COMPILE": "false", "MOTIONBOT_CACHE_DIR": str(tmp_path / "cache"),
-        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
     }  # fmt: skip
     motionbot = Path(sys.executable).with_name("motionbot")
     cmd = [str(motionbot), "render", str(media["photo"]), str(media["video"]), "-o", str(out),

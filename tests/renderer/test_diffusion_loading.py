@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
 import numpy as np
 from PIL import Image
-from tiny_wan import PROMPT, build_tiny_wan, copy_model, session_model, tiny_settings
+from tiny_wan import PROMPT, build_tiny_wan, copy_model, session_model, tiny_settings, torch_threads
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions
@@ -25,6 +26,12 @@ from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
 from motionbot.renderer.engines.diffusion.model_files import missing_files, resolve_model
 from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.errors import RendererError
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread() -> Iterator[None]:
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")
