@@ -75,6 +75,9 @@ class HistoryStore:
         # one connection is shared by every coroutine: a transaction must not interleave
         # with another coroutine's statements (its ROLLBACK would undo them too)
         self._lock = asyncio.Lock()
+        # every incoming update asks "is this user marked blocked?": answered from memory,
+        # loaded at open and kept by mark_blocked (the bot process writes the marks)
+        self._blocked: set[tuple[Platform, str]] = set()
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000) -> HistoryStore:
@@ -88,10 +91,15 @@ class HistoryStore:
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA synchronous = NORMAL")
             await migrate(db)
+            store = cls(db, path)
+            for platform, user_id in await store._all(
+                "SELECT platform, user_id FROM users WHERE blocked_at IS NOT NULL"
+            ):
+                store._blocked.add((Platform(platform), user_id))
         except BaseException:
             await db.close()
             raise
-        return cls(db, path)
+        return store
 
     async def close(self) -> None:
         await self._db.close()
@@ -151,6 +159,10 @@ class HistoryStore:
         )
 
     async def mark_blocked(self, platform: Platform, user_id: str, blocked: bool = True) -> None:
+        if blocked:
+            self._blocked.add((platform, user_id))
+        else:
+            self._blocked.discard((platform, user_id))
         await self._ensure_user(platform, user_id)
         await self._write(
             "UPDATE users SET blocked_at = ? WHERE platform = ? AND user_id = ?",
@@ -158,8 +170,7 @@ class HistoryStore:
         )
 
     async def is_blocked(self, platform: Platform, user_id: str) -> bool:
-        user = await self.get_user(platform, user_id)
-        return user is not None and user.blocked_at is not None
+        return (platform, user_id) in self._blocked
 
     # tasks -------------------------------------------------------------------------------
 

@@ -38,6 +38,15 @@ class ContextMiddleware(BaseMiddleware):
         if user is None or user.is_bot:
             return await handler(event, data)
         data["key"] = conversation_key(chat, user)
+        self.rt.update_started()
+        try:
+            return await self._handle(handler, event, data, user, chat)
+        finally:
+            self.rt.update_finished()
+
+    async def _handle(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any], user: User, chat: Chat | None
+    ) -> Any:
         if not await self._allowed(user.id):
             if isinstance(event, Update) and event.message is not None and chat is not None:
                 window = int(time.time() // self.rt.settings.rate_limit_window_s)
@@ -49,7 +58,7 @@ class ContextMiddleware(BaseMiddleware):
                 ):
                     await self.rt.bot.send_message(chat.id, texts.RATE_LIMITED)
             return None
-        if await self.rt.history.is_blocked(Platform.TELEGRAM, str(user.id)):
+        if await self.rt.history.is_blocked(Platform.TELEGRAM, str(user.id)):  # from memory
             await self.rt.history.mark_blocked(Platform.TELEGRAM, str(user.id), blocked=False)
         return await handler(event, data)
 

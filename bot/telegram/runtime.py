@@ -35,6 +35,28 @@ class Runtime:
     throttle: ChatThrottle
     redis: Any  # redis.asyncio.Redis of the FSM storage (rate limits, album flags)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    # downloads and stores at once: beyond this they wait, so a burst of uploads cannot
+    # starve the instant first replies of the event loop
+    ingest_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    # updates being handled now; background ingestion waits (a little) for them, so that
+    # in a burst every user gets the instant reply before anyone's file is fetched
+    in_flight: int = 0
+    quiet: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def update_started(self) -> None:
+        self.in_flight += 1
+        self.quiet.clear()
+
+    def update_finished(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight <= 0:
+            self.in_flight = 0
+            self.quiet.set()
+
+    async def wait_quiet(self, max_wait_s: float = 1.0) -> None:
+        if self.in_flight > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.quiet.wait(), max_wait_s)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
         """Run background work (inspection, progress) past the handler; errors are logged."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
@@ -40,14 +41,18 @@ def key_builder() -> DefaultKeyBuilder:
 class AiogramStateStore:
     """The core's :class:`StateStore` on aiogram's storage, keyed per chat and user.
 
-    No lock of its own: the dispatcher's RedisEventIsolation already runs one update at a
-    time per (chat, user), and the core's background work (inspection, progress) never
-    writes state.
+    Its lock is a Redis lock on a key of its own (not the dispatcher's event-isolation lock,
+    which a handler already holds): uploads are stored in background tasks after the
+    handler returned, and the two parts of an album must still update the state one at a time.
     """
 
-    def __init__(self, storage: BaseStorage, bot_id: int) -> None:
+    def __init__(
+        self, storage: BaseStorage, bot_id: int, *, redis: Any = None, lock_timeout_s: float = 60.0
+    ) -> None:
         self.storage = storage
         self.bot_id = bot_id
+        self.redis = redis
+        self.lock_timeout_s = lock_timeout_s
 
     def _key(self, key: ConversationKey) -> StorageKey:
         return StorageKey(bot_id=self.bot_id, chat_id=int(key.chat_id), user_id=int(key.user_id))
@@ -69,4 +74,9 @@ class AiogramStateStore:
 
     @contextlib.asynccontextmanager
     async def lock(self, key: ConversationKey) -> AsyncIterator[None]:
-        yield
+        if self.redis is None:  # a single process with no background writers
+            yield
+            return
+        name = f"motionbot:tg:conv-lock:{self.bot_id}:{key.chat_id}:{key.user_id}"
+        async with self.redis.lock(name, timeout=self.lock_timeout_s, blocking_timeout=self.lock_timeout_s):
+            yield

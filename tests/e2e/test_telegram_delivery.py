@@ -64,7 +64,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(tg: TG) -> None:
     await deliver_result(tg, task_id)
     await fake.wait_for(lambda: any(r.error == 403 for r in fake.requests), timeout=15)
     for _ in range(100):
-        if await tg.rt.history.is_blocked(Platform.TELEGRAM, str(USER)):
+        if await tg.rt.history.is_delivered(task_id):
             break
         await __import__("asyncio").sleep(0.05)
     assert await tg.rt.history.is_blocked(Platform.TELEGRAM, str(USER))

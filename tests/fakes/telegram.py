@@ -94,6 +94,10 @@ class FakeTelegram:
         app = web.Application(client_max_size=200 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        # control routes for a fake running in another process (benchmarks)
+        app.router.add_post("/__control/push", self._control_push)
+        app.router.add_post("/__control/photo", self._control_photo)
+        app.router.add_get("/__control/requests", self._control_requests)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -282,6 +286,32 @@ class FakeTelegram:
 
         result: list[Request] = await self.wait_for(ready, timeout)
         return result
+
+    # control (another process drives this fake) ------------------------------------------
+
+    async def _control_push(self, request: web.Request) -> web.Response:
+        await self.push(**await request.json())
+        return web.json_response({"ok": True})
+
+    async def _control_photo(self, request: web.Request) -> web.Response:
+        """Body: raw photo bytes; query: user ids (comma-separated). Pushes one photo message
+        per user in one go and returns {user: monotonic time pushed}."""
+        data = await request.read()
+        fields = self.photo_fields(data)
+        pushed: dict[str, float] = {}
+        for user in request.query["users"].split(","):
+            msg = self.message(int(user), int(user), **fields)
+            pushed[user] = time.monotonic()
+            await self.push(message=msg)
+        return web.json_response(pushed)
+
+    async def _control_requests(self, request: web.Request) -> web.Response:
+        since = int(request.query.get("since", 0))
+        rows = [
+            {"method": r.method, "chat_id": r.fields.get("chat_id"), "text": r.fields.get("text"), "at": r.at}
+            for r in self.requests[since:]
+        ]
+        return web.json_response(rows)
 
     # server side -------------------------------------------------------------------------
 
@@ -529,3 +559,21 @@ class FakeTelegram:
                 },
             }
         )
+
+
+def main() -> None:
+    """Run the fake alone (benchmarks): prints its base URL, serves until killed."""
+    import sys
+
+    async def serve() -> None:
+        fake = await FakeTelegram().start()
+        print(fake.base_url, flush=True)
+        await asyncio.Event().wait()
+
+    if len(sys.argv) > 1:
+        raise SystemExit("usage: python tests/fakes/telegram.py")
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,9 @@
 """Photos and videos in, however they are sent: photo, image document, video, video
 document, animation (GIF), video note; one by one or as an album.
 
-The first reply goes out before anything is downloaded; the file is then stored, and the
-inspection's findings replace that first reply when they arrive (in the background).
+The first reply goes out before anything is downloaded; fetching, storing (under the
+conversation lock, so an album's parts take turns) and inspecting run in a background task,
+and the findings replace that first reply when they arrive.
 In groups the bot takes media addressed to it (a mention in the caption, a reply to one of
 its messages, an album one of whose parts was addressed) or from a member whose
 conversation with it is under way.
@@ -79,26 +80,55 @@ async def receive(
     filename: str | None,
     mime: str | None,
 ) -> None:
+    """Answer at once; fetch, store and inspect in the background (bounded by ingest_slots)."""
     reply_to = reply_to_of(message)
     first = await rt.ui.send(key.chat_id, Conversation.received(kind), reply_to=reply_to)
-    suffix = suffix_for(kind, mime, filename)
-    with tempfile.TemporaryDirectory(prefix="motionbot-in-") as tmp:
-        try:
-            path = await download(
-                rt.bot,
-                file_id,
-                Path(tmp) / f"upload{suffix}",
-                size=size,
-                limit=rt.settings.telegram_download_limit(),
-            )
-            accepted = await rt.conv.add_input(key, kind, path, filename=filename or f"{kind}{suffix}")
-        except QueueError as exc:
-            await rt.ui.edit(key.chat_id, first.message_id, Reply(exc.message))
-            return
-    await show(rt, key.chat_id, accepted.replies, reply_to=reply_to)
     rt.spawn(
-        _findings(rt, key.chat_id, first.message_id, kind, accepted.ref), name=f"inspect:{accepted.ref.key}"
+        _ingest(
+            rt,
+            key,
+            kind,
+            file_id,
+            first.message_id,
+            size=size,
+            filename=filename,
+            mime=mime,
+            reply_to=reply_to,
+        ),
+        name=f"ingest:{key.chat_id}:{message.message_id}",
     )
+
+
+async def _ingest(
+    rt: Runtime,
+    key: ConversationKey,
+    kind: Kind,
+    file_id: str,
+    first_id: int,
+    *,
+    size: int | None,
+    filename: str | None,
+    mime: str | None,
+    reply_to: int | None,
+) -> None:
+    suffix = suffix_for(kind, mime, filename)
+    await rt.wait_quiet()
+    async with rt.ingest_slots:
+        with tempfile.TemporaryDirectory(prefix="motionbot-in-") as tmp:
+            try:
+                path = await download(
+                    rt.bot,
+                    file_id,
+                    Path(tmp) / f"upload{suffix}",
+                    size=size,
+                    limit=rt.settings.telegram_download_limit(),
+                )
+                accepted = await rt.conv.add_input(key, kind, path, filename=filename or f"{kind}{suffix}")
+            except QueueError as exc:
+                await rt.ui.edit(key.chat_id, first_id, Reply(exc.message))
+                return
+    await show(rt, key.chat_id, accepted.replies, reply_to=reply_to)
+    await _findings(rt, key.chat_id, first_id, kind, accepted.ref)
 
 
 async def photo(message: Message, key: ConversationKey, rt: Runtime) -> None:

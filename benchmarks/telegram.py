@@ -1,0 +1,231 @@
+"""Telegram bot latency: time from an update reaching the Bot API to the bot's first reply.
+
+200 simulated users send a photo at the same moment to the real bot (aiogram polling, Redis
+FSM + event isolation, rate limit, SQLite history, media store) through the fake Bot API
+server of the tests, all on loopback. The first reply ("Got your photo") must not wait for
+the download, the store or the inspection; those follow. Prints p50/p99 of the first reply,
+of the follow-up (photo stored, next step asked) and, with ``--inspect``, of the findings
+from a real inspect worker in a subprocess.
+
+    .venv/bin/python benchmarks/telegram.py [--users 200] [--inspect]
+"""
+
+# ruff: noqa: E402  (the sys.path fix below must run before anything imports the queue module)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/queue.py would shadow the standard library's queue for everything imported below
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import asyncio
+import contextlib
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from fakes.telegram import BOT_ID
+
+from motionbot.bot.core import texts
+from motionbot.bot.history import HistoryStore
+from motionbot.bot.settings import BotSettings
+from motionbot.bot.telegram.app import TelegramService
+from motionbot.queue.jobs import Platform
+from motionbot.queue.settings import QueueSettings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def photo_jpeg() -> bytes:
+    from PIL import Image
+    from skimage import data
+
+    buf = io.BytesIO()
+    Image.fromarray(data.astronaut()).resize((256, 256)).save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def line(name: str, values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (
+        f"{name:<34} n={len(ms):<4} p50={percentile(ms, 50):8.1f} ms  p99={percentile(ms, 99):8.1f} ms  "
+        f"max={max(ms):8.1f} ms  mean={statistics.fmean(ms):8.1f} ms"
+    )
+
+
+async def run(users: int, inspect: bool, root: Path) -> int:
+    port = free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(root)],
+        stdout=subprocess.DEVNULL,
+    )
+    # the fake Bot API runs in a process of its own, as Telegram does: only the bot is measured
+    fake_proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fakes" / "telegram.py")], stdout=subprocess.PIPE, text=True
+    )
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        assert fake_proc.stdout is not None
+        base_url = fake_proc.stdout.readline().strip()
+        await asyncio.sleep(0.3)
+        qs = QueueSettings(
+            redis_url=f"redis://127.0.0.1:{port}/0",
+            media_dir=root / "media",
+            work_dir=root / "work",
+            health_check_interval_s=1,
+            daily_quota=0,
+        )
+        bs = BotSettings(
+            telegram_token=f"{BOT_ID}:TEST",
+            history_db=root / "history.sqlite3",
+            inspect_timeout_s=120,
+            rate_limit_events=50,
+        )
+        if inspect:
+            env = {
+                **os.environ,
+                "MOTIONBOT_REDIS_URL": qs.redis_url,
+                "MOTIONBOT_MEDIA_DIR": str(qs.media_dir),
+                "MOTIONBOT_WORK_DIR": str(qs.work_dir),
+                "MOTIONBOT_HEALTH_CHECK_INTERVAL_S": "1",
+            }
+            worker = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "motionbot"),
+                    "worker",
+                    "--queue",
+                    "inspect",
+                    "--log-level",
+                    "WARNING",
+                ],
+                env=env,
+            )
+        history = await HistoryStore.open(bs.history_db)
+        for uid in range(9_999, 10_001 + users):
+            await history.acknowledge(Platform.TELEGRAM, str(uid))
+        bot = Bot(
+            bs.telegram_token.get_secret_value(),  # type: ignore[union-attr]
+            session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)),
+        )
+        service = await TelegramService.create(bs, qs, bot=bot, history=history)
+        await service.start(delivery=False)
+        polling = asyncio.create_task(service.run_polling(polling_timeout=10))
+        if inspect:
+            for _ in range(600):
+                if await service.rt.client.board.alive_workers("inspect"):
+                    break
+                await asyncio.sleep(0.1)
+
+        data = photo_jpeg()
+        http = bot.session
+
+        async def push(user_ids: list[int]) -> dict[int, float]:
+            session = await http.create_session()  # type: ignore[attr-defined]
+            async with session.post(
+                f"{base_url}/__control/photo", data=data, params={"users": ",".join(map(str, user_ids))}
+            ) as resp:
+                return {int(k): v for k, v in (await resp.json()).items()}
+
+        async def sent(fragment: str) -> dict[int, float]:
+            session = await http.create_session()  # type: ignore[attr-defined]
+            async with session.get(f"{base_url}/__control/requests") as resp:
+                rows = await resp.json()
+            got: dict[int, float] = {}
+            for r in rows:
+                if r["method"] in ("sendMessage", "editMessageText") and fragment in str(r["text"] or ""):
+                    got.setdefault(int(r["chat_id"]), r["at"])
+            return got
+
+        async def until(fragment: str, count: int, timeout: float) -> dict[int, float]:
+            deadline = time.monotonic() + timeout
+            while True:
+                got = await sent(fragment)
+                if len(got) >= count:
+                    return got
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"only {len(got)} of {count} users got {fragment!r}")
+                await asyncio.sleep(0.1)
+
+        # warm up, as a bot that has been running a while is: one user's photo end to end
+        await push([9_999])
+        await until(texts.NEED_VIDEO, 1, 30)
+        await asyncio.sleep(0.5)  # polling waits on getUpdates again
+
+        cpu0 = time.process_time()
+        pushed = await push(list(range(10_001, 10_001 + users)))
+        replies = await until(texts.RECEIVED_PHOTO, users + 1, 120)
+        cpu_first = time.process_time() - cpu0
+        stored_at = await until(texts.NEED_VIDEO, users + 1, 120)
+        first = [t - pushed[c] for c, t in replies.items() if c in pushed]
+        stored = [t - pushed[c] for c, t in stored_at.items() if c in pushed]
+        print(f"{users} users send a photo at once (fake Bot API in its own process, real Redis, SQLite):")
+        print(line("first reply (Got your photo)", first))
+        print(line("photo stored, next step asked", stored))
+        if inspect:
+            found = await until("Photo: ", users + 1, 600)
+            print(
+                line(
+                    "findings (inspect worker, 1 proc)",
+                    [t - pushed[c] for c, t in found.items() if c in pushed],
+                )
+            )
+        print(
+            f"bot CPU until the last first reply: {cpu_first * 1000:.0f} ms "
+            f"({cpu_first * 1000 / users:.2f} ms per update, includes polling the fake for results)"
+        )
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        target = percentile([v * 1000 for v in first], 99)
+        print(f"target p99 < 100 ms: {'met' if target < 100 else 'NOT met'} ({target:.1f} ms)")
+        await service.stop_polling()
+        await polling
+        await service.close()
+        return 0
+    finally:
+        fake_proc.terminate()
+        fake_proc.wait(10)
+        if worker is not None:
+            worker.terminate()
+            with contextlib.suppress(Exception):
+                worker.wait(10)
+        redis.terminate()
+        redis.wait(10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument(
+        "--inspect", action="store_true", help="also time findings from a real inspect worker"
+    )
+    args = parser.parse_args()
+    if shutil.which("redis-server") is None:
+        print("redis-server is not installed (make system-deps)")
+        return 4
+    with tempfile.TemporaryDirectory(prefix="mb-tg-bench-") as tmp:
+        return asyncio.run(run(args.users, args.inspect, Path(tmp)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
