@@ -316,3 +316,16 @@ def test_cli_render_with_a_model_folder(tiny_model: Path, media: dict[str, Path]
     assert "2steps" in summary["engine_version"] and tiny_model.name in summary["engine_version"]
     assert (summary["width"], summary["height"], summary["fps"]) == (42, 64, 24.0)
     assert probe(out).width == 42
+
+
+def test_version_follows_what_changes_the_pixels(engine: DiffusionEngine) -> None:
+    def version(**settings: object) -> str:
+        return DiffusionEngine(
+            tiny_settings(**settings), engine.model, engine.resolution, engine.steps
+        ).version
+
+    base = version()
+    assert base == engine.version and version() == base  # stable: the result cache can hit
+    for change in ({"diffusion_prompt": "a dancer"}, {"diffusion_seed": 1}, {"diffusion_guidance_scale": 5.0},
+                   {"diffusion_segment_frames": 13}):  # fmt: skip
+        assert version(**change) != base, change

@@ -12,6 +12,7 @@ queue can offer the CPU preview instead.
 from __future__ import annotations
 
 import gc
+import hashlib
 import importlib
 import logging
 import time
@@ -98,10 +99,14 @@ class DiffusionEngine:
         self.resolution = resolution
         self.steps = steps
         kind = "distilled" if model.distilled else "base"
+        # the prompts and guidance change the pixels too; a short digest keeps the version readable
+        conditioning = f"{settings.diffusion_prompt}|{settings.diffusion_negative_prompt}|"
+        conditioning += f"{settings.diffusion_guidance_scale}"
+        digest = hashlib.sha256(conditioning.encode()).hexdigest()[:8]
         self.version = (
             f"wan-animate-2:{model.source.model_id}:{kind}:{steps}steps:{resolution.label}:"
             f"seg{settings.diffusion_segment_frames}+{settings.diffusion_carried_frames}:"
-            f"seed{settings.diffusion_seed}:r{ENGINE_REVISION}"
+            f"seed{settings.diffusion_seed}:p{digest}:r{ENGINE_REVISION}"
         )
 
     @classmethod
