@@ -35,10 +35,9 @@ class BotSettings(BaseSettings):
     # --- Telegram ---
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None  # e.g. a local Bot API server http://localhost:8081
+    # the API server is local (--local): files by path, no 20/50 MB limits
     telegram_local: bool = False
-    telegram_connections: int = Field(
-        default=32, ge=1, le=1000
-    )  # the API server is local (--local): files by path, no 20/50 MB limits
+    telegram_connections: int = Field(default=32, ge=1, le=1000)  # kept-alive connections to the Bot API
     telegram_download_limit_mb: float = Field(default=20.0, gt=0)
     telegram_upload_limit_mb: float = Field(default=50.0, gt=0)
     telegram_webhook_url: str | None = None  # public https URL Telegram posts updates to

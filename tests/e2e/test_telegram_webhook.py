@@ -51,3 +51,14 @@ async def test_rate_limit_tells_once_and_drops_the_rest(tg: TG) -> None:
     await tg.fake.wait_for(lambda: len(tg.fake.updates) == 0)
     assert tg.texts().count(texts.MOTIONS_TITLE) == 4
     assert tg.texts().count(texts.RATE_LIMITED) == 1
+
+
+async def test_admin_commands_only_for_admins(tg: TG, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTIONBOT_ADMIN_IDS", f"telegram:{USER}")
+    await tg.fake.push_message(USER, USER, **command("/pause maintenance until 3pm"))
+    await tg.wait_text("Paused.")
+    await tg.fake.push_message(USER, USER, **command("/resume"))
+    await tg.wait_text("Resumed")
+    await tg.fake.push_message(777, 777, **command("/pause"))  # not an admin: an unknown command
+    await tg.wait_text(texts.WELCOME, chat_id=777)
+    assert not [t for t in tg.texts(777) if "Paused" in t]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from motionbot.bot.telegram.handlers import cancel, history, inline, inputs, options, share, start
+from motionbot.bot.telegram.handlers import cancel, history, inline, inputs, ops, options, share, start
 
 
 def routers() -> list[Router]:
     return [
         start.router(),
+        ops.router(),  # admins only: /status /pause /resume
         cancel.router(),
         share.router(),
         history.router(),
