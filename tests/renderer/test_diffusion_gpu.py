@@ -106,3 +106,15 @@ def test_cancel_and_real_out_of_memory_on_the_gpu(
     assert info.value.reason is FailureReason.GPU_OUT_OF_MEMORY
     assert list(tmp_path.iterdir()) == []
     assert engine.render(job(inputs, tmp_path / "after.mp4")).path.is_file()  # the card was freed
+
+
+def test_a_card_too_small_refuses_at_load(tiny_model: Path) -> None:
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(1e-5)  # ~1 MB of an 80 GB card: not even the CLIP fits
+    try:
+        with pytest.raises(RendererError) as info:
+            cuda_engine(tiny_model)
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    assert info.value.reason is FailureReason.GPU_OUT_OF_MEMORY
+    assert "MOTIONBOT_DIFFUSION_OFFLOAD=group" in (info.value.detail or "")

@@ -121,7 +121,16 @@ class DiffusionEngine:
                 f"got {seg} and {carried}",
             )
         source = resolve_model(model or settings.diffusion_model)
-        loaded = load_model(settings, source, resolution)
+        try:
+            loaded = load_model(settings, source, resolution)
+        except torch.cuda.OutOfMemoryError as exc:
+            gc.collect()
+            torch.cuda.empty_cache()
+            raise RendererError(
+                FailureReason.GPU_OUT_OF_MEMORY,
+                detail=f"the model does not fit on this card while loading ({exc}); try "
+                "MOTIONBOT_DIFFUSION_OFFLOAD=group or a smaller MOTIONBOT_DIFFUSION_RESOLUTION",
+            ) from exc
         steps = settings.diffusion_steps or (DISTILLED_STEPS if loaded.distilled else BASE_STEPS)
         engine = cls(settings, loaded, resolution, steps)
         log.info(
