@@ -20,7 +20,7 @@ import arq
 from arq.connections import RedisSettings
 from arq.worker import Retry, func
 
-from motionbot.queue.jobs import DeliverJob, JobNames, Queues
+from motionbot.queue.jobs import DeliverJob, JobNames, Platform, Queues
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.tasks import PREFIX, deliver_job_id
@@ -41,7 +41,7 @@ async def enqueue_deliver(redis: Any, job: DeliverJob) -> bool:
         JobNames.DELIVER,
         job.model_dump(mode="json"),
         _job_id=deliver_job_id(job.task_id),
-        _queue_name=Queues.DELIVER,
+        _queue_name=Queues.deliver(job.target.platform),
     )
     return created is not None
 
@@ -54,8 +54,10 @@ async def mark_delivered(redis: Any, task_id: str, ttl_s: int) -> None:
     await redis.set(delivered_key(task_id), b"1", ex=ttl_s)
 
 
-def delivery_worker(settings: QueueSettings, handler: Handler, **worker_kw: Any) -> arq.Worker:
-    """An arq Worker on the deliver queue for the bot's event loop (it installs no signal handlers).
+def delivery_worker(
+    settings: QueueSettings, handler: Handler, *, platform: Platform | str, **worker_kw: Any
+) -> arq.Worker:
+    """An arq Worker on one platform's deliver queue for the bot's event loop (no signal handlers).
 
     Run it with ``await worker.async_run()`` next to the bot and ``await worker.close()`` on
     shutdown. An exception from ``handler`` is retried with doubling delays up to
@@ -86,7 +88,7 @@ def delivery_worker(settings: QueueSettings, handler: Handler, **worker_kw: Any)
         return "delivered"
 
     kw: dict[str, Any] = {
-        "queue_name": Queues.DELIVER,
+        "queue_name": Queues.deliver(platform),
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "handle_signals": False,
         "keep_result": settings.keep_result_s,

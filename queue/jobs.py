@@ -23,7 +23,16 @@ class Queues:
     RENDER_CPU = "render:cpu"
     RENDER_GPU = "render:gpu"
     INSPECT = "inspect"
-    DELIVER = "deliver"
+    DELIVER = "deliver"  # prefix: each platform's bot process consumes its own deliver queue
+
+    @staticmethod
+    def deliver(platform: str) -> str:
+        """The deliver queue of one platform.
+
+        The Telegram and Discord bots run as separate processes; if they shared one queue, a
+        job taken by the wrong bot would have to be put back and retried.
+        """
+        return f"{Queues.DELIVER}:{Platform(platform).value}"
 
 
 class JobNames:
@@ -47,6 +56,9 @@ class Platform(StrEnum):
     TELEGRAM = "telegram"
     DISCORD = "discord"
     CLI = "cli"
+
+
+DELIVER_QUEUES: tuple[str, ...] = tuple(Queues.deliver(p) for p in Platform)
 
 
 class Stage(StrEnum):

@@ -111,7 +111,7 @@ async def serve(settings: BotSettings, queue_settings: QueueSettings, *, deliver
         tasks = [asyncio.create_task(bot.connect(), name="discord-gateway")]
         if delivery:
             dispatcher = DeliveryDispatcher(bot.rt.history, {Platform.DISCORD: bot.notifier})
-            worker = delivery_worker(queue_settings, dispatcher)
+            worker = delivery_worker(queue_settings, dispatcher, platform=Platform.DISCORD)
             tasks.append(asyncio.create_task(worker.async_run(), name="deliver-consumer"))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -195,7 +195,9 @@ class TelegramService:
                 self.rt.watch(task.task_id, task.chat_id, task.status_message_id)
 
     def start_delivery(self, **worker_kw: Any) -> None:
-        self._delivery_worker = delivery_worker(self.rt.queue_settings, self.delivery.handle, **worker_kw)
+        self._delivery_worker = delivery_worker(
+            self.rt.queue_settings, self.delivery.handle, platform=Platform.TELEGRAM, **worker_kw
+        )
         self._delivery_task = asyncio.create_task(self._delivery_worker.async_run(), name="deliver-consumer")
 
     async def start(self, *, delivery: bool = True, **worker_kw: Any) -> None:

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from motionbot.queue.errors import FailureReason, QueueError
-from motionbot.queue.jobs import Queues
+from motionbot.queue.jobs import DELIVER_QUEUES, Queues
 from motionbot.queue.progress import health_key, workers_key
 from motionbot.queue.tasks import PREFIX
 
 PAUSE_KEY = f"{PREFIX}paused"
 STATS_TTL_S = 8 * 86_400  # a week of daily counters, for "today" and "yesterday" questions
-QUEUES: tuple[str, ...] = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, Queues.DELIVER)
+QUEUES: tuple[str, ...] = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, *DELIVER_QUEUES)
 
 
 def stats_key(day: datetime | None = None) -> str:

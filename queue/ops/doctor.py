@@ -118,12 +118,12 @@ def check_workers(url: str, health_check_interval_s: int, *, timeout_s: float = 
     """Which queues have a live worker (arq health keys); informative, never required."""
     import redis
 
-    from motionbot.queue.jobs import Queues
+    from motionbot.queue.jobs import DELIVER_QUEUES, Queues
     from motionbot.queue.progress import health_key
 
     client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
     try:
-        queues = [Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, Queues.DELIVER]
+        queues = [Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, *DELIVER_QUEUES]
         alive = {q: bool(client.exists(health_key(q))) for q in queues}
     except redis.RedisError:
         return []

@@ -31,7 +31,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from motionbot.queue.jobs import Queues
+from motionbot.queue.jobs import DELIVER_QUEUES, Queues
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ RETENTION_DELETED = Counter(
     "motionbot_retention_deleted_total", "Files removed by the retention job.", ["area"], registry=REGISTRY
 )
 
-ALL_QUEUES: tuple[str, ...] = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, Queues.DELIVER)
+ALL_QUEUES: tuple[str, ...] = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, *DELIVER_QUEUES)
 
 
 class QueueDepthCollector(Collector):

@@ -128,7 +128,7 @@ class DC:
 
     async def start_delivery(self) -> None:
         dispatcher = DeliveryDispatcher(self.rt.history, {Platform.DISCORD: self.bot.notifier})
-        worker = delivery_worker(self.qsettings, dispatcher, poll_delay=0.02)
+        worker = delivery_worker(self.qsettings, dispatcher, platform=Platform.DISCORD, poll_delay=0.02)
         self.workers.append(worker)
         self.deliver_task = asyncio.create_task(worker.async_run())
 

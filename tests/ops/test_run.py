@@ -141,7 +141,7 @@ def test_run_workers_persist_and_resume(tmp_path: Path) -> None:
             payload = job_loads(client.get(f"arq:job:deliver:{task_id}"))
             outcome = payload["a"][0]["outcome"] if "a" in payload else payload["args"][0]["outcome"]
             assert outcome["status"] == "done", outcome
-            assert client.zscore("deliver", f"deliver:{task_id}") is not None
+            assert client.zscore("deliver:telegram", f"deliver:{task_id}") is not None
             client.close()
         finally:
             _stop(proc)

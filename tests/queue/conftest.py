@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # queue_helpers, fake_engine
 
-from queue_helpers import fast_settings, png_bytes
+from queue_helpers import RequestFactory, fast_settings, png_bytes
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.jobs import (
@@ -26,8 +26,6 @@ from motionbot.queue.jobs import (
 )
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
-
-RequestFactory = Callable[..., RenderRequest]
 
 
 @pytest.fixture

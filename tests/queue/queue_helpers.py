@@ -15,10 +15,12 @@ from fake_engine import FakeEngine
 from PIL import Image
 
 from motionbot.queue.delivery import delivery_worker
-from motionbot.queue.jobs import DeliverJob, Queues
+from motionbot.queue.jobs import DeliverJob, Platform, Queues, RenderRequest
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
 from motionbot.renderer.worker import build_worker
+
+RequestFactory = Callable[..., RenderRequest]
 
 
 def fast_settings(redis_url: str, root: Path, **overrides: Any) -> QueueSettings:
@@ -67,11 +69,12 @@ async def drain_deliveries(settings: QueueSettings) -> list[DeliverJob]:
     async def handler(job: DeliverJob) -> None:
         got.append(job)
 
-    worker = delivery_worker(settings, handler, burst=True, poll_delay=0.02)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    for platform in Platform:  # each platform has its own deliver queue
+        worker = delivery_worker(settings, handler, platform=platform, burst=True, poll_delay=0.02)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
     return got
 
 

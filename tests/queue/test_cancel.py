@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import RequestFactory
 from fake_engine import FakeEngine
-from queue_helpers import drain_deliveries, run_burst, running_worker, wait_for
+from queue_helpers import RequestFactory, drain_deliveries, run_burst, running_worker, wait_for
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.jobs import Queues, RenderResult, Stage

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 
-from conftest import RequestFactory
 from fake_engine import FakeEngine
-from queue_helpers import drain_deliveries, png_bytes, running_worker, wait_for
+from queue_helpers import RequestFactory, drain_deliveries, png_bytes, running_worker, wait_for
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.jobs import RenderResult, Stage

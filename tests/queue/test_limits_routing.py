@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from arq.worker import Retry
-from conftest import RequestFactory
 from fake_engine import FakeEngine
-from queue_helpers import drain_deliveries, fast_settings, run_burst, running_worker, wait_for
+from queue_helpers import RequestFactory, drain_deliveries, fast_settings, run_burst, running_worker, wait_for
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.delivery import delivery_worker, enqueue_deliver
@@ -135,7 +134,7 @@ async def test_delivery_handler_retry(client: RenderClient, settings: QueueSetti
         outcome=RenderFailure(task_id="t2", reason="timed_out", message="too slow"),
     )
     await enqueue_deliver(client.redis, job)
-    worker = delivery_worker(settings, flaky, burst=True, poll_delay=0.02)
+    worker = delivery_worker(settings, flaky, platform=job.target.platform, burst=True, poll_delay=0.02)
     await worker.async_run()
     await worker.close()
     assert calls == ["t2", "t2", "t2"]

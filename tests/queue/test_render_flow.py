@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import RequestFactory
 from fake_engine import FakeEngine
-from queue_helpers import drain_deliveries, png_bytes, run_burst
+from queue_helpers import RequestFactory, drain_deliveries, png_bytes, run_burst
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.errors import FailureReason
