@@ -226,6 +226,14 @@ class HistoryStore:
         )
         return int(row[0])
 
+    async def count_newer(self, platform: Platform, user_id: str, created_at: float) -> int:
+        """How many of the user's tasks are newer than ``created_at`` (a task's place in /history)."""
+        row = await self._one(
+            "SELECT COUNT(*) FROM tasks WHERE platform = ? AND user_id = ? AND created_at > ?",
+            (platform.value, user_id, created_at),
+        )
+        return int(row[0])
+
     async def active_tasks(self, platform: Platform | None = None) -> list[TaskRecord]:
         sql = f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status IN ('queued', 'running')"
         params: tuple[str, ...] = ()
