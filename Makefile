@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # strict editable mode gives mypy and IDEs a real package tree (motionbot.* mapped from the
-# three top-level folders); re-run `make install` after adding a module.
+# three top-level folders); re-run `make install` after adding a module. mypy runs inside that
+# link tree: from the repo root it would take motionbot.* for empty namespace folders.
 EDITABLE := --config-settings editable_mode=strict
 
 .PHONY: demo test install lint typecheck system-deps bench clean
@@ -40,11 +41,11 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy -p motionbot.queue -p motionbot.renderer -p motionbot.bot
+	cd build/__editable__.motionbot-* && $(abspath $(BIN))/mypy --config-file $(CURDIR)/pyproject.toml -p motionbot.queue -p motionbot.renderer -p motionbot.bot
 
 test: system-deps install
 	$(BIN)/ruff check .
-	$(BIN)/mypy -p motionbot.queue -p motionbot.renderer -p motionbot.bot
+	cd build/__editable__.motionbot-* && $(abspath $(BIN))/mypy --config-file $(CURDIR)/pyproject.toml -p motionbot.queue -p motionbot.renderer -p motionbot.bot
 	$(BIN)/pytest -q
 
 bench: install
