@@ -11,6 +11,7 @@ atomic: a task is either admitted *and* queued, or neither. The job is written e
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,41 +31,42 @@ POSITION_SCAN = 64  # running jobs sit at the queue's head; only this many are c
 _SUBMIT = """
 local paused = redis.call('GET', KEYS[12])
 if paused then return {'paused', paused} end
+local p = cjson.decode(ARGV[1])
 local version = redis.call('GET', KEYS[1])
-if version and ARGV[2] == '1' then
-  local hit = redis.call('GET', ARGV[1] .. version)
+if version and p.check == '1' then
+  local hit = redis.call('GET', p.cache .. version)
   if hit then return {'cached', hit} end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-if not redis.call('ZSCORE', KEYS[2], ARGV[5]) then
-  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[6]) then return {'busy'} end
-  local quota = tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', p.now)
+if not redis.call('ZSCORE', KEYS[2], p.task) then
+  if redis.call('ZCARD', KEYS[2]) >= tonumber(p.max_running) then return {'busy'} end
+  local quota = tonumber(p.quota)
   if quota > 0 then
     local used = tonumber(redis.call('GET', KEYS[3]) or '0')
     if used >= quota then return {'quota'} end
     redis.call('INCR', KEYS[3])
-    redis.call('EXPIRE', KEYS[3], ARGV[8])
+    redis.call('EXPIRE', KEYS[3], p.quota_ttl)
   end
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-  redis.call('EXPIRE', KEYS[2], ARGV[9])
-  redis.call('SET', KEYS[5], ARGV[11], 'EX', ARGV[10])
+  redis.call('ZADD', KEYS[2], p.slot_until, p.task)
+  redis.call('EXPIRE', KEYS[2], p.slot_ttl)
+  redis.call('SET', KEYS[5], ARGV[2], 'EX', p.ttl)
 end
-redis.call('SET', KEYS[4], ARGV[19], 'EX', ARGV[10])
+redis.call('SET', KEYS[4], ARGV[4], 'EX', p.ttl)
 if redis.call('EXISTS', KEYS[6], KEYS[7]) == 0 then
-  redis.call('SET', KEYS[6], ARGV[12], 'PX', ARGV[13])
-  redis.call('ZADD', KEYS[8], ARGV[14], ARGV[15])
+  redis.call('SET', KEYS[6], ARGV[3], 'PX', p.expires)
+  redis.call('ZADD', KEYS[8], p.score, p.job_id)
 end
 local ahead = -1
-local rank = redis.call('ZRANK', KEYS[8], ARGV[15])
+local rank = redis.call('ZRANK', KEYS[8], p.job_id)
 if rank then
   ahead = rank
   if rank > 0 then
-    for _, id in ipairs(redis.call('ZRANGE', KEYS[8], 0, math.min(rank, tonumber(ARGV[18])) - 1)) do
-      if redis.call('EXISTS', ARGV[17] .. id) == 1 then ahead = ahead - 1 end
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[8], 0, math.min(rank, tonumber(p.scan)) - 1)) do
+      if redis.call('EXISTS', p.in_progress .. id) == 1 then ahead = ahead - 1 end
     end
   end
 end
-return {'ok', ahead, redis.call('GET', KEYS[9]) or '', redis.call('ZCOUNT', KEYS[10], ARGV[16], '+inf'),
+return {'ok', ahead, redis.call('GET', KEYS[9]) or '', redis.call('ZCOUNT', KEYS[10], p.alive_since, '+inf'),
         redis.call('EXISTS', KEYS[11]), version or ''}
 """
 
@@ -150,27 +152,27 @@ class SubmitScript:
             health_key(rec.queue),
             PAUSE_KEY,
         ]
-        args: list[Any] = [
-            f"{PREFIX}cache:{request_digest(request)}:",
-            int(check_cache),
-            now,
-            now + s.user_slot_ttl_s,
-            request.task_id,
-            s.max_running_per_user,
-            s.daily_quota,
-            2 * 86_400,
-            s.user_slot_ttl_s,
-            s.progress_ttl_s,
-            queued.model_dump_json(),
-            job,
-            expires_extra_ms,
-            now_ms,
-            rec.job_id,
-            now - 2 * s.health_check_interval_s - 1,
-            in_progress_key_prefix,
-            POSITION_SCAN,
-            rec.to_json(),
-        ]
+        # scalars travel as one JSON object (all strings: no Lua number formatting on the way
+        # back out); redis-py packs every argument separately, which is most of a submit's CPU
+        params = {
+            "cache": f"{PREFIX}cache:{request_digest(request)}:",
+            "check": str(int(check_cache)),
+            "now": repr(now),
+            "slot_until": repr(now + s.user_slot_ttl_s),
+            "task": request.task_id,
+            "max_running": str(s.max_running_per_user),
+            "quota": str(s.daily_quota),
+            "quota_ttl": str(2 * 86_400),
+            "slot_ttl": str(s.user_slot_ttl_s),
+            "ttl": str(s.progress_ttl_s),
+            "expires": str(expires_extra_ms),
+            "score": str(now_ms),
+            "job_id": rec.job_id,
+            "alive_since": repr(now - 2 * s.health_check_interval_s - 1),
+            "in_progress": in_progress_key_prefix,
+            "scan": str(POSITION_SCAN),
+        }
+        args: list[Any] = [json.dumps(params), queued.model_dump_json(), job, rec.to_json()]
         reply = await self._call(keys, args)
         status = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
         if status in ("cached", "paused"):
