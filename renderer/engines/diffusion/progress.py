@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -28,7 +28,6 @@ class StepTracker:
     progress: ProgressCallback
     segment: int = -1  # index of the segment being denoised
     step: int = 0  # steps started within that segment
-    events: list[tuple[int, int]] = field(default_factory=list)  # (segment, step) seen, for timings/tests
 
     @property
     def total(self) -> int:
@@ -43,7 +42,6 @@ class StepTracker:
             self.step += 1
         else:
             return
-        self.events.append((self.segment, self.step))
         done = max(0, self.segment) * self.steps + max(0, self.step - 1)
         self.progress(Stage.RENDER, min(1.0, done / self.total))
 
