@@ -184,7 +184,14 @@ class Conversation(TaskLibrary):
             text = "\n".join([*notes, keyboard.text])
             return [Reply(text, buttons=keyboard.buttons)]
         notes.append(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO)
-        return [Reply("\n".join(notes))]
+        return [Reply("\n".join(notes), buttons=self._preset_offer(state))]
+
+    @staticmethod
+    def _preset_offer(state: ConversationState) -> tuple[tuple[Button, ...], ...]:
+        """A photo and no motion yet: offer the built-in moves next to "send a video"."""
+        if state.photo is not None and state.motion is None:
+            return rows(Button(texts.PICK_PRESET, action=Actions.MOTIONS))
+        return ()
 
     async def inspect(self, kind: Kind, ref: MediaRef) -> Reply:
         """Findings for one input (slow: a queue round trip). Run it in the background."""
@@ -219,7 +226,9 @@ class Conversation(TaskLibrary):
             state = await self.states.load(key)
         if state.ready:
             return [await self._options_reply(key, state)]
-        return [Reply(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO)]
+        return [
+            Reply(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO, buttons=self._preset_offer(state))
+        ]
 
     # motions ------------------------------------------------------------------------------
 

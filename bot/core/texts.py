@@ -51,6 +51,7 @@ TOO_BIG_TO_DOWNLOAD = (
 EMPTY_FILE = "That file is empty. Please send it again."
 
 MOTIONS_TITLE = "Pick a built-in move:"
+PICK_PRESET = "Built-in moves"
 PRESET_CHOSEN = "Move: {title}."
 
 OPTIONS_TITLE = "Ready. Choose the options, then press Generate."

@@ -9,11 +9,18 @@ deleted chat -> RecipientGone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 from pathlib import Path
 
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.enums import ChatAction
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
 
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.progress import ChatThrottle
@@ -81,6 +88,8 @@ class TelegramNotifier:
         )
         with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:
             path = await self.store.fetch(result.output, Path(tmp))
+            with contextlib.suppress(Exception):  # cosmetic: "sending a video..." in the chat header
+                await self.ui.bot.send_chat_action(target.chat_id, ChatAction.UPLOAD_VIDEO)
             try:
                 msg = await self.ui.send_video(
                     target.chat_id,
@@ -95,6 +104,12 @@ class TelegramNotifier:
                 raise RetryLater(exc.retry_after) from exc
             except TelegramForbiddenError as exc:
                 raise RecipientGone(str(exc)) from exc
+            except TelegramEntityTooLarge:  # the API's own limit is lower than configured
+                limit = self.upload_limit or result.output.size - 1
+                message_id = await self._status(
+                    target, presenters.result_too_large(result.output.size, limit)
+                )
+                return Receipt(message_id)
             except TelegramBadRequest as exc:
                 if _gone(exc):
                     raise RecipientGone(exc.message) from exc

@@ -46,7 +46,7 @@ async def test_start_asks_for_consent_once(conv: Conversation) -> None:
 async def test_inputs_in_either_order_lead_to_options(conv: Conversation) -> None:
     await conv.acknowledge(KEY)
     first = (await conv.add_input(KEY, "video", b"clip", filename="c.mp4")).replies
-    assert [r.text for r in first] == [texts.NEED_PHOTO]
+    assert [r.text for r in first] == [texts.NEED_PHOTO] and first[0].actions == []
     second = (await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")).replies
     assert Actions.GENERATE in second[-1].actions
     assert any(a == "o:q:warp" for a in second[-1].actions)
@@ -116,7 +116,8 @@ async def test_inspection_down_is_said_and_an_error_report_blocks_generate(conv:
 
 async def test_presets_stand_in_for_a_video(conv: Conversation) -> None:
     await conv.acknowledge(KEY)
-    await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")
+    asked = (await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")).replies
+    assert asked[-1].text == texts.NEED_VIDEO and asked[-1].actions == [Actions.MOTIONS]
     assert len(conv.motions().actions) == 5
     replies = await conv.dispatch(KEY, "pre:wave")
     assert replies[0].text.startswith("Move: Wave") and Actions.GENERATE in replies[-1].actions
