@@ -406,7 +406,7 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--jobs", type=int, default=5000, help="jobs for the enqueue figure")
-    parser.add_argument("--concurrency", type=int, default=256, help="submits in flight")
+    parser.add_argument("--concurrency", type=int, default=32, help="submits in flight")
     parser.add_argument("--overhead-jobs", type=int, default=100)
     parser.add_argument("--workers", default="1,2,4", help="worker process counts to compare")
     parser.add_argument("--renders", type=int, default=12, help="renders per worker count")

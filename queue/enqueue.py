@@ -84,7 +84,7 @@ class SubmitScript:
     """Calls the script; submits made concurrently in one event-loop tick share one pipeline
     (one write, one read), which is what makes a burst of submits cheap in syscalls."""
 
-    def __init__(self, redis: Any, settings: QueueSettings, *, max_batch: int = 256) -> None:
+    def __init__(self, redis: Any, settings: QueueSettings, *, max_batch: int = 64) -> None:
         self.redis = redis
         self.settings = settings
         self.max_batch = max_batch
