@@ -47,14 +47,13 @@ def register(subparsers: Any) -> None:
 
 def run_telegram(args: argparse.Namespace) -> int:
     from motionbot.bot.settings import BotSettings
+    from motionbot.queue.ops.instrument import setup_process
     from motionbot.queue.settings import QueueSettings
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
+    setup_process("bot-telegram", level="DEBUG" if args.verbose else None)
     settings = BotSettings()
-    if settings.telegram_token is None:
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
         print("MOTIONBOT_TELEGRAM_TOKEN is not set (the token @BotFather gave you).")
         return EXIT_USAGE
     if args.webhook and not settings.telegram_webhook_url:
@@ -74,7 +73,9 @@ def run_telegram(args: argparse.Namespace) -> int:
 
 async def _serve_telegram(settings: Any, queue_settings: Any, *, webhook: bool, delivery: bool) -> None:
     from motionbot.bot.telegram.app import TelegramService
+    from motionbot.queue.ops.instrument import start_heartbeat
 
+    start_heartbeat()  # /healthz follows this event loop
     service = await TelegramService.create(settings, queue_settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -25,6 +25,7 @@ from motionbot.bot.settings import BotSettings
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from motionbot.queue.delivery import delivery_worker
 from motionbot.queue.jobs import Platform
+from motionbot.queue.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.settings import QueueSettings
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,10 @@ def register(platforms: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
+    setup_process("bot-discord", level="DEBUG" if args.verbose else None)
     settings = BotSettings()
-    if settings.discord_token is None:
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print("MOTIONBOT_DISCORD_TOKEN is not set (the bot token from the Discord developer portal).")
         return EXIT_USAGE
     try:
@@ -106,6 +105,7 @@ async def sync(settings: BotSettings, queue_settings: QueueSettings) -> int:
 
 
 async def serve(settings: BotSettings, queue_settings: QueueSettings, *, delivery: bool) -> None:
+    start_heartbeat()  # /healthz follows this event loop
     async with logged_in(settings, queue_settings) as bot:
         worker = None
         tasks = [asyncio.create_task(bot.connect(), name="discord-gateway")]
