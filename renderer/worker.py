@@ -15,7 +15,9 @@ import logging
 import os
 import shutil
 import socket
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import arq
@@ -128,6 +130,25 @@ async def _announce_forever(state: WorkerState, queue: str) -> None:
         await asyncio.sleep(state.settings.health_check_interval_s)
 
 
+def _warm_up_inspect(work_dir: Path, rs: RendererSettings) -> None:
+    """Load the detectors once before the first user waits on them (seconds on a cold start)."""
+    import numpy as np
+    from PIL import Image
+
+    from motionbot.renderer import inspect as checks  # type: ignore[attr-defined,unused-ignore]
+
+    path = work_dir / f"warm-up-{uuid.uuid4().hex[:8]}.png"
+    try:
+        Image.fromarray(np.full((320, 256, 3), 128, dtype=np.uint8)).save(path)
+        t = time.perf_counter()
+        checks.inspect_photo(path, rs)
+        log.info("inspect warmed up in %.1f s", time.perf_counter() - t)
+    except Exception as exc:  # a failed warm-up only costs the first user a wait
+        log.warning("inspect warm-up failed: %s", exc)
+    finally:
+        path.unlink(missing_ok=True)
+
+
 def build_worker(
     settings: QueueSettings,
     queue: str,
@@ -136,10 +157,12 @@ def build_worker(
     renderer_settings: RendererSettings | None = None,
     concurrency: int | None = None,
     burst: bool = False,
+    warm_up: bool = True,
     **worker_kw: Any,
 ) -> arq.Worker:
     """An arq Worker for ``queue``; ``engine`` injects a loaded engine (tests, benchmarks),
-    otherwise the queue's engine is loaded by the registry at startup."""
+    otherwise the queue's engine is loaded by the registry at startup. An inspect worker runs
+    the checks once at startup (``warm_up``) so the first user does not wait for model loads."""
     if queue not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {queue!r}; choose one of {', '.join(QUEUE_NAMES)}")
     rs = renderer_settings or RendererSettings()
@@ -164,6 +187,8 @@ def build_worker(
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}",
         )
         settings.work_dir.mkdir(parents=True, exist_ok=True)
+        if engine_name is None and warm_up:
+            await asyncio.to_thread(_warm_up_inspect, settings.work_dir, rs)
         ctx["motionbot"] = state
         ctx["queue_settings"] = settings  # for the retention job
         ctx["retention_dirs"] = (rs.cache_dir,)
