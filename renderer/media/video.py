@@ -237,8 +237,14 @@ def _stream_timing(
     frames, erring low would drop motion.
     """
     average = (n_packets - 1) / last_pts if n_packets > 1 and last_pts > 0 else None
-    source = max(declared or 0.0, average or 0.0) or max_fps
-    duration = last_pts + 1.0 / source  # the last frame lasts one frame
+    if declared and average and abs(average - declared) <= 0.1 * declared:
+        # Constant rate: the copy's last timestamp may be a decode time one frame early
+        # (B-frames), so the declared rate and the packet count are the better measure.
+        source = declared
+        duration = max(last_pts + 1.0 / source, n_packets / source)
+    else:
+        source = max(declared or 0.0, average or 0.0) or max_fps
+        duration = last_pts + 1.0 / source  # the last frame lasts one frame
     if container_s is not None and duration > container_s:
         duration = container_s  # the container's length covers every stream
     return float(min(round(source, 3), max_fps)), max(duration, 1.0 / source)

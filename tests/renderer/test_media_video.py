@@ -191,3 +191,18 @@ def test_frames_start_with_the_sound_when_the_picture_starts_late(tmp_path: Path
     assert abs(reader.spec.n_frames - 25) <= 1
     assert all(np.array_equal(frames[0], frames[i]) for i in range(1, 5))  # held until the picture starts
     assert not np.array_equal(frames[5], frames[6])
+
+
+@pytest.mark.parametrize(("n_frames", "fps"), [(17, 24.0), (30, 30.0), (20, 20.0)])
+def test_our_own_encodes_read_back_frame_exact(tmp_path: Path, n_frames: int, fps: float) -> None:
+    """x264 B-frames make the stream copy's last timestamp a frame early; no frame may be lost."""
+    from motionbot.renderer.media.encode import VideoWriter
+
+    path = tmp_path / "round.mp4"
+    with VideoWriter(path, 64, 48, fps) as writer:
+        for i in range(n_frames):
+            writer.write(np.full((48, 64, 3), (i * 7) % 256, np.uint8))
+    reader = open_video(path)
+    assert reader.spec.fps == pytest.approx(fps)
+    assert reader.spec.n_frames == n_frames
+    assert len(list(reader.frames())) == n_frames
