@@ -21,6 +21,8 @@ from arq.connections import RedisSettings
 from arq.worker import Retry, func
 
 from motionbot.queue.jobs import DeliverJob, JobNames, Platform, Queues
+from motionbot.queue.ops.instrument import job_hooks
+from motionbot.queue.ops.metrics import DELIVERIES
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.tasks import PREFIX, deliver_job_id
@@ -68,23 +70,29 @@ def delivery_worker(
     async def deliver(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
         job = DeliverJob.model_validate(payload)
         redis = ctx["redis"]
+        platform_name = job.target.platform.value
         if await was_delivered(redis, job.task_id):
             log.info("task %s already delivered; skipping a repeated deliver job", job.task_id)
+            DELIVERIES.labels(platform_name, "duplicate").inc()
             return "duplicate"
         try:
             await handler(job)
         except Retry:
+            DELIVERIES.labels(platform_name, "retry").inc()
             raise
         except Exception as exc:  # arq fails a job for good on any other error: retry it ourselves
             tries = int(ctx.get("job_try", 1))
             if tries >= DELIVER_MAX_TRIES:
                 log.exception("giving up delivering task %s after %d tries", job.task_id, tries)
+                DELIVERIES.labels(platform_name, "failed").inc()
                 raise
+            DELIVERIES.labels(platform_name, "retry").inc()
             log.warning(
                 "delivering task %s failed (%s); try %d of %d", job.task_id, exc, tries, DELIVER_MAX_TRIES
             )
             raise Retry(defer=min(settings.deliver_retry_s * 2 ** (tries - 1), 300.0)) from exc
         await mark_delivered(redis, job.task_id, settings.delivered_ttl_s)
+        DELIVERIES.labels(platform_name, "delivered").inc()
         return "delivered"
 
     kw: dict[str, Any] = {
@@ -95,6 +103,7 @@ def delivery_worker(
         "health_check_interval": settings.health_check_interval_s,
         "poll_delay": settings.worker_poll_s,
         "max_tries": DELIVER_MAX_TRIES + 1,
+        **job_hooks(Queues.deliver(platform)),  # running-jobs gauge, task ids in the logs
         **ARQ_SERDE,
     }
     kw.update(worker_kw)

@@ -135,3 +135,46 @@ async def test_job_logs_carry_the_task_id(arq_redis: Any, tmp_path: Any) -> None
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     (mine,) = [r for r in lines if r["msg"] == "working"]
     assert mine["task_id"] == "tg-7-9" and mine["service"] == "worker"
+
+
+async def test_deliveries_are_counted(arq_redis: Any, redis_url: str, tmp_path: Any) -> None:
+    from motionbot.queue.delivery import delivery_worker, enqueue_deliver
+    from motionbot.queue.jobs import DeliverJob, DeliveryTarget, Platform
+    from motionbot.queue.settings import QueueSettings
+
+    def count(outcome: str) -> float:
+        return (
+            metrics.REGISTRY.get_sample_value(
+                "motionbot_deliveries_total", {"platform": "discord", "outcome": outcome}
+            )
+            or 0.0
+        )
+
+    settings = QueueSettings(redis_url=redis_url, media_dir=tmp_path, worker_poll_s=0.01)
+    failure = RenderFailure(task_id="d1", reason="no_person_in_photo", message="...")
+    job = DeliverJob(
+        task_id="d1",
+        target=DeliveryTarget(platform=Platform.DISCORD, chat_id="1", user_id="2"),
+        outcome=failure,
+    )
+    seen: list[str] = []
+
+    async def handler(got: DeliverJob) -> None:
+        seen.append(got.task_id)
+
+    from arq.connections import RedisSettings, create_pool
+
+    from motionbot.queue.serde import ARQ_SERDE
+
+    before = count("delivered")
+    pool = await create_pool(RedisSettings.from_dsn(redis_url), **ARQ_SERDE)  # jobs travel as JSON
+    try:
+        assert await enqueue_deliver(pool, job)
+    finally:
+        await pool.aclose()
+    worker = delivery_worker(settings, handler, platform=Platform.DISCORD, burst=True, poll_delay=0.01)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    assert seen == ["d1"] and count("delivered") == before + 1
