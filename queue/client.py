@@ -34,6 +34,7 @@ from motionbot.queue.jobs import (
 )
 from motionbot.queue.limits import UserLimits, busy_error, quota_error, quota_key, slot_key
 from motionbot.queue.ops.admin import paused
+from motionbot.queue.ops.metrics import CACHE_HITS, SUBMITTED
 from motionbot.queue.progress import ProgressBoard, eta_for
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
@@ -149,6 +150,7 @@ class RenderClient:
                     result = hit.model_copy(
                         update={"task_id": request.task_id, "cached": True, "timings": {}}
                     )
+                    CACHE_HITS.labels("result").inc()
                     return Submitted(request.task_id, queue, 0, 0.0, result, fallback)
                 reply = await self._submit(request, rec, check_cache=False)  # the file expired: render
         except RedisError as exc:
@@ -161,6 +163,7 @@ class RenderClient:
             raise busy_error(self.settings)
         if reply.status == "quota":
             raise quota_error(self.settings)
+        SUBMITTED.labels(queue).inc()
         rate = reply.rate if reply.rate is not None else self.board.default_rate(engine)
         eta = eta_for(reply.position, reply.workers, rate, rec.est_output_s)
         return Submitted(request.task_id, queue, reply.position, eta, None, fallback)

@@ -12,6 +12,7 @@ import json
 import logging
 from pathlib import Path
 
+from motionbot.queue.ops.metrics import CACHE_HITS, CACHE_MISSES
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.motion import extract
 from motionbot.renderer.motion.model import Motion
@@ -86,8 +87,10 @@ def extract_motion_cached(
     motion = cache.get(key)
     if motion is not None:
         cache.hits += 1
+        CACHE_HITS.labels("motion").inc()
         return motion
     cache.misses += 1
+    CACHE_MISSES.labels("motion").inc()
     motion = extract.extract_motion(video, settings, progress=progress, with_face=with_face)
     cache.put(key, motion)
     return motion
