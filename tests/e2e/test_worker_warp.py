@@ -33,6 +33,7 @@ async def test_preset_on_astronaut_through_the_queue(
     from PIL import Image
     from skimage import data
 
+    from motionbot.renderer.engines.warp.engine import WarpEngine
     from motionbot.renderer.media.probe import probe
 
     settings = fast_settings(redis_url, tmp_path)
@@ -58,7 +59,7 @@ async def test_preset_on_astronaut_through_the_queue(
         assert d.task_id == req.task_id and d.target == req.target
         result = d.outcome
         assert isinstance(result, RenderResult), result
-        assert result.engine is EngineName.WARP and result.engine_version == "warp-1"
+        assert result.engine is EngineName.WARP and result.engine_version == WarpEngine.version
         assert max(result.width, result.height) <= 256
         assert 1.5 <= result.duration_s <= 2.1
         video = await client.store.fetch(result.output, tmp_path)
