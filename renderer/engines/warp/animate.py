@@ -86,7 +86,7 @@ class FrameRenderer:
         self._body_tri = is_body
         self._body_key = -1e6 - self.tri_bone.astype(np.float32)
         self._maps = np.empty((len(groups) * block, 2), np.float32)
-        self._shade_sigma = max(2.0, 0.008 * max(w, h))
+        self._shade_sigma = max(2.0, 0.012 * max(w, h))
 
     def draw_order(self, t: int) -> list[int]:
         """Group indices, farthest first: layers by the performer's depth (the body's key is 0,

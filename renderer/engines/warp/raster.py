@@ -23,7 +23,7 @@ U8 = npt.NDArray[np.uint8]
 # even after bilinear upsampling mixes them with covered neighbours.
 OFF = np.float32(-1.0e5)
 _EPS = np.float32(-1e-4)
-SHADE_STRENGTH = 0.45
+SHADE_STRENGTH = 0.8
 
 
 def to_grid(points: F32, factor: int) -> F32:
