@@ -82,6 +82,7 @@ def test_redis_is_persistent_private_and_password_protected() -> None:
     ):
         assert flag in command
     assert "ports" not in redis, "Redis must not be published to the host"
+    assert "exec docker-entrypoint.sh redis-server" in command, "the image's entrypoint drops root"
     assert "MOTIONBOT_REDIS_PASSWORD" in str(redis["environment"])
     assert redis["healthcheck"]["test"][:2] == ["CMD", "redis-cli"]
     assert any(str(v).endswith(":/data") for v in redis["volumes"])
