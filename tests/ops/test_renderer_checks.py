@@ -50,3 +50,16 @@ def test_gpu_probe_on_a_cpu_host() -> None:
     assert gpu.status is Status.SKIP and not gpu.failed
     probe = probe_gpu(dict(os.environ))
     assert probe["cuda"] is False and probe["why"]
+
+
+def test_launcher_and_doctor_never_import_heavy_libraries() -> None:
+    """The GPU and mediapipe probes run in children; the launcher process stays light."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, motionbot.queue.ops.run, motionbot.queue.ops.doctor, motionbot.renderer.checks; "
+        "heavy = {'torch', 'mediapipe', 'cv2', 'diffusers'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
