@@ -12,7 +12,7 @@ from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.evaluate.tracks import Track
 
 U8 = npt.NDArray[np.uint8]
-ROW_HEIGHT = 224
+ROW_HEIGHT = 180
 FRAMES = 4
 
 
