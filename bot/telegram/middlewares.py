@@ -63,10 +63,10 @@ class ContextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
     async def _allowed(self, user_id: int) -> bool:
+        """Fixed-window counter per user: one INCR per update (EXPIRE only on a window's first)."""
         window_s = self.rt.settings.rate_limit_window_s
         bucket = f"motionbot:tg:rl:{user_id}:{int(time.time() // window_s)}"
-        async with self.rt.redis.pipeline(transaction=False) as pipe:
-            pipe.incr(bucket)
-            pipe.expire(bucket, window_s * 2)
-            count, _ = await pipe.execute()
-        return int(count) <= self.rt.settings.rate_limit_events
+        count = int(await self.rt.redis.incr(bucket))
+        if count == 1:
+            await self.rt.redis.expire(bucket, window_s * 2)
+        return count <= self.rt.settings.rate_limit_events

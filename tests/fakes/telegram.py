@@ -98,6 +98,7 @@ class FakeTelegram:
         app.router.add_post("/__control/push", self._control_push)
         app.router.add_post("/__control/photo", self._control_photo)
         app.router.add_get("/__control/requests", self._control_requests)
+        app.router.add_get("/__control/count", self._control_count)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -304,6 +305,16 @@ class FakeTelegram:
             pushed[user] = time.monotonic()
             await self.push(message=msg)
         return web.json_response(pushed)
+
+    async def _control_count(self, request: web.Request) -> web.Response:
+        """How many chats got a message or edit containing ``text`` (cheap to poll)."""
+        fragment = request.query["text"]
+        chats = {
+            str(r.fields.get("chat_id"))
+            for r in self.requests
+            if r.method in ("sendMessage", "editMessageText") and fragment in str(r.fields.get("text") or "")
+        }
+        return web.json_response(len(chats))
 
     async def _control_requests(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", 0))
