@@ -212,8 +212,18 @@ async def tg(e2e_qsettings: QueueSettings, e2e_bsettings: BotSettings) -> AsyncI
 
 @contextlib.asynccontextmanager
 async def worker_on(qsettings: QueueSettings, queue: str, rs: RendererSettings) -> AsyncIterator[Any]:
+    from motionbot.queue.client import RenderClient
+
     worker = build_worker(qsettings, queue, renderer_settings=rs)
     task = asyncio.create_task(worker.async_run())
+    client = await RenderClient.connect(qsettings)
+    try:
+        for _ in range(600):  # until it has announced itself (the bot offers what is alive)
+            if await client.board.alive_workers(queue) or task.done():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await client.close()
     try:
         yield worker
     finally:
