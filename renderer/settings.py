@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,8 @@ class RendererSettings(BaseSettings):
     max_video_side: int = Field(default=1280, ge=64)  # long side of decoded reference frames
     max_input_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     max_image_pixels: int = Field(default=50_000_000, ge=1)  # decompression-bomb guard
+    # processes tracking pose in parallel chunks of one video; 1 keeps it in the calling process
+    motion_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1)
     # output
     output_long_side: int = Field(default=768, ge=64)
     ai_label_visible: bool = True

@@ -51,6 +51,8 @@ class MotionCache:
             "max_video_side": settings.max_video_side,
             "pose_side": extract.POSE_SIDE,
             "with_face": with_face,
+            # chunk boundaries restart the tracker, so the track may differ slightly
+            "motion_workers": settings.motion_workers,
         }
         return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
 

@@ -20,7 +20,7 @@ from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.errors import RendererError
-from motionbot.renderer.media.video import open_video
+from motionbot.renderer.media.video import VideoReader, open_video
 from motionbot.renderer.motion.filters import fill_gaps, one_euro_zero_lag
 from motionbot.renderer.motion.model import FACE_FEATURES, NUM_LANDMARKS, Landmark, Motion
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
@@ -168,37 +168,16 @@ def extract_motion(
     width, height = reference_size(reader.info.width, reader.info.height, settings.max_video_side)
     fps = float(spec.fps)
     expected = max(1, int(spec.n_frames or round(spec.duration_s * fps)))
-    keypoints: list[FloatArray | None] = []
-    scores: list[float] = []
-    faces: list[FaceResult | None] = []
-    crop = Crop()
-    people = 0
-    track_face = with_face is not False
-    face_tracker = FaceTracker(video=True) if track_face else None
-    pose_time = 0.0
     progress(Stage.MOTION, 0.0)
-    try:
-        with PoseDetector(video=True, complexity=1) as detector:
-            for i, frame in enumerate(reader.frames()):
-                small = resize_long_side(frame, POSE_SIDE)
-                if i == 0:
-                    crop, people = main_performer_crop(small)
-                t0 = time.perf_counter()
-                pose = detector.detect(crop.apply(small) if not crop.full else small)
-                pose_time += time.perf_counter() - t0
-                keypoints.append(None if pose is None else crop.to_frame(pose.keypoints))
-                scores.append(0.0 if pose is None else pose.score)
-                if face_tracker is not None:
-                    faces.append(face_tracker.detect(resize_long_side(frame, FACE_SIDE)))
-                    if with_face is None and len(faces) == FACE_PROBE_FRAMES and not _is_closeup(faces):
-                        face_tracker.close()
-                        face_tracker = None
-                        faces = []
-                if i % 5 == 0:
-                    progress(Stage.MOTION, min(0.99, (i + 1) / expected))
-    finally:
-        if face_tracker is not None:
-            face_tracker.close()
+    from motionbot.renderer.motion import chunked  # it builds on this module's helpers
+
+    chunks = chunked.plan_chunks(spec.n_frames, fps, settings.motion_workers)
+    if len(chunks) > 1:
+        track = chunked.track_chunked(reader, chunks, with_face=with_face, progress=progress)
+    else:
+        track = _track_single(reader, expected, with_face=with_face, progress=progress)
+    keypoints, scores, faces, crop = track.keypoints, track.scores, track.faces, track.crop
+    people, pose_time = track.people, track.pose_s
     if with_face is None and faces and not _is_closeup(faces[:FACE_PROBE_FRAMES]):
         faces = []  # a clip shorter than the probe window
     n = len(keypoints)
@@ -221,12 +200,66 @@ def extract_motion(
             "trimmed": bool(getattr(spec, "trimmed", False)),
             "has_audio": bool(getattr(spec, "has_audio", False)),
             "warnings": list(getattr(reader, "warnings", [])),
-            "timings": {"total_s": round(elapsed, 3), "pose_s": round(pose_time, 3)},
+            "timings": {
+                "total_s": round(elapsed, 3),
+                "pose_s": round(pose_time, 3),
+                "wait_s": round(track.wait_s, 3),
+            },
             "pose_fps": round(n / pose_time, 1) if pose_time > 0 else None,
+            "chunks": len(chunks),
         }
     )
     progress(Stage.MOTION, 1.0)
     return motion
+
+
+@dataclass
+class Track:
+    """Raw per-frame tracking output, before gap filling and smoothing."""
+
+    keypoints: list[FloatArray | None]
+    scores: list[float]
+    faces: list[FaceResult | None]  # empty when no face track is taken
+    crop: Crop
+    people: int
+    pose_s: float  # time inside the pose model, summed over processes
+    wait_s: float = 0.0  # time this process waited for the other chunks after its own
+
+
+def _track_single(
+    reader: VideoReader, expected: int, *, with_face: bool | None, progress: ProgressCallback
+) -> Track:
+    keypoints: list[FloatArray | None] = []
+    scores: list[float] = []
+    faces: list[FaceResult | None] = []
+    crop = Crop()
+    people = 0
+    track_face = with_face is not False
+    face_tracker = FaceTracker(video=True) if track_face else None
+    pose_time = 0.0
+    try:
+        with PoseDetector(video=True, complexity=1) as detector:
+            for i, frame in enumerate(reader.frames()):
+                small = resize_long_side(frame, POSE_SIDE)
+                if i == 0:
+                    crop, people = main_performer_crop(small)
+                t0 = time.perf_counter()
+                pose = detector.detect(crop.apply(small) if not crop.full else small)
+                pose_time += time.perf_counter() - t0
+                keypoints.append(None if pose is None else crop.to_frame(pose.keypoints))
+                scores.append(0.0 if pose is None else pose.score)
+                if face_tracker is not None:
+                    faces.append(face_tracker.detect(resize_long_side(frame, FACE_SIDE)))
+                    if with_face is None and len(faces) == FACE_PROBE_FRAMES and not _is_closeup(faces):
+                        face_tracker.close()
+                        face_tracker = None
+                        faces = []
+                if i % 5 == 0:
+                    progress(Stage.MOTION, min(0.99, (i + 1) / expected))
+    finally:
+        if face_tracker is not None:
+            face_tracker.close()
+    return Track(keypoints, scores, faces, crop, people, pose_time)
 
 
 def _assemble(
