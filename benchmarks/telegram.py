@@ -143,9 +143,9 @@ async def run(users: int, inspect: bool, root: Path) -> int:
 
         async def push(user_ids: list[int]) -> dict[int, float]:
             session = await http.create_session()  # type: ignore[attr-defined]
-            async with session.post(
-                f"{base_url}/__control/photo", data=data, params={"users": ",".join(map(str, user_ids))}
-            ) as resp:
+            # with --inspect every user's photo is a different file, so no cached report is reused
+            params = {"users": ",".join(map(str, user_ids)), "distinct": "1" if inspect else "0"}
+            async with session.post(f"{base_url}/__control/photo", data=data, params=params) as resp:
                 return {int(k): v for k, v in (await resp.json()).items()}
 
         async def sent(fragment: str) -> dict[int, float]:

@@ -295,12 +295,16 @@ class FakeTelegram:
         return web.json_response({"ok": True})
 
     async def _control_photo(self, request: web.Request) -> web.Response:
-        """Body: raw photo bytes; query: user ids (comma-separated). Pushes one photo message
-        per user in one go and returns {user: monotonic time pushed}."""
+        """Body: raw photo bytes; query: user ids (comma-separated), distinct=1 for a different
+        file per user. Pushes one photo message per user in one go and returns
+        {user: monotonic time pushed}."""
         data = await request.read()
+        distinct = request.query.get("distinct") == "1"  # a different file per user (bytes after JPEG's end)
         fields = self.photo_fields(data)
         pushed: dict[str, float] = {}
         for user in request.query["users"].split(","):
+            if distinct:
+                fields = self.photo_fields(data + user.encode())
             msg = self.message(int(user), int(user), **fields)
             pushed[user] = time.monotonic()
             await self.push(message=msg)
