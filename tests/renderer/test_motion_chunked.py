@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,12 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _settings(tmp_path: Path, workers: int, **kw: float) -> RendererSettings:
     return RendererSettings(cache_dir=tmp_path / "cache", motion_workers=workers, **kw)  # type: ignore[arg-type]
+
+
+def _chunk_workers() -> list[int]:
+    return [
+        pid for pid in _children_of_this_process() if b"serve(" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
 
 
 def _children_of_this_process() -> list[int]:
@@ -173,6 +180,24 @@ def test_cancelling_stops_the_children(long_clip: Path, tmp_path: Path) -> None:
     with pytest.raises(RendererError) as info:
         extract_motion(long_clip, _settings(tmp_path, 2), progress=progress)
     assert info.value.reason == FailureReason.CANCELLED
+    assert _children_of_this_process() == []
+
+
+def test_a_crashed_child_fails_the_extraction(long_clip: Path, tmp_path: Path) -> None:
+    """A child killed mid-way (out of memory, say) is an internal error, not a hang."""
+    killed: list[int] = []
+
+    def progress(stage: Stage, fraction: float) -> None:
+        if not killed:
+            for pid in _chunk_workers():
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    with pytest.raises(RendererError) as info:
+        extract_motion(long_clip, _settings(tmp_path, 2), progress=progress)
+    assert killed
+    assert info.value.reason == FailureReason.INTERNAL_ERROR
+    assert "motion worker" in str(info.value.detail)
     assert _children_of_this_process() == []
 
 
