@@ -73,7 +73,7 @@ class Reporter:
         self.percent = 0.0
         self._stage: Stage | None = None
         self._last = 0.0
-        self._pending: Future[None] | None = None
+        self._pending: Future[bool] | None = None
 
     def __call__(self, stage: Stage, fraction: float) -> None:
         if self.cancel.is_set():
