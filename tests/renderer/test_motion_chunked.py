@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import skimage.data
 
@@ -35,8 +36,9 @@ UPPER = [
 BODY = [*UPPER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
 
 
-def _offsets(frames: int) -> np.ndarray:
-    return np.round(40 * np.sin(np.linspace(0, 4 * np.pi, frames))).astype(int)
+def _offsets(frames: int) -> npt.NDArray[np.int64]:
+    wave = np.sin(np.linspace(0, 4 * np.pi, frames))
+    return np.asarray(np.round(40 * wave), dtype=np.int64)
 
 
 def _sliding_astronaut(path: Path, frames: int) -> Path:
