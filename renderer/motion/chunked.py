@@ -139,8 +139,13 @@ def track_chunked(
     track = Track(list(head.keypoints), list(head.scores), [], crop, people, head.pose_s, waited)
     if track_face:
         track.faces = list(head.faces)
-    for child in children:
+    for child, (start, stop) in zip(children, chunks[1:], strict=True):
         assert child.result is not None
+        if len(child.result.keypoints) != stop - start:
+            raise RendererError(
+                FailureReason.INTERNAL_ERROR,
+                detail=f"motion worker returned {len(child.result.keypoints)} frames for [{start}, {stop})",
+            )
         track.keypoints += child.result.keypoints
         track.scores += child.result.scores
         track.faces += child.result.faces
@@ -203,14 +208,14 @@ def _track_head(
 
 def _start_child(reader: VideoReader, start: int, stop: int) -> _Child:
     here, there = socket.socketpair()
-    with there:
+    with here, there:
         fd = there.fileno()
         process = subprocess.Popen(
             [sys.executable, "-c", f"from {__name__} import serve; serve({fd})"],
             pass_fds=(fd,),
             stdin=subprocess.DEVNULL,
         )
-    conn = Connection(here.detach())
+        conn = Connection(here.detach())
     conn.send((reader, start, stop))
     return _Child(process, conn)
 
