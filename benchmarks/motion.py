@@ -145,10 +145,16 @@ def bench_pose(args: Args) -> list[Figure]:
     size = f"{frames[0].shape[1]}x{frames[0].shape[0]}"
     note = f"{n} frames at {size}, pose in {found}, median {n / t.median_s:.0f} fps, {n / t.cpu_s:.0f} frames/cpu-s"
     figures = [Figure("pose tracking (BlazePose full)", n / t.best_s, "fps", note)]
-    settings = RendererSettings()
-    e = _timed(lambda: extract_motion(args.video, settings), args.repeats)
-    note = f"{n} frames, median {n / e.median_s:.0f} fps, {n / e.cpu_s:.0f} frames/cpu-s"
-    figures.append(Figure("extract_motion end to end", n / e.best_s, "fps", note))
+    # the default (motion_workers processes, chunked) and the single-process path it replaces
+    for settings in (RendererSettings(), RendererSettings(motion_workers=1)):
+        workers = settings.motion_workers
+
+        def extract(s: RendererSettings = settings) -> None:
+            extract_motion(args.video, s)
+
+        e = _timed(extract, args.repeats)
+        note = f"{n} frames, median {n / e.median_s:.0f} fps, {n / e.cpu_s:.0f} frames/cpu-s"
+        figures.append(Figure(f"extract_motion end to end, {workers} proc", n / e.best_s, "fps", note))
     return figures
 
 

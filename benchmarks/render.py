@@ -9,7 +9,8 @@ portrait_fullbody_woman.jpg at output long side 768:
 ``--memory`` also renders from a 30-s 1080p reference (the dance, looped and upscaled) in a
 child process and prints its peak resident memory (target < 2 GiB).
 Timings are the best of ``--repeats`` runs (the machine is shared), median alongside; the
-figures are printed, never asserted.
+figures are printed, never asserted. ``MOTIONBOT_MOTION_WORKERS=1`` measures the
+single-process extraction for comparison.
 """
 
 from __future__ import annotations
@@ -97,7 +98,10 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
     print(
         f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (figures are inflated when it exceeds the cores)"
     )
-    print(f"motion extraction            {best(extract_s)}  ({n / min(extract_s):5.1f} fps)")
+    print(
+        f"motion extraction            {best(extract_s)}  ({n / min(extract_s):5.1f} fps; "
+        f"motion_workers={settings.motion_workers}, {motion.meta.get('chunks', 1)} chunks)"
+    )
     print(f"render, motion cached        {best(render_s)}  ({n / min(render_s):5.1f} fps)")
     print(
         f"  CPU time (all threads + ffmpeg) best {min(render_cpu):6.2f} s: on 2 idle cores >= {min(render_cpu) / 2:.2f} s"
