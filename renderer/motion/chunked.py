@@ -3,11 +3,12 @@
 BlazePose runs single-threaded, so one process uses one core. The calling process tracks
 the first chunk itself (it starts at once, and it makes the decisions that must hold for the
 whole clip: the main performer's crop on frame 0, the face close-up probe on the first
-frames); each later chunk is tracked by a fresh Python child (mediapipe is not fork-safe once
-initialised; a plain interpreter rather than multiprocessing's spawn, which would re-run the
-caller's main script and refuse to start from one without a ``__main__`` guard) that decodes the same normalised frames, tracks a few frames before its chunk
-so the tracker has settled at the boundary, then waits for the head's decisions and sends
-raw keypoints back. Gap filling and smoothing run over the stitched track as for one process.
+frames); each later chunk is tracked by a fresh Python child that decodes the same
+normalised frames, tracks a few frames before its chunk so the tracker has settled at the
+boundary, takes the head's decisions and sends raw keypoints back. The child is a plain
+interpreter on a socket pair, not a fork (mediapipe is not fork-safe once initialised) nor
+multiprocessing's spawn (which re-runs the caller's main script, and refuses to start from
+one without a ``__main__`` guard). Gap filling and smoothing run over the stitched track as for one process.
 
 The chunking is a pure function of the frame count, rate and worker count, so the same
 input and settings give the same output.
@@ -258,7 +259,7 @@ def _report(progress: ProgressCallback, done: int, total: int) -> None:
     progress(Stage.MOTION, min(0.99, done / total))
 
 
-def _rebuild_error(payload: tuple[str, str, str, str | None]) -> RendererError:
+def _rebuild_error(payload: tuple[str, str, str | None, str | None]) -> RendererError:
     """A child's error as the same user-facing error here (exceptions do not all pickle)."""
     kind, reason, message, detail = payload
     cls = MediaError if kind == "MediaError" else RendererError
@@ -270,12 +271,18 @@ def serve(fd: int) -> None:
     conn = Connection(fd)
     try:
         reader, start, stop = conn.recv()
-        conn.send(("done", _track_range(conn, reader, start, stop)))
+        reply: tuple[str, object] = ("done", _track_range(conn, reader, start, stop))
+    except (EOFError, OSError):
+        return  # the caller is gone (cancelled, or it died): nobody to answer
     except RendererError as exc:
-        conn.send(("error", (type(exc).__name__, exc.reason.value, exc.message, exc.detail)))
+        reply = ("error", (type(exc).__name__, exc.reason.value, exc.message, exc.detail))
     except BaseException:
         tail = traceback.format_exc()[-2000:]
-        conn.send(("error", ("RendererError", FailureReason.INTERNAL_ERROR.value, None, tail)))
+        reply = ("error", ("RendererError", FailureReason.INTERNAL_ERROR.value, None, tail))
+    try:
+        conn.send(reply)
+    except OSError:
+        pass  # the caller is gone
     finally:
         conn.close()
 
