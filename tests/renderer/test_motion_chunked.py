@@ -135,6 +135,15 @@ def test_short_clip_is_tracked_in_one_process(short_clip: Path, tmp_path: Path) 
     np.testing.assert_array_equal(two.confidence, one.confidence)
 
 
+def test_one_worker_tracks_in_this_process(long_clip: Path, tmp_path: Path) -> None:
+    seen: list[int] = []
+    motion = extract_motion(
+        long_clip, _settings(tmp_path, 1), progress=lambda stage, f: seen.extend(_chunk_workers())
+    )
+    assert motion.meta["chunks"] == 1 and motion.n_frames == LONG
+    assert seen == []
+
+
 def test_chunked_agrees_with_one_process_on_a_synthetic_clip(long_clip: Path, tmp_path: Path) -> None:
     settings = _settings(tmp_path, 2)
     chunks = plan_chunks(LONG, FPS, 2)
