@@ -28,6 +28,7 @@ from motionbot.bot.delivery import DeliveryDispatcher
 from motionbot.bot.discord.cli import logged_in
 from motionbot.bot.discord.client import MotionBot
 from motionbot.bot.settings import BotSettings
+from motionbot.queue.client import RenderClient
 from motionbot.queue.delivery import delivery_worker
 from motionbot.queue.jobs import Platform, Queues
 from motionbot.queue.settings import QueueSettings
@@ -166,6 +167,14 @@ async def inspect_worker(qsettings: QueueSettings, tmp_path: Path) -> AsyncItera
     rs = RendererSettings(cache_dir=tmp_path / "motion-cache")
     worker = build_worker(qsettings, Queues.INSPECT, renderer_settings=rs)
     task = asyncio.create_task(worker.async_run())
+    client = await RenderClient.connect(qsettings)
+    try:  # until it has announced itself: the bot only asks workers that are alive
+        for _ in range(1200):
+            if await client.board.alive_workers(Queues.INSPECT) or task.done():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await client.close()
     try:
         yield worker
     finally:
