@@ -29,7 +29,7 @@ class RendererSettings(BaseSettings):
     # engines
     diffusion_model: str = "Wan-AI/Wan2.2-Animate-2-14B-Diffusers"
     diffusion_distilled: bool = False
-    # diffusion engine (see README-hardware.md); "auto" picks CUDA when torch sees a GPU
+    # diffusion engine (see README.md, "Hardware"); "auto" picks CUDA when torch sees a GPU
     device: str = "auto"
     diffusion_resolution: str = "480p"  # 480p, 640x800, 720p or WIDTHxHEIGHT (a target area)
     diffusion_steps: int | None = Field(default=None, ge=1)  # None: 40 (base) / 10 (distilled)

@@ -130,6 +130,12 @@ def test_gpu_image_installs_the_pinned_torch_from_a_cuda_index() -> None:
     assert raw.index("--index-url") < raw.index("pip install -r"), "torch must come from the CUDA index first"
 
 
+def test_gpu_image_has_a_compiler_for_triton() -> None:
+    """The diffusion engine compiles its transformer blocks and attention mask with Triton."""
+    run = _run_lines(parse_dockerfile(DOCKERFILES["renderer-gpu"]))
+    assert re.search(r"\bgcc\b", run) and "python3-dev" in run
+
+
 def test_entrypoint_and_command_are_real_subcommands(dockerfile: Dockerfile) -> None:
     entry = exec_form(dockerfile.final.args("ENTRYPOINT")[-1])
     assert entry == ["motionbot"]
