@@ -140,7 +140,7 @@ def check_model(settings: RendererSettings, *, required: bool) -> CheckResult:
     from motionbot.renderer.engines.diffusion.model_files import check_model_folder, resolve_model
 
     fail = Status.FAIL if required else Status.SKIP
-    fix = "download the weights (README.md, "Pointing the worker at the model") and point MOTIONBOT_DIFFUSION_MODEL at their folder"
+    fix = "download the weights (README.md, 'Pointing the worker at the model') and point MOTIONBOT_DIFFUSION_MODEL at their folder"
     try:
         source = resolve_model(settings.diffusion_model)
         if source.folder is None:  # online hub id: diffusers downloads it on first start
