@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from motionbot.bot.core.background import BackgroundWork
 from motionbot.bot.core.conversation import Conversation
 from motionbot.bot.core.progress import ChatThrottle
 from motionbot.bot.core.state import RedisStateStore
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Runtime:
+class Runtime(BackgroundWork):
     settings: BotSettings
     queue_settings: QueueSettings
     client: RenderClient
@@ -33,27 +34,6 @@ class Runtime:
     contexts: ContextStore
     throttle: ChatThrottle
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
-        """Run background work (inspection, progress) past the handler; errors are logged."""
-        task = asyncio.create_task(coro, name=name)
-        self.tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
-
-    async def drain(self, timeout: float = 5.0) -> None:
-        """Wait for background work (tests, shutdown), then cancel what is left."""
-        if self.tasks and timeout > 0:
-            await asyncio.wait(set(self.tasks), timeout=timeout)
-        for task in list(self.tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
     @property
     def download_limit(self) -> int:

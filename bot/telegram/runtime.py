@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
 
+from motionbot.bot.core.background import BackgroundWork
 from motionbot.bot.core.conversation import Conversation
 from motionbot.bot.core.progress import ChatThrottle, watch_progress
 from motionbot.bot.core.replies import Reply
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Runtime:
+class Runtime(BackgroundWork):
     bot: Bot
     settings: BotSettings
     queue_settings: QueueSettings
@@ -57,27 +57,6 @@ class Runtime:
         if self.in_flight > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.quiet.wait(), max_wait_s)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
-        """Run background work (inspection, progress) past the handler; errors are logged."""
-        task = asyncio.create_task(coro, name=name)
-        self.tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
-
-    async def drain(self, timeout: float = 5.0) -> None:
-        """Wait for background work (tests, benchmarks), then cancel what is left."""
-        if self.tasks:
-            await asyncio.wait(set(self.tasks), timeout=timeout)
-        for task in list(self.tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
     def watch(
         self, task_id: str, chat_id: int | str, status_message_id: int | str, *, shown: str | None = None
