@@ -22,13 +22,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for fakes
 
+from e2e_workers import moving_square_mp4, worker_on
 from fakes import discord as fd
 
 from motionbot.bot.delivery import DeliveryDispatcher
 from motionbot.bot.discord.cli import logged_in
 from motionbot.bot.discord.client import MotionBot
 from motionbot.bot.settings import BotSettings
-from motionbot.queue.client import RenderClient
 from motionbot.queue.delivery import delivery_worker
 from motionbot.queue.jobs import Platform, Queues
 from motionbot.queue.settings import QueueSettings
@@ -164,24 +164,8 @@ async def render_burst(qsettings: QueueSettings, tmp_path: Path) -> Any:
 
 @contextlib.asynccontextmanager
 async def inspect_worker(qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
-    rs = RendererSettings(cache_dir=tmp_path / "motion-cache")
-    worker = build_worker(qsettings, Queues.INSPECT, renderer_settings=rs)
-    task = asyncio.create_task(worker.async_run())
-    client = await RenderClient.connect(qsettings)
-    try:  # until it has announced itself: the bot only asks workers that are alive
-        for _ in range(1200):
-            if await client.board.alive_workers(Queues.INSPECT) or task.done():
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        await client.close()
-    try:
-        yield worker
-    finally:
-        await worker.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    async with worker_on(qsettings, Queues.INSPECT, RendererSettings(cache_dir=tmp_path / "motion-cache")) as w:
+        yield w
 
 
 @pytest.fixture
@@ -213,21 +197,7 @@ async def dc(dc_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[DC]:
 
 def tiny_mp4(frames: int = 6, side: int = 32) -> bytes:
     """A real, tiny MP4 (a moving square, no person)."""
-    import tempfile
-
-    import imageio_ffmpeg
-    import numpy as np
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "tiny.mp4"
-        writer = imageio_ffmpeg.write_frames(str(path), (side, side), fps=6, quality=5, macro_block_size=16)
-        writer.send(None)
-        for i in range(frames):
-            frame = np.zeros((side, side, 3), np.uint8)
-            frame[4:12, 2 + 2 * i : 10 + 2 * i] = 255
-            writer.send(frame.tobytes())
-        writer.close()
-        return path.read_bytes()
+    return moving_square_mp4(frames, side, fps=6)
 
 
 async def finished_task(dc: DC, *, user: int = USER, task_id: str | None = None, created_at: float | None = None,

@@ -23,6 +23,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for tests.fakes
 
+from e2e_workers import moving_square_mp4, worker_on
 from fakes.telegram import BOT_ID, BOT_USERNAME, FakeTelegram, Request
 
 from motionbot.bot.core import texts
@@ -32,7 +33,6 @@ from motionbot.bot.telegram.app import TelegramService
 from motionbot.queue.jobs import Queues
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
-from motionbot.renderer.worker import build_worker
 
 TOKEN = f"{BOT_ID}:TEST"
 __all__ = ["BOT_ID", "BOT_USERNAME"]
@@ -46,25 +46,6 @@ def astronaut_jpeg(side: int = 256) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(data.astronaut()).resize((side, side)).save(buf, format="JPEG", quality=85)
     return buf.getvalue()
-
-
-def moving_square_mp4(frames: int = 12, side: int = 64) -> bytes:
-    """A tiny real MP4 with no person in it (a bad reference video)."""
-    import tempfile
-
-    import imageio_ffmpeg
-    import numpy as np
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "square.mp4"
-        writer = imageio_ffmpeg.write_frames(str(path), (side, side), fps=12, quality=5, macro_block_size=16)
-        writer.send(None)
-        for i in range(frames):
-            frame = np.zeros((side, side, 3), np.uint8)
-            frame[10:30, 2 + 2 * i : 22 + 2 * i] = 255
-            writer.send(frame.tobytes())
-        writer.close()
-        return path.read_bytes()
 
 
 @dataclass
@@ -208,29 +189,6 @@ async def tg(e2e_qsettings: QueueSettings, e2e_bsettings: BotSettings) -> AsyncI
             await harness.polling
         await harness.service.close()
         await fake.close()
-
-
-@contextlib.asynccontextmanager
-async def worker_on(qsettings: QueueSettings, queue: str, rs: RendererSettings) -> AsyncIterator[Any]:
-    from motionbot.queue.client import RenderClient
-
-    worker = build_worker(qsettings, queue, renderer_settings=rs)
-    task = asyncio.create_task(worker.async_run())
-    client = await RenderClient.connect(qsettings)
-    try:
-        for _ in range(600):  # until it has announced itself (the bot offers what is alive)
-            if await client.board.alive_workers(queue) or task.done():
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        await client.close()
-    try:
-        yield worker
-    finally:
-        await worker.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
 
 
 @pytest.fixture
