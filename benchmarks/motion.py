@@ -127,8 +127,9 @@ def bench_pose(args: Args) -> list[Figure]:
     """Pose tracking as extraction runs it (BlazePose full, video mode, long side POSE_SIDE),
     on frames decoded and resized beforehand, then extract_motion end to end (decode, main
     performer, face probe, smoothing) at the default settings."""
-    from motionbot.renderer.motion.extract import DECODE_SIDE, POSE_SIDE, extract_motion, resize_long_side
+    from motionbot.renderer.motion.extract import DECODE_SIDE, POSE_SIDE, extract_motion
     from motionbot.renderer.perception.pose import PoseDetector
+    from motionbot.renderer.perception.quality import resize_long_side
     from motionbot.renderer.settings import RendererSettings
 
     reader = open_video(args.video, max_side=DECODE_SIDE)

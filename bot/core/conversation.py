@@ -437,14 +437,7 @@ class Conversation(TaskLibrary):
             page = int(args[0]) if args and args[0].isdigit() else 0
             reply = await self.history_page(key, page)
             return [Reply(reply.text, buttons=reply.buttons, edit=True)]
-        if verb in (
-            Actions.TASK,
-            Actions.RESEND,
-            Actions.SAME_MOTION,
-            Actions.SAME_PHOTO,
-            Actions.AGAIN,
-            Actions.DELETE,
-        ):
+        if verb in Actions.ON_TASK:
             if task_id is None:
                 return [Reply(texts.TASK_NOT_FOUND)]
             if verb == Actions.TASK:

@@ -74,6 +74,8 @@ class Actions:
     AGAIN = "ha"  # ha:<task> - same inputs, other options
     DELETE = "hd"  # hd:<task>
     NOOP = "noop"
+    # actions on one finished task (arg: the task id); the owner check applies to all of them
+    ON_TASK = (TASK, RESEND, SAME_MOTION, SAME_PHOTO, AGAIN, DELETE)
 
     @staticmethod
     def split(data: str) -> tuple[str, list[str]]:

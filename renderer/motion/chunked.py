@@ -39,10 +39,10 @@ from motionbot.renderer.motion.extract import (
     Track,
     _is_closeup,
     main_performer_crop,
-    resize_long_side,
 )
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.perception.quality import resize_long_side
 
 MIN_PARALLEL_S = 2.0  # shorter clips stay in one process: a child takes ~1 s to start
 MIN_CHUNK_FRAMES = 30

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -25,6 +24,7 @@ from motionbot.renderer.motion.filters import fill_gaps, one_euro_zero_lag
 from motionbot.renderer.motion.model import FACE_FEATURES, NUM_LANDMARKS, Landmark, Motion
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.perception.quality import resize_long_side
 from motionbot.renderer.perception.segmentation import person_blobs, person_mask
 from motionbot.renderer.settings import RendererSettings
 
@@ -85,15 +85,6 @@ class Crop:
         out[:, 1] = self.y0 + keypoints[:, 1] * ch
         out[:, 2] = keypoints[:, 2] * cw
         return out
-
-
-def resize_long_side(rgb: RGB, side: int) -> RGB:
-    h, w = rgb.shape[:2]
-    scale = side / max(h, w)
-    if scale >= 1.0:
-        return rgb
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def reference_size(width: int, height: int, max_side: int) -> tuple[int, int]:

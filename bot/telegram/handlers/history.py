@@ -12,15 +12,7 @@ from motionbot.bot.core.replies import Actions
 from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, reply_to_of, show
 from motionbot.bot.telegram.runtime import Runtime
 
-VERBS = (
-    Actions.HISTORY,
-    Actions.TASK,
-    Actions.RESEND,
-    Actions.SAME_MOTION,
-    Actions.SAME_PHOTO,
-    Actions.AGAIN,
-    Actions.DELETE,
-)
+VERBS = (Actions.HISTORY, *Actions.ON_TASK)
 
 
 async def history(message: Message, key: ConversationKey, rt: Runtime) -> None:
