@@ -76,7 +76,7 @@ async def _serve_telegram(settings: Any, queue_settings: Any, *, webhook: bool, 
     from motionbot.queue.ops.instrument import start_heartbeat
 
     start_heartbeat()  # /healthz follows this event loop
-    service = await TelegramService.create(settings, queue_settings)
+    service = await TelegramService.create(settings, queue_settings, webhook=webhook)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -17,6 +17,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, ErrorEvent
 from aiohttp import web
@@ -86,6 +88,18 @@ def make_bot(settings: BotSettings) -> Bot:
     return Bot(token=settings.telegram_token.get_secret_value(), session=session)
 
 
+def event_isolation(storage: RedisStorage, *, webhook: bool) -> BaseEventIsolation:
+    """One user's updates are handled one at a time.
+
+    Long polling has exactly one consumer per token (Telegram answers a second getUpdates
+    with 409 Conflict), so in-process locks are complete there and spare every update two
+    Redis round trips before its first reply. Webhook mode may run several processes behind
+    one address, so their locks live in Redis. The core's own conversation lock (in Redis)
+    still orders the background writes of an album's parts either way.
+    """
+    return storage.create_isolation() if webhook else SimpleEventIsolation()
+
+
 def _user_of(event: ErrorEvent) -> tuple[int | None, int | None]:
     update = event.update
     for obj in (update.message, update.callback_query, update.inline_query):
@@ -117,6 +131,7 @@ class TelegramService:
         *,
         bot: Bot | None = None,
         history: HistoryStore | None = None,
+        webhook: bool = False,
     ) -> TelegramService:
         pin_response_types()
         bot = bot or make_bot(settings)
@@ -148,7 +163,7 @@ class TelegramService:
             throttle=throttle,
             redis=redis,
         )
-        dp = Dispatcher(storage=storage, events_isolation=storage.create_isolation(), rt=rt)
+        dp = Dispatcher(storage=storage, events_isolation=event_isolation(storage, webhook=webhook), rt=rt)
         dp.update.outer_middleware(ContextMiddleware(rt))
         dp.include_routers(*routers())
         dp.errors.register(cls._on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))

@@ -63,10 +63,13 @@ class ContextMiddleware(BaseMiddleware):
         return await handler(event, data)
 
     async def _allowed(self, user_id: int) -> bool:
-        """Fixed-window counter per user: one INCR per update (EXPIRE only on a window's first)."""
+        """Fixed-window counter per user, in Redis so that every bot process counts together.
+
+        INCR and EXPIRE go in one pipelined round trip: this runs before the first reply of
+        every update, so each round trip here is paid by everyone in a burst.
+        """
         window_s = self.rt.settings.rate_limit_window_s
         bucket = f"motionbot:tg:rl:{user_id}:{int(time.time() // window_s)}"
-        count = int(await self.rt.redis.incr(bucket))
-        if count == 1:
-            await self.rt.redis.expire(bucket, window_s * 2)
-        return count <= self.rt.settings.rate_limit_events
+        async with self.rt.redis.pipeline(transaction=False) as pipe:
+            count, _ = await pipe.incr(bucket).expire(bucket, window_s * 2).execute()
+        return int(count) <= self.rt.settings.rate_limit_events

@@ -62,3 +62,18 @@ async def test_admin_commands_only_for_admins(tg: TG, monkeypatch: pytest.Monkey
     await tg.fake.push_message(777, 777, **command("/pause"))  # not an admin: an unknown command
     await tg.wait_text(texts.WELCOME, chat_id=777)
     assert not [t for t in tg.texts(777) if "Paused" in t]
+
+
+async def test_event_isolation_follows_the_update_source(redis_url: str) -> None:
+    """Polling has one consumer per token: in-process locks; webhook processes share Redis locks."""
+    from aiogram.fsm.storage.memory import SimpleEventIsolation
+    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+    from motionbot.bot.telegram.app import event_isolation
+
+    storage = RedisStorage.from_url(redis_url)
+    try:
+        assert isinstance(event_isolation(storage, webhook=False), SimpleEventIsolation)
+        assert isinstance(event_isolation(storage, webhook=True), RedisEventIsolation)
+    finally:
+        await storage.close()
