@@ -4,8 +4,9 @@
 FSM + event isolation, rate limit, SQLite history, media store) through the fake Bot API
 server of the tests, all on loopback. The first reply ("Got your photo") must not wait for
 the download, the store or the inspection; those follow. Prints p50/p99 of the first reply,
-of the follow-up (photo stored, next step asked) and, with ``--inspect``, of the findings
-from a real inspect worker in a subprocess.
+of the follow-up (photo stored, next step asked), with ``--inspect`` of the findings from a
+real inspect worker in a subprocess, and last the same burst against a bare aiogram echo
+bot on the same machine: the floor the framework itself sets.
 
     .venv/bin/python benchmarks/telegram.py [--users 200] [--inspect]
 """
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -75,20 +77,94 @@ def line(name: str, values: list[float]) -> str:
     )
 
 
-async def run(users: int, inspect: bool, root: Path) -> int:
+class FakeApi:
+    """The fake Bot API's control endpoints: push a burst of photos, read when replies came."""
+
+    def __init__(self, base_url: str, http: Any) -> None:
+        self.base_url = base_url
+        self.http = http
+
+    async def push(self, user_ids: list[int], data: bytes, *, distinct: bool = False) -> dict[int, float]:
+        # distinct: every user's photo is a different file, so no cached report is reused
+        params = {"users": ",".join(map(str, user_ids)), "distinct": "1" if distinct else "0"}
+        async with self.http.post(f"{self.base_url}/__control/photo", data=data, params=params) as resp:
+            return {int(k): v for k, v in (await resp.json()).items()}
+
+    async def sent(self, fragment: str) -> dict[int, float]:
+        async with self.http.get(f"{self.base_url}/__control/requests") as resp:
+            rows = await resp.json()
+        got: dict[int, float] = {}
+        for r in rows:
+            if r["method"] in ("sendMessage", "editMessageText") and fragment in str(r["text"] or ""):
+                got.setdefault(int(r["chat_id"]), r["at"])
+        return got
+
+    async def until(self, fragment: str, count: int, timeout: float) -> dict[int, float]:
+        # poll a count (cheap: the bot's loop is the one being measured), fetch the times once
+        deadline = time.monotonic() + timeout
+        while True:
+            async with self.http.get(f"{self.base_url}/__control/count", params={"text": fragment}) as resp:
+                got = int(await resp.json())
+            if got >= count:
+                return await self.sent(fragment)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {got} of {count} users got {fragment!r}")
+            await asyncio.sleep(0.1)
+
+
+def start_fake() -> tuple[subprocess.Popen[str], str]:
+    """The fake Bot API in a process of its own, as Telegram is: only the bot is measured."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fakes" / "telegram.py")], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+async def echo_floor(users: int) -> list[float]:
+    """The same burst against a bare aiogram bot (memory storage, no middleware, one
+    sendMessage per photo): what the framework itself costs on this machine."""
+    from aiogram import Dispatcher, F
+    from aiogram.types import Message
+
+    fake_proc, base_url = start_fake()
+    await asyncio.sleep(0.3)
+    bot = Bot(f"{BOT_ID}:TEST", session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
+    dp = Dispatcher()
+
+    @dp.message(F.photo)
+    async def got_photo(message: Message) -> None:
+        await message.answer(texts.RECEIVED_PHOTO)
+
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, polling_timeout=10, close_bot_session=False)
+    )
+    try:
+        api = FakeApi(base_url, await bot.session.create_session())  # type: ignore[attr-defined]
+        data = photo_jpeg()
+        await api.push([9_999], data)
+        await api.until(texts.RECEIVED_PHOTO, 1, 30)
+        await asyncio.sleep(0.5)
+        pushed = await api.push(list(range(10_001, 10_001 + users)), data)
+        replies = await api.until(texts.RECEIVED_PHOTO, users + 1, 60)
+        return [t - pushed[c] for c, t in replies.items() if c in pushed]
+    finally:
+        await dp.stop_polling()
+        await polling
+        await bot.session.close()
+        fake_proc.terminate()
+        fake_proc.wait(10)
+
+
+async def run(users: int, inspect: bool, floor: bool, root: Path) -> int:
     port = free_port()
     redis = subprocess.Popen(
         ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(root)],
         stdout=subprocess.DEVNULL,
     )
-    # the fake Bot API runs in a process of its own, as Telegram does: only the bot is measured
-    fake_proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "fakes" / "telegram.py")], stdout=subprocess.PIPE, text=True
-    )
+    fake_proc, base_url = start_fake()
     worker: subprocess.Popen[bytes] | None = None
     try:
-        assert fake_proc.stdout is not None
-        base_url = fake_proc.stdout.readline().strip()
         await asyncio.sleep(0.3)
         qs = QueueSettings(
             redis_url=f"redis://127.0.0.1:{port}/0",
@@ -139,45 +215,16 @@ async def run(users: int, inspect: bool, root: Path) -> int:
                 await asyncio.sleep(0.1)
 
         data = photo_jpeg()
-        http = bot.session
-
-        async def push(user_ids: list[int]) -> dict[int, float]:
-            session = await http.create_session()  # type: ignore[attr-defined]
-            # with --inspect every user's photo is a different file, so no cached report is reused
-            params = {"users": ",".join(map(str, user_ids)), "distinct": "1" if inspect else "0"}
-            async with session.post(f"{base_url}/__control/photo", data=data, params=params) as resp:
-                return {int(k): v for k, v in (await resp.json()).items()}
-
-        async def sent(fragment: str) -> dict[int, float]:
-            session = await http.create_session()  # type: ignore[attr-defined]
-            async with session.get(f"{base_url}/__control/requests") as resp:
-                rows = await resp.json()
-            got: dict[int, float] = {}
-            for r in rows:
-                if r["method"] in ("sendMessage", "editMessageText") and fragment in str(r["text"] or ""):
-                    got.setdefault(int(r["chat_id"]), r["at"])
-            return got
-
-        async def until(fragment: str, count: int, timeout: float) -> dict[int, float]:
-            # poll a count (cheap: this loop is the one being measured), fetch the times once
-            deadline = time.monotonic() + timeout
-            session = await http.create_session()  # type: ignore[attr-defined]
-            while True:
-                async with session.get(f"{base_url}/__control/count", params={"text": fragment}) as resp:
-                    got = int(await resp.json())
-                if got >= count:
-                    return await sent(fragment)
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"only {got} of {count} users got {fragment!r}")
-                await asyncio.sleep(0.1)
+        api = FakeApi(base_url, await bot.session.create_session())  # type: ignore[attr-defined]
+        push, until = api.push, api.until
 
         # warm up, as a bot that has been running a while is: one user's photo end to end
-        await push([9_999])
+        await push([9_999], data)
         await until(texts.NEED_VIDEO, 1, 30)
         await asyncio.sleep(0.5)  # polling waits on getUpdates again
 
         cpu0 = time.process_time()
-        pushed = await push(list(range(10_001, 10_001 + users)))
+        pushed = await push(list(range(10_001, 10_001 + users)), data, distinct=inspect)
         replies = await until(texts.RECEIVED_PHOTO, users + 1, 120)
         cpu_first = time.process_time() - cpu0
         stored_at = await until(texts.NEED_VIDEO, users + 1, 120)
@@ -204,6 +251,9 @@ async def run(users: int, inspect: bool, root: Path) -> int:
         await service.stop_polling()
         await polling
         await service.close()
+        if floor:
+            echo = await echo_floor(users)
+            print(line("floor: bare aiogram echo bot", echo))
         return 0
     finally:
         fake_proc.terminate()
@@ -222,12 +272,17 @@ def main() -> int:
     parser.add_argument(
         "--inspect", action="store_true", help="also time findings from a real inspect worker"
     )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the same burst against a bare aiogram echo bot (the framework's own cost here)",
+    )
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         print("redis-server is not installed (make system-deps)")
         return 4
     with tempfile.TemporaryDirectory(prefix="mb-tg-bench-") as tmp:
-        return asyncio.run(run(args.users, args.inspect, Path(tmp)))
+        return asyncio.run(run(args.users, args.inspect, not args.no_floor, Path(tmp)))
 
 
 if __name__ == "__main__":
