@@ -20,6 +20,8 @@ F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
 
 ASPECTS = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
+# the least a half-body subject is shrunk to make room for raised arms
+MIN_ZOOM = 0.7
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,34 @@ def output_size(aspect: float, long_side: int) -> tuple[int, int]:
 
 
 def plan_canvas(
+    photo_w: int,
+    photo_h: int,
+    subject: tuple[float, float, float, float],
+    aspect: str,
+    long_side: int,
+    reach_top: float | None = None,
+) -> Canvas:
+    """Choose the photo window shown on the canvas. ``subject`` is its box (x0, y0, x1, y1) in photo px.
+
+    ``reach_top`` (photo y) is how high the subject's hands may go: a photo cut at the waist
+    has no room above the head for raised arms, so the window grows upwards (and sideways, to
+    keep the aspect) with its bottom edge kept on the cut, down to MIN_ZOOM of the photo's scale.
+    """
+    canvas = _plan(photo_w, photo_h, subject, aspect, long_side)
+    top = canvas.origin[1]
+    if reach_top is None or reach_top >= top:
+        return canvas
+    wh = canvas.height / canvas.scale
+    bottom = top + wh
+    new_h = min(bottom - reach_top, wh / MIN_ZOOM)
+    new_w = new_h * canvas.width / canvas.height
+    cx = 0.5 * (subject[0] + subject[2])
+    return Canvas(canvas.width, canvas.height, canvas.width / new_w, (cx - new_w / 2, bottom - new_h))
+
+
+def _plan(
     photo_w: int, photo_h: int, subject: tuple[float, float, float, float], aspect: str, long_side: int
 ) -> Canvas:
-    """Choose the photo window shown on the canvas. ``subject`` is its box (x0, y0, x1, y1) in photo px."""
     photo_aspect = photo_w / photo_h
     target = ASPECTS.get(aspect, photo_aspect)
     w, h = output_size(target, long_side)

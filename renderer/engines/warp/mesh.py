@@ -21,6 +21,8 @@ from motionbot.renderer.engines.warp.parts import segment_distance
 from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 
 F32 = npt.NDArray[np.float32]
+# Where (in bone radii past the joint) and over how long a limb hands over from the torso.
+SHOULDER_BLEND = (0.15, 0.25)
 I32 = npt.NDArray[np.int32]
 
 
@@ -126,7 +128,7 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
             neck = float(lengths[j])
             centre, half = cum[j] + 0.35 * neck, 0.25 * neck
         elif j == 0:
-            centre, half = cum[0] + 0.3 * r, 0.6 * r
+            centre, half = cum[0] + SHOULDER_BLEND[0] * r, SHOULDER_BLEND[1] * r
         else:
             centre, half = cum[j], 0.45 * r
         us.append(_smoothstep((arc - (centre - half)) / (2.0 * half)))

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.fill import continue_body
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 
 F32 = npt.NDArray[np.float32]
@@ -24,6 +25,13 @@ U8 = npt.NDArray[np.uint8]
 ARM_PRIORITY = 0.75
 # largest half-thickness of a limb part, as a share of the shoulder width
 MAX_WIDTH = {"upper_arm": 0.25, "forearm": 0.2, "hand": 0.18, "thigh": 0.4, "shin": 0.3, "foot": 0.22}
+# An arm lying across the body has no edge in the matte on its inner side: there it reaches at
+# most a usual arm's half-thickness (share of the shoulder width) from its bone, so the arm
+# layer does not carry off the torso, the hair or the chin it rests on.
+HAND_REACH = 0.8
+# the torso's side under the arm: this far down towards the hip, this share of the shoulders in
+ARMPIT_DROP, ARMPIT_INSET = 0.3, 0.1
+INNER_WIDTH = {"upper_arm": 0.15, "forearm": 0.12, "hand": 0.09}
 
 
 @dataclass(frozen=True)
@@ -93,10 +101,18 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
         if k == HEAD:
             a = b = rig.joints[J.HEAD]
         elif BONES[k].name.endswith(("hand", "foot")):
-            b = b + 0.4 * (b - a)  # the landmarks stop at the knuckles and the toes' base
+            # the landmarks stop at the knuckles and the toes' base; fingers reach about as far again
+            b = b + (HAND_REACH if BONES[k].name.endswith("hand") else 0.4) * (b - a)
         d, _ = segment_distance(pts, a, b)
         score = d / max(float(radii[k]), 1.0)
         if BONES[k].layer in (Layer.L_ARM, Layer.R_ARM):
+            inner = _inner_side(rig, a, b, pts)
+            if BONES[k].parent == TORSO:
+                # the shoulder's cap above the joint stays with the torso: turned with a
+                # raised arm it would hang below the armpit as a dark lump
+                inner |= _before(a, b, pts)
+            narrow = min(float(radii[k]), INNER_WIDTH[BONES[k].name.split("_", 1)[1]] * rig.shoulder_width)
+            score = np.where(inner, d / max(narrow, 1.0), score).astype(np.float32)
             score *= ARM_PRIORITY
         better = score < best
         best = np.where(better, score, best)
@@ -107,6 +123,22 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
     return full
 
 
+def _before(a: F32, b: F32, pts: F32) -> npt.NDArray[np.bool_]:
+    """Which points project onto the line a-b before a (past the joint, away from b)."""
+    return ((pts - a) @ (b - a)) < 0
+
+
+def _inner_side(rig: Rig, a: F32, b: F32, pts: F32) -> npt.NDArray[np.bool_]:
+    """Which points lie on the side of the bone a-b that faces the torso's axis."""
+    d = b - a
+    n = np.array([-d[1], d[0]], np.float32)
+    mid = 0.5 * (a + b)
+    _, t = segment_distance(mid[None], rig.joints[J.MID_SHOULDER], rig.joints[J.MID_HIP])
+    axis = rig.joints[J.MID_SHOULDER] + t[0] * (rig.joints[J.MID_HIP] - rig.joints[J.MID_SHOULDER])
+    towards = float(n @ (axis - mid))
+    return ((pts - a) @ n) * towards > 0
+
+
 def _torso_hull(rig: Rig, shape: tuple[int, int], *, pelvis: bool) -> npt.NDArray[np.bool_]:
     """The torso's outline between shoulders and hips: limb pixels inside it cover torso.
 
@@ -115,11 +147,18 @@ def _torso_hull(rig: Rig, shape: tuple[int, int], *, pelvis: bool) -> npt.NDArra
     """
     j = rig.joints
     lhip, rhip = j[J.L_HIP], j[J.R_HIP]
+    lsh, rsh = j[J.L_SHOULDER], j[J.R_SHOULDER]
+    # the shoulder landmarks sit inside the arms: below them the torso's side runs an upper
+    # arm's half-thickness further in, and what lies outside that was arm, not torso
+    across = (rsh - lsh) / max(float(np.linalg.norm(rsh - lsh)), 1e-6)
+    inset = ARMPIT_INSET * rig.shoulder_width
+    l_pit = lsh + ARMPIT_DROP * (lhip - lsh) + inset * across
+    r_pit = rsh + ARMPIT_DROP * (rhip - rsh) - inset * across
     if pelvis:
         down = (j[J.MID_HIP] - j[J.MID_SHOULDER]) * 0.3
-        pts = [j[J.L_SHOULDER], j[J.R_SHOULDER], rhip, rhip + down, lhip + down, lhip]
+        pts = [lsh, rsh, r_pit, rhip, rhip + down, lhip + down, lhip, l_pit]
     else:
-        pts = [j[J.L_SHOULDER], j[J.R_SHOULDER], rhip, lhip]
+        pts = [lsh, rsh, r_pit, rhip, lhip, l_pit]
     poly = np.array(pts, np.float32)
     centre = poly.mean(axis=0)
     poly = centre + (poly - centre) * 1.05
@@ -134,26 +173,6 @@ def _head_disc(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
         centre = (round(float(rig.joints[J.HEAD, 0])), round(float(rig.joints[J.HEAD, 1])))
         cv2.circle(mask, centre, round(1.1 * rig.head_radius), (1,), -1)
     return mask > 0
-
-
-def _continue_body(rgb: U8, hidden: npt.NDArray[np.bool_], own: npt.NDArray[np.bool_]) -> U8:
-    """The photo with ``hidden`` (a part behind an arm) filled from that part's own pixels.
-
-    Telea inpainting carries the jacket's red in from the jacket's edge (averaging at coarse
-    scales would mix it with a striped shirt into pink); everything that is not the part itself
-    counts as unknown, so neither the arm nor the background bleeds in.
-    """
-    ys, xs = np.nonzero(hidden)
-    h, w = hidden.shape
-    pad = 8
-    y0, y1 = max(0, int(ys.min()) - pad), min(h, int(ys.max()) + pad + 1)
-    x0, x1 = max(0, int(xs.min()) - pad), min(w, int(xs.max()) + pad + 1)
-    hole = (hidden[y0:y1, x0:x1] | ~own[y0:y1, x0:x1]).astype(np.uint8)
-    if hole.all():
-        return rgb
-    out = rgb.copy()
-    out[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(rgb[y0:y1, x0:x1]), hole, 5, cv2.INPAINT_TELEA)
-    return out
 
 
 def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig) -> list[LayerTexture]:
@@ -183,12 +202,11 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
             torso = _torso_hull(rig, (h, w), pelvis=False)
             covered = _torso_hull(rig, (h, w), pelvis=True) & (layer_of > 0) & (torso | ~arm_px)
             # a hand at the chin or in the hair hides face, not background
-            covered |= _head_disc(rig, (h, w)) & arm_px
+            head = _head_disc(rig, (h, w))
+            covered |= head & arm_px
+            colour = continue_body(rgb, covered & arm_px, labels, rig, head)
         else:
             covered = np.zeros((h, w), bool)
-        hidden = covered & arm_px
-        if hidden.any() and own_px.any():
-            colour = _continue_body(rgb, hidden, own_px)
         if covered.any():
             soft = np.maximum(soft, cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0))
         a = np.clip(alpha * soft, 0.0, 1.0)

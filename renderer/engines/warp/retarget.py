@@ -26,6 +26,7 @@ from motionbot.renderer.engines.warp.rig import (
     LIMB_CHAINS,
     N_BONES,
     TORSO,
+    Bone,
     J,
     Layer,
     Rig,
@@ -244,6 +245,9 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
     for layer, chain in LIMB_CHAINS.items():
         zs = ref_z[:, [BONES[k].b for k in chain[:2]]].mean(axis=1)
         layer_keys[:, layer] = zs - body_z - bias[layer] * body
+        if layer in (Layer.L_ARM, Layer.R_ARM):
+            up = _raised(joints, BONES[chain[0]], rig.torso_length)
+            layer_keys[:, layer] = up * 0.1 * body + (1.0 - up) * layer_keys[:, layer]
     layer_keys = uniform_filter1d(layer_keys, size=5, axis=0, mode="nearest")
     bone_keys = np.zeros((T, N_BONES), np.float32)
     for k, bone in enumerate(BONES):
@@ -259,6 +263,16 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         mirrored=mirrored,
         expression=expression_track(motion.face, T),
     )
+
+
+def _raised(joints: F32, upper: Bone, torso: float) -> F32:
+    """0..1 per frame: how far the elbow is above its shoulder (1 at a quarter torso).
+
+    An arm raised over the head passes beside it, not in front of the face: it then draws
+    behind the body (the performer's depth is least reliable for a raised arm).
+    """
+    rise = (joints[:, upper.a, 1] - joints[:, upper.b, 1]) / max(torso, 1.0)
+    return f32(np.clip(rise / 0.25, 0.0, 1.0))
 
 
 def _same_way(v: F32, rest: F32) -> F32:

@@ -14,7 +14,7 @@ from motionbot.renderer.engines.warp.framing import Canvas, plan_canvas
 from motionbot.renderer.engines.warp.matte import background_plate, fill_holes, make_background, refine_matte
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
-from motionbot.renderer.engines.warp.rig import Layer, Rig, fit_rig
+from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
 
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
@@ -52,6 +52,28 @@ def subject_box(mask: F32, threshold: float = 0.5) -> tuple[float, float, float,
     return float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
 
 
+def arm_reach_top(rig: Rig) -> float | None:
+    """How high (canvas y) a raised hand would reach, for a photo cut at the waist; else None.
+
+    A forearm or hand the photo hides is taken as long as a usual one (0.9 upper arm).
+    """
+    if not rig.pinned_bottom:
+        return None
+    reach = 0.0
+    for chain in (LIMB_CHAINS[Layer.L_ARM], LIMB_CHAINS[Layer.R_ARM]):
+        upper, fore, hand = chain
+        if not rig.rigged[upper]:
+            continue
+        length = rig.bone_length(upper)
+        length += rig.bone_length(fore) if rig.rigged[fore] else 0.75 * length
+        length += 2.0 * rig.bone_length(hand) if rig.rigged[hand] else 0.3 * rig.bone_length(upper)
+        reach = max(reach, length)
+    if reach == 0.0:
+        return None
+    shoulder = min(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
+    return shoulder - reach
+
+
 def prepare_subject(
     rgb: U8,
     keypoints: F32,
@@ -69,13 +91,18 @@ def prepare_subject(
     box = subject_box(soft_mask)
     if box is None:
         return None
-    canvas = plan_canvas(pw, ph, box, aspect, long_side)
+    canvas = plan_canvas(pw, ph, box, aspect, long_side, arm_reach_top(fit_rig(keypoints, pw, ph)))
     photo = canvas.warp_rgb(rgb)
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
-    soft[outside] = 0.0
     if outside.any():
-        photo = fill_holes(photo, outside)
+        # the padding continues the background only: a sleeve cut by the photo's edge must
+        # not bleed into it as a dark smear
+        grow = max(3, round(0.01 * max(canvas.width, canvas.height)))
+        person = cv2.dilate((soft > 0.3).astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8)) > 0
+        filled = fill_holes(photo, outside | (person & ~outside))
+        photo = np.where(outside[..., None], filled, photo).astype(np.uint8)
+    soft[outside] = 0.0
     alpha = refine_matte(photo, soft)
     if float(alpha.mean()) < 0.002:
         return None
