@@ -21,7 +21,7 @@ U8 = npt.NDArray[np.uint8]
 
 ASPECTS = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
 # the least a half-body subject is shrunk to make room for raised arms
-MIN_ZOOM = 0.7
+MIN_ZOOM = 0.6
 
 
 @dataclass(frozen=True)
@@ -71,24 +71,30 @@ def plan_canvas(
     subject: tuple[float, float, float, float],
     aspect: str,
     long_side: int,
-    reach_top: float | None = None,
+    reach: tuple[float, float] | None = None,
 ) -> Canvas:
     """Choose the photo window shown on the canvas. ``subject`` is its box (x0, y0, x1, y1) in photo px.
 
-    ``reach_top`` (photo y) is how high the subject's hands may go: a photo cut at the waist
-    has no room above the head for raised arms, so the window grows upwards (and sideways, to
-    keep the aspect) with its bottom edge kept on the cut, down to MIN_ZOOM of the photo's scale.
+    ``reach`` (top y, bottom y in photo px) is how far the subject's hands may go: a photo cut
+    at the waist has no room above the head for raised arms, nor below the cut for hanging
+    forearms, so the window grows (keeping its aspect, centred on the subject) down to
+    MIN_ZOOM of the photo's scale; when that is not enough, both ends get their share.
     """
     canvas = _plan(photo_w, photo_h, subject, aspect, long_side)
     top = canvas.origin[1]
-    if reach_top is None or reach_top >= top:
-        return canvas
     wh = canvas.height / canvas.scale
     bottom = top + wh
-    new_h = min(bottom - reach_top, wh / MIN_ZOOM)
+    if reach is None:
+        return canvas
+    need_top = max(0.0, top - reach[0])
+    need_bottom = max(0.0, reach[1] - bottom)
+    if need_top + need_bottom <= 0.0:
+        return canvas
+    share = min(1.0, (wh / MIN_ZOOM - wh) / (need_top + need_bottom))
+    new_h = wh + share * (need_top + need_bottom)
     new_w = new_h * canvas.width / canvas.height
     cx = 0.5 * (subject[0] + subject[2])
-    return Canvas(canvas.width, canvas.height, canvas.width / new_w, (cx - new_w / 2, bottom - new_h))
+    return Canvas(canvas.width, canvas.height, canvas.width / new_w, (cx - new_w / 2, top - share * need_top))
 
 
 def _plan(

@@ -137,7 +137,7 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
         nxt = us[j + 1] if j + 1 < len(bones) else np.zeros(n, np.float32)
         w[:, k] += us[j] * (1.0 - nxt)
     if rig.pinned_bottom and layer is Layer.BODY:
-        h_canvas = float(rig.canvas[1])
+        h_canvas = rig.cut_y
         band = 0.35 * rig.torso_length
         pin = _smoothstep((pts[:, 1] - (h_canvas - band)) / band)
         w *= (1.0 - pin)[:, None]

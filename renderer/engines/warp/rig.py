@@ -143,6 +143,7 @@ class Rig:
     canvas: tuple[int, int]  # width, height
     eye_angle: float  # radians of the line from the right eye to the left eye
     pinned_bottom: bool  # the frame's bottom edge cuts the body: keep that edge in place
+    cut_y: float  # canvas y of the photo's bottom edge (the cut a pinned body stays on)
 
     def bone_segment(self, k: int) -> tuple[F32, F32]:
         return self.joints[BONES[k].a], self.joints[BONES[k].b]
@@ -156,18 +157,26 @@ class Rig:
         return bool(self.rigged[9] or self.rigged[12])
 
 
-def fit_rig(keypoints: F32, width: int, height: int) -> Rig:
-    """Fit the rig to one photo's pose: (33, 4) landmarks normalised to a width x height canvas."""
+def fit_rig(
+    keypoints: F32, width: int, height: int, photo_box: tuple[float, float, float, float] | None = None
+) -> Rig:
+    """Fit the rig to one photo's pose: (33, 4) landmarks normalised to a width x height canvas.
+
+    ``photo_box`` (x0, y0, x1, y1) is where the photo lies on the canvas when the canvas shows
+    more than the photo: only landmarks inside the photo count as seen, and its bottom edge is
+    the cut that a half-body subject is pinned to.
+    """
     lm = keypoints.astype(np.float32)
     px = lm[:, :2] * np.array([width, height], dtype=np.float32)
     joints = joints_from_landmarks(px)
     z = joints_from_landmarks(lm[:, 2:3])[:, 0] * width
     margin = 0.01 * max(width, height)
+    x0, y0, x1, y1 = photo_box if photo_box is not None else (0.0, 0.0, float(width), float(height))
     inside = (
-        (px[:, 0] > -margin)
-        & (px[:, 0] < width + margin)
-        & (px[:, 1] > -margin)
-        & (px[:, 1] < height - margin)
+        (px[:, 0] > x0 - margin)
+        & (px[:, 0] < x1 + margin)
+        & (px[:, 1] > y0 - margin)
+        & (px[:, 1] < y1 - margin)
     )
     seen = (lm[:, 3] >= VISIBLE) & inside
     joint_seen = np.array([bool(np.all(seen[list(lms)])) for lms in JOINT_LANDMARKS])
@@ -209,6 +218,7 @@ def fit_rig(keypoints: F32, width: int, height: int) -> Rig:
         canvas=(width, height),
         eye_angle=eye_angle,
         pinned_bottom=pinned,
+        cut_y=float(y1),
     )
 
 

@@ -52,10 +52,10 @@ def subject_box(mask: F32, threshold: float = 0.5) -> tuple[float, float, float,
     return float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
 
 
-def arm_reach_top(rig: Rig) -> float | None:
-    """How high (canvas y) a raised hand would reach, for a photo cut at the waist; else None.
+def arm_reach(rig: Rig) -> tuple[float, float] | None:
+    """How high and how low (y) the hands could go, for a photo cut at the waist; else None.
 
-    A forearm or hand the photo hides is taken as long as a usual one (0.9 upper arm).
+    A forearm or hand the photo hides is taken as long as a usual one (0.75 upper arm).
     """
     if not rig.pinned_bottom:
         return None
@@ -70,8 +70,9 @@ def arm_reach_top(rig: Rig) -> float | None:
         reach = max(reach, length)
     if reach == 0.0:
         return None
-    shoulder = min(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
-    return shoulder - reach
+    top = min(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
+    bottom = max(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
+    return top - reach, bottom + reach
 
 
 def prepare_subject(
@@ -91,7 +92,7 @@ def prepare_subject(
     box = subject_box(soft_mask)
     if box is None:
         return None
-    canvas = plan_canvas(pw, ph, box, aspect, long_side, arm_reach_top(fit_rig(keypoints, pw, ph)))
+    canvas = plan_canvas(pw, ph, box, aspect, long_side, arm_reach(fit_rig(keypoints, pw, ph)))
     photo = canvas.warp_rgb(rgb)
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
@@ -110,7 +111,9 @@ def prepare_subject(
     xy = canvas.photo_to_canvas(kp[:, :2] * np.array([pw, ph], np.float32))
     kp[:, :2] = xy / np.array([canvas.width, canvas.height], np.float32)
     kp[:, 2] = kp[:, 2] * pw * canvas.scale / canvas.width
-    rig = fit_rig(kp, canvas.width, canvas.height)
+    corner0, corner1 = canvas.photo_to_canvas(np.array([[0.0, 0.0], [pw, ph]], np.float32))
+    box_c = (float(corner0[0]), float(corner0[1]), float(corner1[0]), float(corner1[1]))
+    rig = fit_rig(kp, canvas.width, canvas.height, box_c)
     radii = bone_radii(rig, alpha)
     labels = label_parts(rig, alpha, radii)
     textures = layer_textures(photo, alpha, labels, rig)
