@@ -17,7 +17,7 @@ Events (``key = ConversationKey(Platform.DISCORD, chat_id, user_id)``)::
                          acc = await conv.add_input(key, kind, path_or_bytes, filename=...)
                          send each of acc.replies                     # next step / options keyboard
                          in the background: edit the first message with await conv.inspect(kind, acc.ref)
-    /motions          -> conv.motions()
+    /motions          -> conv.motions(key)
     button pressed    -> await conv.dispatch(key, action)             # every action except "gen"
     "gen" pressed     -> g = await conv.generate(key, post_status=send_and_return_id, max_bytes=upload_limit)
                          g.status_message_id None: send g.reply; else edit the status message with it and

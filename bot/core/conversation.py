@@ -17,7 +17,7 @@ from typing import Literal
 from motionbot.bot.core import options as opts
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.keys import ConversationKey, looks_like_task_id, new_task_id
-from motionbot.bot.core.library import TaskLibrary
+from motionbot.bot.core.motions import MotionLibrary
 from motionbot.bot.core.replies import Actions, Button, Reply, rows
 from motionbot.bot.core.state import ConversationState, Phase, StateStore
 from motionbot.bot.history.models import TaskRecord, TaskStatus
@@ -35,7 +35,6 @@ from motionbot.queue.jobs import (
     RenderOptions,
     RenderRequest,
 )
-from motionbot.queue.presets import PRESET_NAMES, preset_title
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def _task_arg(args: list[str]) -> str | None:
     return args[0] if args and looks_like_task_id(args[0]) else None
 
 
-class Conversation(TaskLibrary):
+class Conversation(MotionLibrary):
     def __init__(
         self,
         *,
@@ -229,25 +228,6 @@ class Conversation(TaskLibrary):
         return [
             Reply(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO, buttons=self._preset_offer(state))
         ]
-
-    # motions ------------------------------------------------------------------------------
-
-    @staticmethod
-    def motions() -> Reply:
-        buttons = rows(*(Button(preset_title(n), action=f"{Actions.PRESET}:{n}") for n in PRESET_NAMES))
-        return Reply(texts.MOTIONS_TITLE, buttons=buttons)
-
-    async def choose_preset(self, key: ConversationKey, name: str) -> list[Reply]:
-        if name not in PRESET_NAMES:
-            return [Reply(FailureReason.UNKNOWN_MOTION.default_message)]
-        lead = texts.PRESET_CHOSEN.format(title=preset_title(name))
-        return await self._set_inputs(key, motion=MotionSource(kind="preset", preset=name), lead=lead)
-
-    async def use_motion(
-        self, key: ConversationKey, motion: MotionSource, *, lead: str | None = None
-    ) -> list[Reply]:
-        """Make any motion source (a saved motion, a preset, a stored video) the pending motion."""
-        return await self._set_inputs(key, motion=motion, lead=lead)
 
     # options ------------------------------------------------------------------------------
 
@@ -428,9 +408,13 @@ class Conversation(TaskLibrary):
         if verb == Actions.OPTION and len(args) == 2:
             return [await self.set_option(key, args[0], args[1])]
         if verb == Actions.MOTIONS:
-            return [self.motions()]
+            return [await self.motions(key)]
         if verb == Actions.PRESET and args:
             return await self.choose_preset(key, args[0])
+        if verb == Actions.SAVED:
+            return await self.use_saved_motion(key, args[0] if args else None)
+        if verb == Actions.FORGET:
+            return await self.forget_saved_motion(key, args[0] if args else None)
         if verb == Actions.CANCEL:
             return await self.cancel(key)
         if verb == Actions.HISTORY:
@@ -446,6 +430,8 @@ class Conversation(TaskLibrary):
                 return [await self.resend(key, task_id)]
             if verb == Actions.DELETE:
                 return [await self.delete(key, task_id)]
+            if verb == Actions.SAVE_MOTION:
+                return [await self.save_task_motion(key, task_id)]
             what: Literal["motion", "photo", "both"] = (
                 "motion" if verb == Actions.SAME_MOTION else "photo" if verb == Actions.SAME_PHOTO else "both"
             )

@@ -86,7 +86,7 @@ class TaskLibrary:
         )
         return Reply(
             text,
-            buttons=presenters.result_buttons(task_id),
+            buttons=presenters.result_buttons(task_id, savable=presenters.savable(task)),
             video=VideoAttachment(task_id=task_id, media=task.output, file_id=file_id),
         )
 

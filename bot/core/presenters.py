@@ -122,12 +122,19 @@ def caption(result: RenderResult) -> str:
     )
 
 
-def result_buttons(task_id: str) -> tuple[tuple[Button, ...], ...]:
+def result_buttons(task_id: str, *, savable: bool = True) -> tuple[tuple[Button, ...], ...]:
+    """``savable``: the move came from the user's own video (a preset is always at hand)."""
+    save = ((Button(texts.SAVE_MOTION, action=f"{Actions.SAVE_MOTION}:{task_id}"),),) if savable else ()
     return (
         (Button(texts.SHARE, share=task_id),),
         (Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{task_id}"),),
         (Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{task_id}"),),
+        *save,
     )
+
+
+def savable(task: TaskRecord | None) -> bool:
+    return task is None or task.motion.kind != "preset"
 
 
 def result_too_large(size: int, limit: int) -> str:
@@ -187,6 +194,7 @@ def task_card(task: TaskRecord, delivery: DeliveryRecord | None, *, back_page: i
         Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{tid}"),
         Button(texts.SAME_PHOTO_NEW_MOTION, action=f"{Actions.SAME_PHOTO}:{tid}"),
         Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{tid}"),
+        Button(texts.SAVE_MOTION, action=f"{Actions.SAVE_MOTION}:{tid}") if savable(task) else None,
         Button(texts.DELETE, action=f"{Actions.DELETE}:{tid}"),
         Button(texts.BACK, action=f"{Actions.HISTORY}:{back_page}"),
     )

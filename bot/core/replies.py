@@ -73,9 +73,12 @@ class Actions:
     SAME_PHOTO = "hf"  # hf:<task> - same photo, new motion
     AGAIN = "ha"  # ha:<task> - same inputs, other options
     DELETE = "hd"  # hd:<task>
+    SAVE_MOTION = "sm"  # sm:<task> - keep the task's move for later
+    SAVED = "sv"  # sv:<id> - use a saved move
+    FORGET = "sf"  # sf:<id> - forget a saved move
     NOOP = "noop"
     # actions on one finished task (arg: the task id); the owner check applies to all of them
-    ON_TASK = (TASK, RESEND, SAME_MOTION, SAME_PHOTO, AGAIN, DELETE)
+    ON_TASK = (TASK, RESEND, SAME_MOTION, SAME_PHOTO, AGAIN, DELETE, SAVE_MOTION)
 
     @staticmethod
     def split(data: str) -> tuple[str, list[str]]:

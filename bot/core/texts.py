@@ -135,6 +135,18 @@ REUSE_PHOTO = "Using the photo from task {task_id}."
 REUSE_AGAIN = "Using the photo and move from task {task_id}."
 MEDIA_GONE = "The files for that task have expired. Please send them again."
 
+SAVE_MOTION = "Save this move"
+MOTION_SAVED = 'Saved the move as "{name}". Pick it in /motions to use it with any photo.'
+MOTION_ALREADY_SAVED = 'That move is already saved as "{name}" (see /motions).'
+MOTION_IS_BUILTIN = "That's a built-in move: it's always in /motions."
+SAVED_MOTIONS_FULL = "You have {limit} saved moves, the most I keep. Forget one in /motions first."
+SAVED_MOTION_GONE = "I can't find that saved move; it may have been forgotten. Pick one in /motions."
+SAVED_MOTION_CHOSEN = 'Move: your saved "{name}".'
+SAVED_MOTION_FORGOTTEN = 'Forgot the saved move "{name}".'
+SAVED_MOTIONS_TITLE = "Your saved moves:"
+FORGET = "Forget"
+UNTITLED_MOTION = "Move of {date}"
+
 RATE_LIMITED = "You're sending messages too fast. Please wait a few seconds."
 BLOCKED_NOTE = "You have blocked the bot; it won't message you."
 
@@ -149,7 +161,7 @@ INLINE_NONE = "No finished videos yet"
 
 COMMANDS = {
     "start": "What this bot does",
-    "motions": "Built-in moves",
+    "motions": "Built-in and saved moves",
     "history": "Your videos",
     "cancel": "Stop the current video or start over",
     "share": "Post a video to a channel: /share TASK @channel",

@@ -61,12 +61,15 @@ class LibraryCog(commands.Cog):
             for t, _ in videos
         ]
 
-    @app_commands.command(name="motions", description="Built-in moves to use instead of a video")
+    @app_commands.command(name="motions", description="Built-in and saved moves to use instead of a video")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(**EVERYWHERE)
     async def motions(self, interaction: discord.Interaction[Any]) -> None:
         refused = await policy.refusal(self.bot.rt.guilds, interaction)
-        await show(interaction, [Reply(refused)] if refused else [self.bot.rt.conv.motions()])
+        if refused:
+            await show(interaction, [Reply(refused)])
+            return
+        await show(interaction, [await self.bot.rt.conv.motions(key_for(interaction))])
 
     @app_commands.command(name="cancel", description="Stop your current video, or forget the files you sent")
     @app_commands.allowed_installs(guilds=True, users=True)

@@ -35,11 +35,11 @@ from motionbot.queue.store import MediaStore
 log = logging.getLogger(__name__)
 
 
-def share_buttons(task_id: str) -> tuple[tuple[Button, ...], ...]:
+def share_buttons(task_id: str, *, savable: bool = True) -> tuple[tuple[Button, ...], ...]:
     """The core's result buttons, with Discord's wording for sharing into this channel."""
     return tuple(
         tuple(Button(dtexts.SHARE_HERE, share=b.share) if b.share is not None else b for b in row)
-        for row in presenters.result_buttons(task_id)
+        for row in presenters.result_buttons(task_id, savable=savable)
     )
 
 
@@ -105,7 +105,9 @@ class DiscordNotifier:
         done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
         await self._status(job, ctx, Reply(done))
         ctx = await self._context(job)  # the status edit may have moved it off an expired token
-        reply = Reply(presenters.caption(result), buttons=share_buttons(job.task_id))
+        reply = Reply(
+            presenters.caption(result), buttons=share_buttons(job.task_id, savable=presenters.savable(task))
+        )
         embed = result_embed(job.task_id, presenters.engine_name(result.engine.value), result.duration_s)
         with tempfile.TemporaryDirectory(prefix="motionbot-dc-") as tmp:
             path = await self.store.fetch(result.output, Path(tmp))

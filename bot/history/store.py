@@ -294,13 +294,20 @@ class HistoryStore:
         """Forget a task; returns its media that no remaining task refers to (for store.delete)."""
         rows = await self._all("SELECT media_key, size, filename FROM media WHERE task_id = ?", (task_id,))
         await self._write("DELETE FROM tasks WHERE task_id = ?", (task_id,))
-        orphans: list[MediaRef] = []
-        for key, size, filename in rows:
-            still_used = await self._one("SELECT 1 FROM media WHERE media_key = ? LIMIT 1", (key,))
-            saved = await self._one("SELECT 1 FROM saved_motions WHERE source LIKE ? LIMIT 1", (f"%{key}%",))
-            if still_used is None and saved is None:
-                orphans.append(MediaRef(key=key, size=size, filename=filename))
-        return orphans
+        return [
+            MediaRef(key=key, size=size, filename=filename)
+            for key, size, filename in rows
+            if not await self.media_in_use(key)
+        ]
+
+    async def media_in_use(self, media_key: str) -> bool:
+        """Whether a task or a saved motion still refers to this stored file."""
+        if await self._one("SELECT 1 FROM media WHERE media_key = ? LIMIT 1", (media_key,)):
+            return True
+        saved = await self._one(
+            "SELECT 1 FROM saved_motions WHERE source LIKE ? LIMIT 1", (f"%{media_key}%",)
+        )
+        return saved is not None
 
     # deliveries --------------------------------------------------------------------------
 
@@ -381,6 +388,10 @@ class HistoryStore:
             SavedMotion(r[0], Platform(r[1]), r[2], r[3], MotionSource.model_validate_json(r[4]), r[5])
             for r in rows
         ]
+
+    async def saved_motion(self, platform: Platform, user_id: str, motion_id: int) -> SavedMotion | None:
+        """One of this user's saved motions (ids come from clients: another user's is None)."""
+        return next((m for m in await self.saved_motions(platform, user_id) if m.id == motion_id), None)
 
     async def delete_saved_motion(self, platform: Platform, user_id: str, motion_id: int) -> bool:
         deleted = await self._write(

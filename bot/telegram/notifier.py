@@ -83,7 +83,7 @@ class TelegramNotifier:
         await self._status(target, done)
         reply = Reply(
             presenters.caption(result),
-            buttons=presenters.result_buttons(job.task_id),
+            buttons=presenters.result_buttons(job.task_id, savable=presenters.savable(task)),
             video=VideoAttachment(task_id=job.task_id, media=result.output),
         )
         with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:

@@ -24,6 +24,7 @@ from typing import Any
 from motionbot.queue.jobs import RenderResult
 from motionbot.queue.ops import metrics
 from motionbot.queue.ops.settings import OpsSettings
+from motionbot.queue.pins import pinned
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.tasks import PREFIX
 
@@ -45,8 +46,16 @@ class SweepReport:
     errors: int = 0
 
 
-def sweep_dir(root: Path, cutoff: datetime, *, area: str = "media", keys: bool = True) -> SweepReport:
-    """Delete regular files under ``root`` last written before ``cutoff``; prune empty folders."""
+def sweep_dir(
+    root: Path,
+    cutoff: datetime,
+    *,
+    area: str = "media",
+    keys: bool = True,
+    keep: frozenset[str] = frozenset(),
+) -> SweepReport:
+    """Delete regular files under ``root`` last written before ``cutoff``, except the ``keep``
+    keys (pinned media); prune empty folders."""
     report = SweepReport(area=area, cutoff=cutoff)
     if not root.is_dir():
         return report
@@ -63,7 +72,7 @@ def sweep_dir(root: Path, cutoff: datetime, *, area: str = "media", keys: bool =
             report.scanned += 1
             # a temp file is either being written now or was left by a crash: give it a day
             too_old = st.st_mtime < (tmp_limit if name.startswith(".tmp-") else limit)
-            if not too_old:
+            if not too_old or (keep and path.relative_to(root).as_posix() in keep):
                 continue
             try:
                 path.unlink()
@@ -83,8 +92,11 @@ def sweep_dir(root: Path, cutoff: datetime, *, area: str = "media", keys: bool =
     return report
 
 
-def sweep_s3(client: Any, bucket: str, cutoff: datetime, *, prefix: str = "") -> SweepReport:
-    """Delete objects in ``bucket`` last modified before ``cutoff`` (batched, 1000 per call)."""
+def sweep_s3(
+    client: Any, bucket: str, cutoff: datetime, *, prefix: str = "", keep: frozenset[str] = frozenset()
+) -> SweepReport:
+    """Delete objects in ``bucket`` last modified before ``cutoff`` except the ``keep`` keys
+    (batched, 1000 per call)."""
     report = SweepReport(area="media", cutoff=cutoff)
     batch: list[dict[str, str]] = []
 
@@ -104,7 +116,7 @@ def sweep_s3(client: Any, bucket: str, cutoff: datetime, *, prefix: str = "") ->
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             report.scanned += 1
-            if obj["LastModified"] < cutoff:
+            if obj["LastModified"] < cutoff and obj["Key"] not in keep:
                 batch.append({"Key": obj["Key"]})
                 sizes[obj["Key"]] = int(obj.get("Size", 0))
                 if len(batch) >= 1000:
@@ -148,13 +160,14 @@ async def run_retention(
         return []
     cutoff = (now or datetime.now(UTC)) - timedelta(days=ops.retention_days)
     reports: list[SweepReport] = []
+    keep = await pinned(redis) if redis is not None else frozenset()
     if queue.media_store == "s3":
         from motionbot.queue.store_s3 import S3MediaStore
 
         store = S3MediaStore.from_settings(queue)
-        reports.append(await asyncio.to_thread(sweep_s3, store.client, store.bucket, cutoff))
+        reports.append(await asyncio.to_thread(sweep_s3, store.client, store.bucket, cutoff, keep=keep))
     else:
-        reports.append(await asyncio.to_thread(sweep_dir, Path(queue.media_dir), cutoff))
+        reports.append(await asyncio.to_thread(sweep_dir, Path(queue.media_dir), cutoff, keep=keep))
     # scratch space is per job and removed after it; anything a day old was left by a crash
     scratch_cutoff = max(cutoff, (now or datetime.now(UTC)) - timedelta(days=1))
     reports.append(

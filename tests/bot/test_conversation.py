@@ -6,6 +6,7 @@ states these tests need. The full loop with workers is in tests/e2e.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ async def test_presets_stand_in_for_a_video(conv: Conversation) -> None:
     await conv.acknowledge(KEY)
     asked = (await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")).replies
     assert asked[-1].text == texts.NEED_VIDEO and asked[-1].actions == [Actions.MOTIONS]
-    assert len(conv.motions().actions) == 5
+    assert len((await conv.motions(KEY)).actions) == 5
     replies = await conv.dispatch(KEY, "pre:wave")
     assert replies[0].text.startswith("Move: Wave") and Actions.GENERATE in replies[-1].actions
     assert (await conv.dispatch(KEY, "pre:moonwalk"))[0].text.startswith("I don't know that motion")
@@ -149,6 +150,54 @@ async def test_history_is_private_and_delete_removes_media(conv: Conversation, t
     assert deleted[0].text == texts.TASK_DELETED.format(task_id=tid)
     assert await conv.history.get_task(tid) is None
     assert not await conv.store.exists(task.motion.video) and not await conv.store.exists(task.photo)
+
+
+async def test_saved_moves_are_per_user_named_uniquely_and_bounded(conv: Conversation) -> None:
+    from motionbot.bot.core import motions, new_task_id
+
+    await ready(conv)
+    first, _ = await generate(conv)
+    await conv.dispatch(KEY, Actions.CANCEL)  # keeps the inputs: a second task from the same clip
+    second, _ = await generate(conv)
+    assert first.task_id and second.task_id
+    saved = await conv.dispatch(KEY, f"{Actions.SAVE_MOTION}:{first.task_id}")
+    assert saved[0].text == texts.MOTION_SAVED.format(name="clip")
+    again = await conv.dispatch(KEY, f"{Actions.SAVE_MOTION}:{second.task_id}")  # the same clip
+    assert again[0].text == texts.MOTION_ALREADY_SAVED.format(name="clip")
+    (mine,) = await conv.history.saved_motions(KEY.platform, KEY.user_id)
+    menu = await conv.motions(KEY)
+    assert f"{Actions.SAVED}:{mine.id}" in menu.actions and f"{Actions.FORGET}:{mine.id}" in menu.actions
+
+    # another user can neither save this task's move nor use or forget this saved one
+    await conv.history.acknowledge(OTHER.platform, OTHER.user_id)
+    assert (await conv.dispatch(OTHER, f"{Actions.SAVE_MOTION}:{first.task_id}"))[0].text == texts.NOT_YOURS
+    for verb in (Actions.SAVED, Actions.FORGET):
+        assert (await conv.dispatch(OTHER, f"{verb}:{mine.id}"))[0].text == texts.SAVED_MOTION_GONE
+        assert (await conv.dispatch(OTHER, f"{verb}:x"))[0].text == texts.SAVED_MOTION_GONE
+    assert len((await conv.motions(OTHER)).actions) == 5  # presets only
+    assert await conv.history.saved_motions(KEY.platform, KEY.user_id) == [mine]
+
+    task = await conv.history.get_task(first.task_id)
+    assert task is not None
+    assert motions.motion_name(task, {"clip", "clip (2)"}) == "clip (3)"
+    for i in range(motions.MAX_SAVED - 1):
+        await conv.history.save_motion(KEY.platform, KEY.user_id, f"m{i}", task.motion.model_copy())
+    other_id = new_task_id()
+    other_video = task.motion.model_copy(update={"video": task.photo})
+    await conv.history.add_task(dataclasses.replace(task, task_id=other_id, motion=other_video))
+    full = await conv.save_task_motion(KEY, other_id)
+    assert full.text == texts.SAVED_MOTIONS_FULL.format(limit=motions.MAX_SAVED)
+
+
+async def test_a_preset_move_is_not_saved(conv: Conversation) -> None:
+    await conv.acknowledge(KEY)
+    await conv.add_input(KEY, "photo", png_bytes(), filename="p.png")
+    await conv.dispatch(KEY, "pre:wave")
+    result, _ = await generate(conv)
+    assert result.task_id
+    reply = await conv.dispatch(KEY, f"{Actions.SAVE_MOTION}:{result.task_id}")
+    assert reply[0].text == texts.MOTION_IS_BUILTIN
+    assert await conv.history.saved_motions(KEY.platform, KEY.user_id) == []
 
 
 async def test_unknown_actions_do_nothing(conv: Conversation) -> None:

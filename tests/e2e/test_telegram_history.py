@@ -7,9 +7,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tg_harness import TG, USER, command, e2e_bsettings, e2e_qsettings, finished_task, tg
+from e2e_workers import moving_square_mp4
+from tg_harness import TG, USER, command, e2e_bsettings, e2e_qsettings, finished_task, key_of, tg
 
 from motionbot.bot.core import texts
+from motionbot.queue import pins
+from motionbot.queue.jobs import MotionSource, Platform
 
 __all__ = ["e2e_bsettings", "e2e_qsettings", "tg"]
 INTRUDER = 2002
@@ -75,3 +78,43 @@ async def test_delete_removes_task_and_media(tg: TG) -> None:
     assert not await store.exists(task.output) and not await store.exists(task.photo)
     await fake.push_message(USER, USER, **command("/history"))
     await tg.wait_text(texts.HISTORY_EMPTY)
+
+
+async def test_save_a_move_then_use_it_with_a_new_photo_then_forget_it(tg: TG) -> None:
+    fake, store, history = tg.fake, tg.rt.client.store, tg.rt.history
+    await tg.acknowledge()
+    video = await store.put_bytes(moving_square_mp4(), suffix=".mp4", filename="salsa night.mp4")
+    task_id = await finished_task(tg, motion=MotionSource(kind="video", video=video))
+    await fake.wait_sent("sendVideo")
+    await tg.press(f"sm:{task_id}")  # the button under the delivered video
+    await tg.wait_text(texts.MOTION_SAVED.format(name="salsa night"))
+    assert video.key in await pins.pinned(tg.rt.client.redis)  # retention keeps it
+    await tg.press(f"sm:{task_id}")
+    await tg.wait_text(texts.MOTION_ALREADY_SAVED.format(name="salsa night"))
+    (saved,) = await history.saved_motions(Platform.TELEGRAM, str(USER))
+
+    await fake.push_message(USER, USER, **command("/motions"))
+    await tg.wait_text(f"{texts.SAVED_MOTIONS_TITLE} salsa night")
+    await tg.press(f"sv:{saved.id}")
+    await tg.wait_text(texts.SAVED_MOTION_CHOSEN.format(name="salsa night"))
+    state = await tg.rt.conv.states.load(key_of(USER, USER))
+    assert state.motion == saved.source and state.photo is None  # next: a new photo
+
+    # deleting the task keeps the video: the saved move still uses it
+    await fake.push_message(USER, USER, **command("/history"))
+    await tg.press(f"ht:{task_id}")
+    await tg.press(f"hd:{task_id}")
+    await tg.wait_text(texts.TASK_DELETED.format(task_id=task_id))
+    assert await store.exists(video)
+    await tg.press(f"sf:{saved.id}")
+    await tg.wait_text(texts.SAVED_MOTION_FORGOTTEN.format(name="salsa night"))
+    assert not await store.exists(video)
+    assert video.key not in await pins.pinned(tg.rt.client.redis)
+    assert await history.saved_motions(Platform.TELEGRAM, str(USER)) == []
+
+
+async def test_a_preset_result_offers_no_save_button(tg: TG) -> None:
+    await tg.acknowledge()
+    task_id = await finished_task(tg)  # a built-in move
+    sent = await tg.fake.wait_sent("sendVideo")
+    assert f"sm:{task_id}" not in str(sent[0].fields["reply_markup"])

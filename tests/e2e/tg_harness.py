@@ -217,6 +217,7 @@ async def finished_task(
     chat_id: int | None = None,
     deliver: bool = True,
     task_id: str | None = None,
+    motion: Any = None,
 ) -> str:
     """A task as if a worker had rendered it: recorded in history, its output in the store,
     its deliver job queued for the bot's deliver consumer (when ``deliver``)."""
@@ -246,7 +247,7 @@ async def finished_task(
             engine=EngineName.WARP,
             options=RenderOptions(),
             photo=photo,
-            motion=MotionSource(kind="preset", preset="clap"),
+            motion=motion or MotionSource(kind="preset", preset="clap"),
             created_at=time.time(),
             status_message_id=str(status.message_id),
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from motionbot.queue import pins
 from motionbot.queue.jobs import EngineName, MediaRef, RenderResult
 from motionbot.queue.ops import retention
 from motionbot.queue.ops.settings import OpsSettings
@@ -80,6 +81,23 @@ async def test_run_retention_drops_stale_cache_and_records_the_cutoff(tmp_path: 
     )
 
 
+async def test_pinned_media_outlives_retention(tmp_path: Path, arq_redis: Any) -> None:
+    """A reference video saved as a reusable move is pinned by the bot: the sweep keeps it."""
+    media = tmp_path / "media"
+    saved = MediaRef(key="ab/" + "a" * 64 + ".mp4", size=10)
+    other = "cd/" + "c" * 64 + ".mp4"
+    _file(media, saved.key, age_days=400)
+    _file(media, other, age_days=400)
+    await pins.pin(arq_redis, saved)
+    queue = QueueSettings(media_dir=media, work_dir=tmp_path / "work")
+    reports = await retention.run_retention(queue, OpsSettings(retention_days=14), redis=arq_redis)
+    assert reports[0].deleted_keys == [other] and (media / saved.key).exists()
+    await pins.unpin(arq_redis, saved)
+    assert await pins.pinned(arq_redis) == frozenset()
+    await retention.run_retention(queue, OpsSettings(retention_days=14), redis=arq_redis)
+    assert not (media / saved.key).exists()
+
+
 async def test_retention_zero_keeps_everything(tmp_path: Path) -> None:
     _file(tmp_path / "media", "ab/" + "a" * 64 + ".mp4", age_days=999)
     reports = await retention.run_retention(
@@ -98,8 +116,11 @@ def test_sweep_s3() -> None:
             client.put_object(Bucket="motionbot", Key=f"ab/{i}.mp4", Body=b"12345")
         none = retention.sweep_s3(client, "motionbot", datetime.now(UTC) - timedelta(days=1))
         assert none.deleted == 0 and none.scanned == 3
-        every = retention.sweep_s3(client, "motionbot", datetime.now(UTC) + timedelta(minutes=1))
-        assert every.deleted == 3 and every.freed_bytes == 15
+        later = datetime.now(UTC) + timedelta(minutes=1)
+        pinned = retention.sweep_s3(client, "motionbot", later, keep=frozenset({"ab/1.mp4"}))
+        assert pinned.deleted == 2 and pinned.deleted_keys == ["ab/0.mp4", "ab/2.mp4"]
+        every = retention.sweep_s3(client, "motionbot", later)
+        assert every.deleted == 1 and every.freed_bytes == 5
         assert client.list_objects_v2(Bucket="motionbot").get("KeyCount") == 0
 
 

@@ -220,7 +220,9 @@ def router() -> Router:
         F.data.startswith(Actions.CONTINUE + ":")
         | F.data.startswith(Actions.REPLACE + ":")
         | (F.data == Actions.MOTIONS)
-        | F.data.startswith(Actions.PRESET + ":"),
+        | F.data.startswith(Actions.PRESET + ":")
+        | F.data.startswith(Actions.SAVED + ":")
+        | F.data.startswith(Actions.FORGET + ":"),
     )
     r.message.register(fallback_text, F.text, F.chat.type == "private")
     return r

@@ -17,7 +17,7 @@ async def start(message: Message, key: ConversationKey, rt: Runtime) -> None:
 
 
 async def motions(message: Message, key: ConversationKey, rt: Runtime) -> None:
-    await show(rt, key.chat_id, [rt.conv.motions()], reply_to=reply_to_of(message))
+    await show(rt, key.chat_id, [await rt.conv.motions(key)], reply_to=reply_to_of(message))
 
 
 async def acknowledge(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:

@@ -1,0 +1,117 @@
+"""Moves: the built-in presets and the moves a user saved from their own videos.
+
+Mixed into :class:`~motionbot.bot.core.conversation.Conversation`. A saved move is the
+task's motion source (its reference video in the media store); that video is pinned so the
+retention sweep keeps it for as long as any saved move uses it, and it is deleted with the
+last one that does. Ids of saved moves come from clients: every lookup is by owner.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePath
+
+from motionbot.bot.core import texts
+from motionbot.bot.core.keys import ConversationKey
+from motionbot.bot.core.library import TaskLibrary
+from motionbot.bot.core.presenters import fmt_date
+from motionbot.bot.core.replies import Actions, Button, Reply, rows
+from motionbot.bot.history.models import SavedMotion, TaskRecord
+from motionbot.queue import pins
+from motionbot.queue.errors import FailureReason
+from motionbot.queue.jobs import MotionSource
+from motionbot.queue.presets import PRESET_NAMES, preset_title
+
+log = logging.getLogger(__name__)
+
+MAX_SAVED = 20  # per user: each one keeps a reference video past retention
+NAME_LEN = 40
+
+
+def motion_name(task: TaskRecord, taken: set[str]) -> str:
+    """The reference video's file name when it has one, else the task's date; unique per user."""
+    video = task.motion.video
+    stem = PurePath(video.filename).stem.strip() if video and video.filename else ""
+    base = (stem or texts.UNTITLED_MOTION.format(date=fmt_date(task.created_at)))[:NAME_LEN]
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base} ({n})", n + 1
+    return name
+
+
+class MotionLibrary(TaskLibrary):
+    async def motions(self, key: ConversationKey) -> Reply:
+        presets = [Button(preset_title(n), action=f"{Actions.PRESET}:{n}") for n in PRESET_NAMES]
+        saved = await self.history.saved_motions(key.platform, key.user_id)
+        if not saved:
+            return Reply(texts.MOTIONS_TITLE, buttons=rows(*presets))
+        mine = tuple(
+            (
+                Button(m.name, action=f"{Actions.SAVED}:{m.id}"),
+                Button(texts.FORGET, action=f"{Actions.FORGET}:{m.id}"),
+            )
+            for m in saved
+        )
+        text = f"{texts.MOTIONS_TITLE}\n{texts.SAVED_MOTIONS_TITLE} " + ", ".join(m.name for m in saved)
+        return Reply(text, buttons=rows(*presets) + mine)
+
+    async def choose_preset(self, key: ConversationKey, name: str) -> list[Reply]:
+        if name not in PRESET_NAMES:
+            return [Reply(FailureReason.UNKNOWN_MOTION.default_message)]
+        lead = texts.PRESET_CHOSEN.format(title=preset_title(name))
+        return await self._set_inputs(key, motion=MotionSource(kind="preset", preset=name), lead=lead)
+
+    async def use_motion(
+        self, key: ConversationKey, motion: MotionSource, *, lead: str | None = None
+    ) -> list[Reply]:
+        """Make any motion source (a saved motion, a preset, a stored video) the pending motion."""
+        return await self._set_inputs(key, motion=motion, lead=lead)
+
+    async def save_task_motion(self, key: ConversationKey, task_id: str) -> Reply:
+        task = await self.owned_task(key, task_id)
+        if isinstance(task, Reply):
+            return task
+        if task.motion.kind == "preset" or task.motion.video is None:
+            return Reply(texts.MOTION_IS_BUILTIN)
+        saved = await self.history.saved_motions(key.platform, key.user_id)
+        same = next((m for m in saved if m.source == task.motion), None)
+        if same is not None:
+            return Reply(texts.MOTION_ALREADY_SAVED.format(name=same.name))
+        if len(saved) >= MAX_SAVED:
+            return Reply(texts.SAVED_MOTIONS_FULL.format(limit=MAX_SAVED))
+        if not await self.store.exists(task.motion.video):
+            return Reply(texts.MEDIA_GONE)
+        name = motion_name(task, {m.name for m in saved})
+        await pins.pin(self.client.redis, task.motion.video)
+        await self.history.save_motion(key.platform, key.user_id, name, task.motion)
+        return Reply(texts.MOTION_SAVED.format(name=name))
+
+    async def _saved(self, key: ConversationKey, arg: str | None) -> SavedMotion | None:
+        if arg is None or not arg.isdigit():
+            return None
+        return await self.history.saved_motion(key.platform, key.user_id, int(arg))
+
+    async def use_saved_motion(self, key: ConversationKey, arg: str | None) -> list[Reply]:
+        saved = await self._saved(key, arg)
+        if saved is None:
+            return [Reply(texts.SAVED_MOTION_GONE)]
+        if saved.source.video is not None and not await self.store.exists(saved.source.video):
+            return [Reply(texts.MEDIA_GONE)]
+        lead = texts.SAVED_MOTION_CHOSEN.format(name=saved.name)
+        return await self._set_inputs(key, motion=saved.source, lead=lead)
+
+    async def forget_saved_motion(self, key: ConversationKey, arg: str | None) -> list[Reply]:
+        saved = await self._saved(key, arg)
+        if saved is None:
+            return [Reply(texts.SAVED_MOTION_GONE)]
+        await self.history.delete_saved_motion(key.platform, key.user_id, saved.id)
+        video = saved.source.video
+        if video is not None and not await self.history.media_in_use(video.key):
+            await pins.unpin(self.client.redis, video)
+            try:
+                await self.store.delete(video)
+            except Exception:  # the row is gone either way; a leftover file expires with the store
+                log.exception("could not delete %s from the media store", video.key)
+        menu = await self.motions(key)
+        text = texts.SAVED_MOTION_FORGOTTEN.format(name=saved.name) + "\n" + menu.text
+        return [Reply(text, buttons=menu.buttons, edit=True)]
