@@ -90,6 +90,17 @@ class TaskLibrary:
             video=VideoAttachment(task_id=task_id, media=task.output, file_id=file_id),
         )
 
+    async def shorter_seconds(self, key: ConversationKey, task_id: str) -> float | Reply:
+        """Load a task's inputs and options again for a render half as long as it was (its
+        result did not fit the upload limit); the frontend then generates with this cap."""
+        task = await self.owned_task(key, task_id)
+        if isinstance(task, Reply):
+            return task
+        replies = await self.reuse(key, task_id, "both")
+        if replies and replies[0].text == texts.MEDIA_GONE:
+            return replies[0]
+        return max(1.0, (task.duration_s or task.options.max_seconds) / 2)
+
     async def reuse(
         self, key: ConversationKey, task_id: str, what: Literal["motion", "photo", "both"]
     ) -> list[Reply]:

@@ -141,6 +141,11 @@ def result_too_large(size: int, limit: int) -> str:
     return texts.RESULT_TOO_LARGE.format(size_mb=size / 1e6, limit_mb=limit / 1e6)
 
 
+def too_large_reply(text: str, task_id: str) -> Reply:
+    """A result that cannot be sent here, with the way out: the same render, half as long."""
+    return Reply(text, buttons=rows(Button(texts.SHORTER, action=f"{Actions.SHORTER}:{task_id}")))
+
+
 # history ------------------------------------------------------------------------------------
 
 

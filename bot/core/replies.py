@@ -74,6 +74,7 @@ class Actions:
     AGAIN = "ha"  # ha:<task> - same inputs, other options
     DELETE = "hd"  # hd:<task>
     SAVE_MOTION = "sm"  # sm:<task> - keep the task's move for later
+    SHORTER = "short"  # short:<task> - the same inputs again, half as long (a result too big to send)
     SAVED = "sv"  # sv:<id> - use a saved move
     FORGET = "sf"  # sf:<id> - forget a saved move
     NOOP = "noop"

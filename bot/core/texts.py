@@ -104,8 +104,9 @@ DELETE = "Delete"
 BACK = "Back"
 RESULT_TOO_LARGE = (
     "The video came out at {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit here, even compressed. "
-    "Please try a shorter clip."
+    "Press Shorter render for a version half as long, or send a shorter clip."
 )
+SHORTER = "Shorter render"
 
 CANCEL_NOTHING = "There's nothing to cancel. Send a photo or a video to begin."
 CANCEL_CLEARED = "OK, I've forgotten the files you sent. Send a photo or a video to start over."

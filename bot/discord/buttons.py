@@ -29,7 +29,6 @@ from motionbot.bot.core.replies import Actions, Reply
 from motionbot.bot.discord import policy
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.messenger import TaskContext
-from motionbot.bot.discord.notifier import SHORTER_ACTION
 from motionbot.bot.discord.respond import bot_can_post, key_for, show
 from motionbot.bot.discord.views import SHARE, content, task_embed, view_for
 from motionbot.bot.history.models import TaskStatus
@@ -63,7 +62,7 @@ class ButtonHandler:
                 await self.share(interaction, args[0])
                 return
             refused = await policy.refusal(
-                self.rt.guilds, interaction, render=verb in (Actions.GENERATE, SHORTER_ACTION)
+                self.rt.guilds, interaction, render=verb in (Actions.GENERATE, Actions.SHORTER)
             )
             if refused is not None:
                 await show(interaction, [Reply(refused)])
@@ -71,7 +70,7 @@ class ButtonHandler:
             key = key_for(interaction)
             if verb == Actions.GENERATE:
                 await self.generate(interaction, key)
-            elif verb == SHORTER_ACTION and args:
+            elif verb == Actions.SHORTER and args:
                 await self.shorter(interaction, key, args[0])
             else:
                 replies = await self.rt.conv.dispatch(key, action)
@@ -143,12 +142,10 @@ class ButtonHandler:
     async def shorter(
         self, interaction: discord.Interaction[Any], key: ConversationKey, task_id: str
     ) -> None:
-        task = await self.rt.conv.owned_task(key, task_id)
-        if isinstance(task, Reply):
-            await show(interaction, [task])
+        seconds = await self.rt.conv.shorter_seconds(key, task_id)
+        if isinstance(seconds, Reply):
+            await show(interaction, [seconds])
             return
-        await self.rt.conv.reuse(key, task_id, "both")
-        seconds = max(1.0, (task.duration_s or task.options.max_seconds) / 2)
         await self.generate(interaction, key, max_seconds=seconds)
 
     # share ------------------------------------------------------------------------------

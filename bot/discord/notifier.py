@@ -22,7 +22,7 @@ from pathlib import Path
 
 import discord
 from motionbot.bot.core import presenters, texts
-from motionbot.bot.core.replies import Button, Reply, rows
+from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.messenger import Messenger, TaskContext, TooLarge, Unreachable
@@ -41,13 +41,6 @@ def share_buttons(task_id: str, *, savable: bool = True) -> tuple[tuple[Button, 
         tuple(Button(dtexts.SHARE_HERE, share=b.share) if b.share is not None else b for b in row)
         for row in presenters.result_buttons(task_id, savable=savable)
     )
-
-
-SHORTER_ACTION = "short"  # short:<task> - the same inputs again, half as long (handled in .buttons)
-
-
-def too_large_reply(text: str, task_id: str) -> Reply:
-    return Reply(text, buttons=rows(Button(dtexts.SHORTER, action=f"{SHORTER_ACTION}:{task_id}")))
 
 
 class DiscordNotifier:
@@ -101,7 +94,7 @@ class DiscordNotifier:
         limit = ctx.upload_limit
         if result.output.size > limit:
             text = presenters.result_too_large(result.output.size, limit)
-            return Receipt(await self._status(job, ctx, too_large_reply(text, job.task_id)))
+            return Receipt(await self._status(job, ctx, presenters.too_large_reply(text, job.task_id)))
         done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
         await self._status(job, ctx, Reply(done))
         ctx = await self._context(job)  # the status edit may have moved it off an expired token
@@ -122,7 +115,7 @@ class DiscordNotifier:
                 )
             except TooLarge:
                 text = presenters.result_too_large(result.output.size, limit)
-                message_id = await self._status(job, ctx, too_large_reply(text, job.task_id))
+                message_id = await self._status(job, ctx, presenters.too_large_reply(text, job.task_id))
                 return Receipt(message_id)
             except Unreachable as exc:
                 raise RecipientGone(str(exc)) from exc
@@ -136,7 +129,7 @@ class DiscordNotifier:
         ctx = await self._context(job)
         text = presenters.failed(failure)
         reply = (
-            too_large_reply(text, job.task_id)
+            presenters.too_large_reply(text, job.task_id)
             if failure.reason == FailureReason.OUTPUT_TOO_LARGE
             else Reply(text)
         )

@@ -29,7 +29,6 @@ SHARED_BY = "<@{user}> shared this:"
 
 # results
 SHARE_HERE = "Share here"
-SHORTER = "Shorter render"
 EMBED_TITLE = "Your video"
 EMBED_TASK = "Task"
 EMBED_ENGINE = "Engine"

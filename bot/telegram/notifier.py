@@ -28,6 +28,7 @@ from motionbot.bot.core.replies import Reply, VideoAttachment
 from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
 from motionbot.bot.history.models import TaskRecord
 from motionbot.bot.telegram.ui import TelegramUI
+from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import DeliverJob, DeliveryTarget, RenderFailure, RenderResult
 from motionbot.queue.store import MediaStore
 
@@ -48,15 +49,16 @@ class TelegramNotifier:
         self.upload_limit = upload_limit
         self.throttle = throttle
 
-    async def _status(self, target: DeliveryTarget, text: str) -> str | None:
+    async def _status(self, target: DeliveryTarget, text: str | Reply) -> str | None:
         """Edit the task's status message; send a new one when there is none."""
+        reply = text if isinstance(text, Reply) else Reply(text)
         try:
             if target.status_message_id is not None:
                 await self.throttle.wait(target.chat_id)
                 self.throttle.mark(target.chat_id)
-                await self.ui.edit(target.chat_id, target.status_message_id, Reply(text))
+                await self.ui.edit(target.chat_id, target.status_message_id, reply)
                 return target.status_message_id
-            msg = await self.ui.send(target.chat_id, Reply(text), reply_to=target.reply_to)
+            msg = await self.ui.send(target.chat_id, reply, reply_to=target.reply_to)
             return str(msg.message_id)
         except TelegramForbiddenError as exc:
             raise RecipientGone(str(exc)) from exc
@@ -75,10 +77,8 @@ class TelegramNotifier:
         if self.upload_limit is not None and result.output.size > self.upload_limit:
             # the worker fits outputs to options.max_bytes; one over the limit anyway is
             # reported, never dropped in silence
-            message_id = await self._status(
-                target, presenters.result_too_large(result.output.size, self.upload_limit)
-            )
-            return Receipt(message_id)
+            text = presenters.result_too_large(result.output.size, self.upload_limit)
+            return Receipt(await self._status(target, presenters.too_large_reply(text, job.task_id)))
         done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
         await self._status(target, done)
         reply = Reply(
@@ -106,10 +106,8 @@ class TelegramNotifier:
                 raise RecipientGone(str(exc)) from exc
             except TelegramEntityTooLarge:  # the API's own limit is lower than configured
                 limit = self.upload_limit or result.output.size - 1
-                message_id = await self._status(
-                    target, presenters.result_too_large(result.output.size, limit)
-                )
-                return Receipt(message_id)
+                text = presenters.result_too_large(result.output.size, limit)
+                return Receipt(await self._status(target, presenters.too_large_reply(text, job.task_id)))
             except TelegramBadRequest as exc:
                 if _gone(exc):
                     raise RecipientGone(exc.message) from exc
@@ -118,4 +116,7 @@ class TelegramNotifier:
         return Receipt(str(msg.message_id), file_id)
 
     async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
-        return Receipt(await self._status(job.target, presenters.failed(failure)))
+        text = presenters.failed(failure)
+        if failure.reason == FailureReason.OUTPUT_TOO_LARGE:
+            return Receipt(await self._status(job.target, presenters.too_large_reply(text, job.task_id)))
+        return Receipt(await self._status(job.target, text))

@@ -3,6 +3,7 @@ failures in plain words, results over the upload limit."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tg_harness import TG, USER, deliver_result, e2e_bsettings, e2e_qsettings, finished_task, key_of, tg
 
-from motionbot.bot.core import texts
+from motionbot.bot.core import Reply, texts
 from motionbot.bot.history import TaskStatus
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason
@@ -111,3 +112,21 @@ async def test_a_result_over_the_upload_limit_is_reported_not_dropped(tg: TG) ->
     await tg.wait_text("over the 0 MB limit")
     assert not fake.sent("sendVideo")
     assert await tg.rt.history.is_delivered(task_id)
+    # the way out: the same inputs and options again, half as long
+    await tg.press(f"short:{task_id}")
+    for _ in range(300):
+        tasks = await tg.rt.history.list_tasks(Platform.TELEGRAM, str(USER), offset=0, limit=5)
+        if len(tasks) == 2:
+            break
+        await asyncio.sleep(0.05)
+    (again,) = [t for t in tasks if t.task_id != task_id]
+    assert again.status_message_id and (USER, int(again.status_message_id)) in fake.messages
+    first = await tg.rt.history.get_task(task_id)
+    assert first is not None and first.duration_s
+    assert again.photo == first.photo and again.motion == first.motion
+    assert again.options.max_seconds == max(1.0, first.duration_s / 2)
+    intruder = 4242
+    await tg.acknowledge(intruder)
+    own = await tg.rt.ui.send(intruder, Reply("x"))
+    await fake.press(intruder, intruder, own.message_id, f"short:{task_id}")  # forged
+    await tg.wait_text(texts.NOT_YOURS, chat_id=intruder)

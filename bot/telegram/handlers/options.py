@@ -1,4 +1,4 @@
-"""The options keyboard and Generate."""
+"""The options keyboard, Generate, and Shorter render (a result too big to send here)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,23 @@ async def set_option(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> No
 
 async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
     await cb.answer()
+    await _generate(cb, key, rt)
+
+
+async def shorter(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
+    """A result too big to send here: the same inputs and options again, half as long."""
+    await cb.answer()
+    _verb, args = Actions.split(cb.data or "")
+    seconds = await rt.conv.shorter_seconds(key, args[0] if args else "")
+    if isinstance(seconds, Reply):
+        await show(rt, key.chat_id, [seconds], reply_to=origin_of(cb))
+        return
+    await _generate(cb, key, rt, max_seconds=seconds)
+
+
+async def _generate(
+    cb: CallbackQuery, key: ConversationKey, rt: Runtime, *, max_seconds: float | None = None
+) -> None:
     reply_to = origin_of(cb)
 
     async def post_status(reply: Reply) -> str:
@@ -33,12 +50,14 @@ async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None
         post_status=post_status,
         reply_to=str(reply_to) if reply_to else None,
         max_bytes=rt.upload_limit(),
+        max_seconds=max_seconds,
     )
     if result.status_message_id is None:
         await show(rt, key.chat_id, [result.reply], reply_to=reply_to)
         return
     options_id = message_id_of(cb)
-    if options_id is not None:  # the keyboard did its job; a second press would start a second render
+    # the keyboard (or the Shorter button) did its job; a second press would start a second render
+    if options_id is not None:
         with contextlib.suppress(TelegramBadRequest):
             await rt.bot.edit_message_reply_markup(
                 chat_id=key.chat_id, message_id=options_id, reply_markup=None
@@ -54,4 +73,5 @@ def router() -> Router:
     r = Router(name="options")
     r.callback_query.register(set_option, F.data.startswith(Actions.OPTION + ":"))
     r.callback_query.register(generate, F.data == Actions.GENERATE)
+    r.callback_query.register(shorter, F.data.startswith(Actions.SHORTER + ":"))
     return r
