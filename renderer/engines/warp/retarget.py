@@ -26,7 +26,6 @@ from motionbot.renderer.engines.warp.rig import (
     LIMB_CHAINS,
     N_BONES,
     TORSO,
-    Bone,
     J,
     Layer,
     Rig,
@@ -241,13 +240,13 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
     # draw order from the performer's depth (z: smaller is nearer)
     body_z = ref_z[:, [J.L_SHOULDER, J.R_SHOULDER]].mean(axis=1)
     layer_keys = np.zeros((T, len(Layer)), np.float32)
+    # (Drawing an arm raised beside the head behind the head, or behind the whole body, keeps
+    # the face in view, but the quality report's limb and frame shares dropped on every dance
+    # pair: the detector reads an arm best when all of it shows.)
     bias = {Layer.L_ARM: 0.25, Layer.R_ARM: 0.25, Layer.L_LEG: 0.1, Layer.R_LEG: 0.1}
     for layer, chain in LIMB_CHAINS.items():
         zs = ref_z[:, [BONES[k].b for k in chain[:2]]].mean(axis=1)
         layer_keys[:, layer] = zs - body_z - bias[layer] * body
-        if layer in (Layer.L_ARM, Layer.R_ARM):
-            up = _raised(joints, BONES[chain[0]], rig.torso_length)
-            layer_keys[:, layer] = up * 0.1 * body + (1.0 - up) * layer_keys[:, layer]
     layer_keys = uniform_filter1d(layer_keys, size=5, axis=0, mode="nearest")
     bone_keys = np.zeros((T, N_BONES), np.float32)
     for k, bone in enumerate(BONES):
@@ -263,16 +262,6 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         mirrored=mirrored,
         expression=expression_track(motion.face, T),
     )
-
-
-def _raised(joints: F32, upper: Bone, torso: float) -> F32:
-    """0..1 per frame: how far the elbow is above its shoulder (1 at a quarter torso).
-
-    An arm raised over the head passes beside it, not in front of the face: it then draws
-    behind the body (the performer's depth is least reliable for a raised arm).
-    """
-    rise = (joints[:, upper.a, 1] - joints[:, upper.b, 1]) / max(torso, 1.0)
-    return f32(np.clip(rise / 0.25, 0.0, 1.0))
 
 
 def _same_way(v: F32, rest: F32) -> F32:
