@@ -18,6 +18,7 @@ from motionbot.bot.history.store import HistoryStore
 from motionbot.bot.settings import BotSettings
 from motionbot.queue.client import RenderClient
 from motionbot.queue.jobs import MediaRef, MotionSource
+from motionbot.queue.ops.retention import expired_before
 from motionbot.queue.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,14 @@ class TaskLibrary:
         last_page = max(0, (total - 1) // size)
         page = min(max(0, page), last_page)
         tasks = await self.history.list_tasks(key.platform, key.user_id, offset=page * size, limit=size)
-        return presenters.history_page(tasks, page=page, page_size=size, total=total)
+        return presenters.history_page(
+            tasks, page=page, page_size=size, total=total, expired_before=await self._expired_before()
+        )
+
+    async def _expired_before(self) -> float | None:
+        """Files stored before the last retention sweep's cutoff are gone (the rows stay)."""
+        cutoff = await expired_before(self.client.redis)
+        return cutoff.timestamp() if cutoff is not None else None
 
     async def owned_task(self, key: ConversationKey, task_id: str) -> TaskRecord | Reply:
         """The task when the asker owns it, else the refusal to show (ids come from clients)."""
@@ -66,7 +74,12 @@ class TaskLibrary:
             return task
         delivery = await self.history.get_delivery(task_id)
         newer = await self._position(key, task)
-        return presenters.task_card(task, delivery, back_page=newer // self.settings.history_page_size)
+        return presenters.task_card(
+            task,
+            delivery,
+            back_page=newer // self.settings.history_page_size,
+            expired_before=await self._expired_before(),
+        )
 
     async def _position(self, key: ConversationKey, task: TaskRecord) -> int:
         return await self.history.count_newer(key.platform, key.user_id, task.created_at)

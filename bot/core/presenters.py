@@ -153,7 +153,14 @@ def _duration(task: TaskRecord) -> str:
     return f", {task.duration_s:.1f} s" if task.duration_s else ""
 
 
-def history_page(tasks: list[TaskRecord], *, page: int, page_size: int, total: int) -> Reply:
+def expired(task: TaskRecord, expired_before: float | None) -> bool:
+    """Retention has deleted this task's stored files (the sweep's cutoff is past its creation)."""
+    return expired_before is not None and task.created_at < expired_before
+
+
+def history_page(
+    tasks: list[TaskRecord], *, page: int, page_size: int, total: int, expired_before: float | None = None
+) -> Reply:
     if total == 0:
         return Reply(texts.HISTORY_EMPTY)
     first = page * page_size + 1
@@ -167,7 +174,7 @@ def history_page(tasks: list[TaskRecord], *, page: int, page_size: int, total: i
             engine=engine_name(task.engine.value),
             duration=_duration(task),
         )
-        lines.append(line)
+        lines.append(line + (texts.EXPIRED_MARK if expired(task, expired_before) else ""))
         buttons.append((Button(f"{number}. {task.task_id}", action=f"{Actions.TASK}:{task.task_id}"),))
     nav = []
     if page > 0:
@@ -179,10 +186,19 @@ def history_page(tasks: list[TaskRecord], *, page: int, page_size: int, total: i
     return Reply("\n".join(lines), buttons=tuple(buttons))
 
 
-def task_card(task: TaskRecord, delivery: DeliveryRecord | None, *, back_page: int = 0) -> Reply:
+def task_card(
+    task: TaskRecord,
+    delivery: DeliveryRecord | None,
+    *,
+    back_page: int = 0,
+    expired_before: float | None = None,
+) -> Reply:
     failure = ""
     if task.status is TaskStatus.FAILED and task.failure_reason:
         failure = "\n" + failure_message(task.failure_reason, task.failure_message)
+    gone = expired(task, expired_before)
+    if gone:
+        failure += texts.EXPIRED_NOTE
     text = texts.TASK_CARD.format(
         task_id=task.task_id,
         status=texts.TASK_STATUS[task.status.value],
@@ -193,13 +209,17 @@ def task_card(task: TaskRecord, delivery: DeliveryRecord | None, *, back_page: i
     )
     tid = task.task_id
     done_ = task.status is TaskStatus.DONE
+    sent = delivery is not None and delivery.file_id is not None  # the platform keeps its copy
+    inputs = not gone  # the photo and the reference video are gone with the task's files
     buttons = rows(
-        Button(texts.RESEND, action=f"{Actions.RESEND}:{tid}") if done_ else None,
-        Button(texts.SHARE, share=tid) if done_ and delivery and delivery.file_id else None,
-        Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{tid}"),
-        Button(texts.SAME_PHOTO_NEW_MOTION, action=f"{Actions.SAME_PHOTO}:{tid}"),
-        Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{tid}"),
-        Button(texts.SAVE_MOTION, action=f"{Actions.SAVE_MOTION}:{tid}") if savable(task) else None,
+        Button(texts.RESEND, action=f"{Actions.RESEND}:{tid}") if done_ and (sent or not gone) else None,
+        Button(texts.SHARE, share=tid) if done_ and sent else None,
+        Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{tid}") if inputs else None,
+        Button(texts.SAME_PHOTO_NEW_MOTION, action=f"{Actions.SAME_PHOTO}:{tid}") if inputs else None,
+        Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{tid}") if inputs else None,
+        Button(texts.SAVE_MOTION, action=f"{Actions.SAVE_MOTION}:{tid}")
+        if inputs and savable(task)
+        else None,
         Button(texts.DELETE, action=f"{Actions.DELETE}:{tid}"),
         Button(texts.BACK, action=f"{Actions.HISTORY}:{back_page}"),
     )

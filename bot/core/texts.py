@@ -126,6 +126,8 @@ TASK_STATUS = {
     "failed": "failed",
     "cancelled": "cancelled",
 }
+EXPIRED_MARK = " (files expired)"
+EXPIRED_NOTE = "\nIts files were deleted by the retention policy; only what was already sent remains."
 TASK_STATUS_MARK = {"queued": "...", "running": "...", "done": "OK", "failed": "X", "cancelled": "-"}
 TASK_NOT_FOUND = "I can't find that video. It may have been deleted."
 NOT_YOURS = "That isn't one of your videos."

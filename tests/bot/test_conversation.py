@@ -200,6 +200,29 @@ async def test_a_preset_move_is_not_saved(conv: Conversation) -> None:
     assert await conv.history.saved_motions(KEY.platform, KEY.user_id) == []
 
 
+async def test_history_says_when_retention_deleted_a_tasks_files(conv: Conversation) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from motionbot.queue.ops.retention import LAST_SWEEP_KEY
+
+    await ready(conv)
+    result, _ = await generate(conv)
+    assert result.task_id
+    card = await conv.task_card(KEY, result.task_id)
+    assert texts.EXPIRED_NOTE not in card.text and f"{Actions.SAME_MOTION}:{result.task_id}" in card.actions
+    cutoff = datetime.now(UTC) + timedelta(seconds=5)  # a sweep whose cutoff is past the task
+    await conv.client.redis.hset(LAST_SWEEP_KEY, mapping={"cutoff": cutoff.isoformat()})
+    page = await conv.history_page(KEY)
+    assert texts.EXPIRED_MARK in page.text
+    card = await conv.task_card(KEY, result.task_id)
+    assert texts.EXPIRED_NOTE in card.text
+    assert not any(
+        a.startswith((Actions.SAME_MOTION, Actions.SAME_PHOTO, Actions.AGAIN)) for a in card.actions
+    )
+    await conv.client.redis.hset(LAST_SWEEP_KEY, mapping={"cutoff": (cutoff - timedelta(days=1)).isoformat()})
+    assert texts.EXPIRED_MARK not in (await conv.history_page(KEY)).text
+
+
 async def test_unknown_actions_do_nothing(conv: Conversation) -> None:
     assert await conv.dispatch(KEY, "gen") == []
     assert await conv.dispatch(KEY, "zzz:1") == []
