@@ -5,8 +5,9 @@ FSM + event isolation, rate limit, SQLite history, media store) through the fake
 server of the tests, all on loopback. The first reply ("Got your photo") must not wait for
 the download, the store or the inspection; those follow. Prints p50/p99 of the first reply,
 of the follow-up (photo stored, next step asked), with ``--inspect`` of the findings from a
-real inspect worker in a subprocess, and last the same burst against a bare aiogram echo
-bot on the same machine: the floor the framework itself sets.
+real inspect worker in a subprocess, and last the same burst against a bare aiogram bot on
+the same machine (polling, and a webhook answering in its HTTP reply): the floor the
+framework itself sets here.
 
     .venv/bin/python benchmarks/telegram.py [--users 200] [--inspect]
 """
@@ -156,6 +157,65 @@ async def echo_floor(users: int) -> list[float]:
         fake_proc.wait(10)
 
 
+async def serve_echo_webhook(port: int) -> None:
+    """A bare aiogram bot on a webhook that answers in the webhook's HTTP response (no
+    outgoing request at all): the cheapest first reply Telegram allows."""
+    from aiogram import Dispatcher, F
+    from aiogram.methods import SendMessage
+    from aiogram.types import Message
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    bot = Bot(f"{BOT_ID}:TEST")
+    dp = Dispatcher()
+
+    @dp.message(F.photo)
+    async def got_photo(message: Message) -> SendMessage:
+        return message.answer(texts.RECEIVED_PHOTO)
+
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, handle_in_background=False).register(app, path="/hook")
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+async def webhook_floor(users: int, connections: int = 40) -> list[float]:
+    """Telegram's side of a webhook burst: ``users`` updates posted over ``connections``
+    parallel connections (Telegram's default max_connections is 40); the time until each
+    reply comes back in the response."""
+    import aiohttp
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve-echo-webhook", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        photo = [{"file_id": "f", "file_unique_id": "u", "width": 256, "height": 256, "file_size": 9000}]
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
+
+            async def post(i: int) -> float:
+                user = {"id": 10_001 + i, "is_bot": False, "first_name": "A"}
+                message = {"message_id": 1, "date": 0, "chat": {"id": user["id"], "type": "private"}}
+                update = {"update_id": i, "message": {**message, "from": user, "photo": photo}}
+                t0 = time.monotonic()
+                async with http.post(f"http://127.0.0.1:{port}/hook", json=update) as resp:
+                    body = await resp.read()
+                assert texts.RECEIVED_PHOTO.encode() in body
+                return time.monotonic() - t0
+
+            for i in range(connections):  # warm: connections open, as they stay with Telegram
+                await post(i)
+            return list(await asyncio.gather(*(post(i) for i in range(users))))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 async def run(users: int, inspect: bool, floor: bool, root: Path) -> int:
     port = free_port()
     redis = subprocess.Popen(
@@ -252,8 +312,8 @@ async def run(users: int, inspect: bool, floor: bool, root: Path) -> int:
         await polling
         await service.close()
         if floor:
-            echo = await echo_floor(users)
-            print(line("floor: bare aiogram echo bot", echo))
+            print(line("floor: bare aiogram bot, polling", await echo_floor(users)))
+            print(line("floor: webhook, reply in response", await webhook_floor(users)))
         return 0
     finally:
         fake_proc.terminate()
@@ -277,7 +337,11 @@ def main() -> int:
         action="store_true",
         help="skip the same burst against a bare aiogram echo bot (the framework's own cost here)",
     )
+    parser.add_argument("--serve-echo-webhook", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_echo_webhook:
+        asyncio.run(serve_echo_webhook(args.serve_echo_webhook))
+        return 0
     if shutil.which("redis-server") is None:
         print("redis-server is not installed (make system-deps)")
         return 4
