@@ -164,10 +164,36 @@ def test_uncached_hub_id_fails_fast_offline(monkeypatch: pytest.MonkeyPatch, tmp
     assert "hf download Wan-AI/Wan2.2-Animate-2-14B-Diffusers" in detail
 
 
-def test_hub_id_resolves_online_without_touching_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hub_id_resolves_online_without_touching_the_network(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What `motionbot doctor` does: an uncached hub id is reported, not downloaded."""
+    import huggingface_hub.constants
+
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
     source = resolve_model("Wan-AI/Wan2.2-Animate-2-14B-Diffusers")
     assert source.folder is None and source.ref == source.model_id == "Wan-AI/Wan2.2-Animate-2-14B-Diffusers"
+
+
+def test_a_worker_without_a_route_to_the_hub_refuses_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    started = time.monotonic()
+    with pytest.raises(RendererError) as info:
+        resolve_model("Wan-AI/Wan2.2-Animate-2-14B-Diffusers", download=True)
+    assert time.monotonic() - started < 10
+    assert info.value.reason == FailureReason.MODEL_MISSING
+    detail = info.value.detail or ""
+    assert "could not be fetched" in detail and "hf download Wan-AI/Wan2.2-Animate-2-14B-Diffusers" in detail
 
 
 def test_cli_render_refuses_a_missing_model(tmp_path: Path) -> None:

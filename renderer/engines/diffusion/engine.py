@@ -120,7 +120,7 @@ class DiffusionEngine:
                 detail=f"diffusion_segment_frames must be 4k+1 (e.g. 81) and above diffusion_carried_frames; "
                 f"got {seg} and {carried}",
             )
-        source = resolve_model(model or settings.diffusion_model)
+        source = resolve_model(model or settings.diffusion_model, download=True)
         try:
             loaded = load_model(settings, source, resolution)
         except torch.cuda.OutOfMemoryError as exc:

@@ -40,8 +40,14 @@ def model_missing(detail: str) -> RendererError:
     return RendererError(FailureReason.MODEL_MISSING, detail=detail)
 
 
-def resolve_model(model: str) -> ModelSource:
-    """A local folder as is; a hub id from the local cache when offline, else left to diffusers."""
+def resolve_model(model: str, *, download: bool = False) -> ModelSource:
+    """A local folder as is; a hub id from the local Hugging Face cache when it is there.
+
+    An uncached hub id is fetched here when ``download`` (the worker starting), in one call
+    that fails at once without network, with the command to fetch it elsewhere; left to the
+    worker otherwise (``motionbot doctor`` must not start a 30 GB download). Through
+    diffusers, a worker with no route to the Hub sat in per-file retries for over a minute.
+    """
     text = model.strip()
     path = Path(text).expanduser()
     if path.exists():
@@ -51,18 +57,26 @@ def resolve_model(model: str) -> ModelSource:
         return ModelSource(ref=str(folder), folder=folder, model_id=folder.name)
     if text.startswith(("/", ".", "~")) or "\\" in text or text.count("/") > 1 or not _HUB_ID.match(text):
         raise model_missing(f"model folder {text} does not exist")
-    if not hub_offline():
-        return ModelSource(ref=text, folder=None, model_id=text)
     from huggingface_hub import snapshot_download
 
+    hint = f"download it first (`hf download {text}`) or pass a local folder with --model / MOTIONBOT_DIFFUSION_MODEL"
     try:
         snapshot = snapshot_download(text, local_files_only=True)
     except Exception as exc:
-        raise model_missing(
-            f"{text} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: download it first "
-            f"(`hf download {text}`) or pass a local folder with --model / MOTIONBOT_DIFFUSION_MODEL "
-            f"({type(exc).__name__})"
-        ) from exc
+        if hub_offline():
+            raise model_missing(
+                f"{text} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: "
+                f"{hint} ({type(exc).__name__})"
+            ) from exc
+        if not download:
+            return ModelSource(ref=text, folder=None, model_id=text)
+        try:
+            snapshot = snapshot_download(text)
+        except Exception as fetch_exc:
+            raise model_missing(
+                f"{text} could not be fetched from the Hugging Face Hub ({type(fetch_exc).__name__}: "
+                f"{str(fetch_exc)[:200]}): {hint}"
+            ) from fetch_exc
     return ModelSource(ref=snapshot, folder=Path(snapshot), model_id=text)
 
 
