@@ -111,7 +111,7 @@ class ButtonHandler:
             await show(interaction, [generated.reply])
             return
         if generated.task_id is not None and interaction.guild_id is not None:
-            await self.rt.guilds.count_render(str(interaction.guild_id))
+            await self.rt.guilds.count_render(str(interaction.guild_id), generated.task_id)
         if generated.cached:
             return  # the deliver job is on its way and will edit the status itself
         reply = generated.reply

@@ -3,7 +3,8 @@ render quota for the whole guild. Stored in the history database (schema migrati
 they survive restarts and every bot process sees the same values.
 
 The quota counts renders submitted from the guild per UTC day; it is checked before a
-render is queued and counted once it is (:meth:`GuildStore.count_render`).
+render is queued and counted once it is (:meth:`GuildStore.count_render`). A render that
+ends without a video (failed or cancelled) is given back when history records that.
 """
 
 from __future__ import annotations
@@ -95,9 +96,15 @@ class GuildStore:
             return None
         return max(0, settings.daily_quota - await self.used_today(guild_id))
 
-    async def count_render(self, guild_id: str) -> None:
-        await self.history._write(
-            "INSERT INTO guild_usage (platform, guild_id, day, renders) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT (platform, guild_id, day) DO UPDATE SET renders = renders + 1",
-            (self.platform.value, guild_id, _today()),
-        )
+    async def count_render(self, guild_id: str, task_id: str) -> None:
+        day = _today()
+        async with self.history._tx() as db:
+            await db.execute(
+                "INSERT INTO guild_usage (platform, guild_id, day, renders) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT (platform, guild_id, day) DO UPDATE SET renders = renders + 1",
+                (self.platform.value, guild_id, day),
+            )
+            await db.execute(
+                "INSERT OR IGNORE INTO guild_renders (task_id, platform, guild_id, day) VALUES (?, ?, ?, ?)",
+                (task_id, self.platform.value, guild_id, day),
+            )

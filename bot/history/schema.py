@@ -88,6 +88,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, guild_id, day)
     );
     """,
+    # 3: which guild and day each counted render belongs to, so one that ends without a
+    # video (failed or cancelled) gives its unit of the guild's quota back
+    """
+    CREATE TABLE guild_renders (
+        task_id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        guild_id TEXT NOT NULL,
+        day TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -279,16 +279,26 @@ class HistoryStore:
                 "SELECT ?, 'output', ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE task_id = ?)",
                 (task_id, output.key, output.size, output.filename, task_id),
             )
+            await db.execute("DELETE FROM guild_renders WHERE task_id = ?", (task_id,))  # it counted
 
     async def mark_failed(
         self, task_id: str, *, reason: str, message: str, status: TaskStatus = TaskStatus.FAILED
     ) -> None:
-        """Record a failure or a cancellation; a task that already finished keeps its outcome."""
-        await self._write(
-            "UPDATE tasks SET status = ?, failure_reason = ?, failure_message = ?, finished_at = ? "
-            "WHERE task_id = ? AND status IN ('queued', 'running')",
-            (status.value, reason, message, time.time(), task_id),
-        )
+        """Record a failure or a cancellation; a task that already finished keeps its outcome.
+        A render that ends without a video gives back the guild quota unit it was counted for."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE tasks SET status = ?, failure_reason = ?, failure_message = ?, finished_at = ? "
+                "WHERE task_id = ? AND status IN ('queued', 'running')",
+                (status.value, reason, message, time.time(), task_id),
+            )
+            await db.execute(
+                "UPDATE guild_usage SET renders = MAX(0, renders - 1) WHERE (platform, guild_id, day) IN "
+                "(SELECT platform, guild_id, day FROM guild_renders WHERE task_id = ?) "
+                "AND NOT EXISTS (SELECT 1 FROM tasks WHERE task_id = ? AND status = 'done')",
+                (task_id, task_id),
+            )
+            await db.execute("DELETE FROM guild_renders WHERE task_id = ?", (task_id,))
 
     async def delete_task(self, task_id: str) -> list[MediaRef]:
         """Forget a task; returns its media that no remaining task refers to (for store.delete)."""

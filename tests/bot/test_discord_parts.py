@@ -107,10 +107,15 @@ async def test_guild_settings_migrate_an_existing_database_and_count_renders(tmp
         settings = await guilds.disallow_channel("7", "71")
         assert settings.channels == ("70",) and settings.allows("70") and not settings.allows("71")
         await guilds.set_quota("7", 2)
-        await guilds.count_render("7")
+        await guilds.count_render("7", "task-a")
         assert await guilds.quota_left("7") == 1
-        await guilds.count_render("7")
+        await guilds.count_render("7", "task-b")
         assert await guilds.quota_left("7") == 0 and await guilds.used_today("8") == 0
+        # a render that ends without a video gives its unit back, once
+        await history.mark_failed("task-b", reason="worker_crashed", message="x")
+        assert await guilds.quota_left("7") == 1
+        await history.mark_failed("task-b", reason="worker_crashed", message="x")
+        assert await guilds.quota_left("7") == 1
         assert (await guilds.clear_channels("7")).channels == () and (await guilds.get("7")).daily_quota == 2
     finally:
         await history.close()
