@@ -413,8 +413,10 @@ class Conversation(MotionLibrary):
             return await self.choose_preset(key, args[0])
         if verb == Actions.SAVED:
             return await self.use_saved_motion(key, args[0] if args else None)
+        if verb == Actions.FORGET and not args:
+            return [await self.forget_menu(key)]
         if verb == Actions.FORGET:
-            return await self.forget_saved_motion(key, args[0] if args else None)
+            return await self.forget_saved_motion(key, args[0])
         if verb == Actions.CANCEL:
             return await self.cancel(key)
         if verb == Actions.HISTORY:

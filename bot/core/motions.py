@@ -24,7 +24,7 @@ from motionbot.queue.presets import PRESET_NAMES, preset_title
 
 log = logging.getLogger(__name__)
 
-MAX_SAVED = 20  # per user: each one keeps a reference video past retention
+MAX_SAVED = 10  # per user: each keeps a reference video past retention (and a menu fits Discord's 25 buttons)
 NAME_LEN = 40
 
 
@@ -45,15 +45,20 @@ class MotionLibrary(TaskLibrary):
         saved = await self.history.saved_motions(key.platform, key.user_id)
         if not saved:
             return Reply(texts.MOTIONS_TITLE, buttons=rows(*presets))
-        mine = tuple(
-            (
-                Button(m.name, action=f"{Actions.SAVED}:{m.id}"),
-                Button(texts.FORGET, action=f"{Actions.FORGET}:{m.id}"),
-            )
-            for m in saved
-        )
+        mine = [Button(m.name, action=f"{Actions.SAVED}:{m.id}") for m in saved]
         text = f"{texts.MOTIONS_TITLE}\n{texts.SAVED_MOTIONS_TITLE} " + ", ".join(m.name for m in saved)
-        return Reply(text, buttons=rows(*presets) + mine)
+        manage = rows(Button(texts.FORGET_MENU, action=Actions.FORGET))
+        return Reply(text, buttons=rows(*presets) + rows(*mine) + manage)
+
+    async def forget_menu(self, key: ConversationKey) -> Reply:
+        saved = await self.history.saved_motions(key.platform, key.user_id)
+        if not saved:
+            return await self.motions(key)
+        buttons = [
+            Button(texts.FORGET_ONE.format(name=m.name), action=f"{Actions.FORGET}:{m.id}") for m in saved
+        ]
+        back = Button(texts.BACK, action=Actions.MOTIONS)
+        return Reply(texts.FORGET_TITLE, buttons=rows(*buttons, back), edit=True)
 
     async def choose_preset(self, key: ConversationKey, name: str) -> list[Reply]:
         if name not in PRESET_NAMES:

@@ -76,7 +76,7 @@ class Actions:
     SAVE_MOTION = "sm"  # sm:<task> - keep the task's move for later
     SHORTER = "short"  # short:<task> - the same inputs again, half as long (a result too big to send)
     SAVED = "sv"  # sv:<id> - use a saved move
-    FORGET = "sf"  # sf:<id> - forget a saved move
+    FORGET = "sf"  # sf - which one to forget?; sf:<id> - forget that saved move
     NOOP = "noop"
     # actions on one finished task (arg: the task id); the owner check applies to all of them
     ON_TASK = (TASK, RESEND, SAME_MOTION, SAME_PHOTO, AGAIN, DELETE, SAVE_MOTION)

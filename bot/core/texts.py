@@ -147,7 +147,9 @@ SAVED_MOTION_GONE = "I can't find that saved move; it may have been forgotten. P
 SAVED_MOTION_CHOSEN = 'Move: your saved "{name}".'
 SAVED_MOTION_FORGOTTEN = 'Forgot the saved move "{name}".'
 SAVED_MOTIONS_TITLE = "Your saved moves:"
-FORGET = "Forget"
+FORGET_MENU = "Forget a saved move"
+FORGET_TITLE = "Which saved move should I forget?"
+FORGET_ONE = "Forget \"{name}\""
 UNTITLED_MOTION = "Move of {date}"
 
 RATE_LIMITED = "You're sending messages too fast. Please wait a few seconds."

@@ -166,7 +166,8 @@ async def test_saved_moves_are_per_user_named_uniquely_and_bounded(conv: Convers
     assert again[0].text == texts.MOTION_ALREADY_SAVED.format(name="clip")
     (mine,) = await conv.history.saved_motions(KEY.platform, KEY.user_id)
     menu = await conv.motions(KEY)
-    assert f"{Actions.SAVED}:{mine.id}" in menu.actions and f"{Actions.FORGET}:{mine.id}" in menu.actions
+    assert f"{Actions.SAVED}:{mine.id}" in menu.actions and Actions.FORGET in menu.actions
+    assert f"{Actions.FORGET}:{mine.id}" in (await conv.dispatch(KEY, Actions.FORGET))[0].actions
 
     # another user can neither save this task's move nor use or forget this saved one
     await conv.history.acknowledge(OTHER.platform, OTHER.user_id)

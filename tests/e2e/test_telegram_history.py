@@ -106,6 +106,8 @@ async def test_save_a_move_then_use_it_with_a_new_photo_then_forget_it(tg: TG) -
     await tg.press(f"hd:{task_id}")
     await tg.wait_text(texts.TASK_DELETED.format(task_id=task_id))
     assert await store.exists(video)
+    await fake.push_message(USER, USER, **command("/motions"))
+    await tg.press("sf")
     await tg.press(f"sf:{saved.id}")
     await tg.wait_text(texts.SAVED_MOTION_FORGOTTEN.format(name="salsa night"))
     assert not await store.exists(video)

@@ -222,6 +222,7 @@ def router() -> Router:
         | (F.data == Actions.MOTIONS)
         | F.data.startswith(Actions.PRESET + ":")
         | F.data.startswith(Actions.SAVED + ":")
+        | (F.data == Actions.FORGET)
         | F.data.startswith(Actions.FORGET + ":"),
     )
     r.message.register(fallback_text, F.text, F.chat.type == "private")
