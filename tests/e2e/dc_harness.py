@@ -201,7 +201,7 @@ def tiny_mp4(frames: int = 6, side: int = 32) -> bytes:
 
 
 async def finished_task(dc: DC, *, user: int = USER, task_id: str | None = None, created_at: float | None = None,
-                        channel: int = 701) -> str:
+                        channel: int = 701, motion: Any = None) -> str:
     """A task as the render path leaves it (queued, then done with an MP4 in the store), for
     history tests that need many of them without rendering each."""
     import time
@@ -217,7 +217,7 @@ async def finished_task(dc: DC, *, user: int = USER, task_id: str | None = None,
     await dc.rt.history.add_task(TaskRecord(
         task_id=tid, platform=Platform.DISCORD, chat_id=str(channel), user_id=str(user), status=TaskStatus.QUEUED,
         engine=EngineName.WARP, options=RenderOptions(), photo=photo,
-        motion=MotionSource(kind="preset", preset="wave"), created_at=created_at or time.time(),
+        motion=motion or MotionSource(kind="preset", preset="wave"), created_at=created_at or time.time(),
     ))
     await dc.rt.history.mark_done(tid, output=output, engine=EngineName.WARP, duration_s=1.0)
     await dc.rt.history.record_delivery(tid, platform=Platform.DISCORD, chat_id=str(channel), message_id="1",

@@ -161,3 +161,27 @@ async def test_cancel_stops_a_queued_render(dc: DC) -> None:
     forget = dc.inject(fd.click(dc.fake, shown3, fd.button(shown3, "Cancel"), USER, GUILD))
     assert (await dc.original(forget, texts.CANCEL_CLEARED))["id"] == shown3["id"]
     assert status["id"]
+
+
+async def test_save_a_move_from_a_card_then_find_it_in_motions_and_autocomplete(dc: DC) -> None:
+    from motionbot.queue.jobs import MotionSource
+
+    store = dc.rt.client.store
+    video = await store.put_bytes(b"a reference clip", suffix=".mp4", filename="robot dance.mp4")
+    tid = await finished_task(dc, motion=MotionSource(kind="video", video=video))
+    cmd = dc.inject(fd.slash(dc.fake, "history", USER, GUILD))
+    page = await dc.original(cmd, "Your videos (1-1 of 1)")
+    card_click = dc.inject(fd.click(dc.fake, page, fd.button(page, tid), USER, GUILD))
+    card = await dc.original(card_click, f"Task {tid}")
+    save = dc.inject(fd.click(dc.fake, card, fd.button(card, texts.SAVE_MOTION), USER, GUILD))
+    await dc.original(save, texts.MOTION_SAVED.format(name="robot dance"))
+
+    menu_cmd = dc.inject(fd.slash(dc.fake, "motions", USER, GUILD))
+    menu = await dc.original(menu_cmd, f"{texts.SAVED_MOTIONS_TITLE} robot dance")
+    assert len(fd.buttons(menu)) <= 25 and len(menu["components"]) <= 5
+    use = dc.inject(fd.click(dc.fake, menu, fd.button(menu, "robot dance"), USER, GUILD))
+    await dc.original(use, texts.SAVED_MOTION_CHOSEN.format(name="robot dance"))
+    payload = dc.inject(fd.autocomplete(dc.fake, "animate", USER, GUILD, focused="motion", value="robot"))
+    await dc.wait_for(lambda: dc.fake.find("POST", f"/interactions/{payload['id']}/"))
+    (req,) = dc.fake.find("POST", f"/interactions/{payload['id']}/")
+    assert [c["name"] for c in req.json["data"]["choices"]] == ["robot dance (saved)"]
