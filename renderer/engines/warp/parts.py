@@ -223,7 +223,6 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
         own_px = layer_of == layer
         if layer is not Layer.BODY and own_px.sum() < 50:
             continue
-        soft = cv2.GaussianBlur(own_px.astype(np.float32), (0, 0), 1.0)
         colour = rgb
         if layer is Layer.BODY:
             # the torso polygon also takes the top of the legs (the pelvis) in the photo's
@@ -236,8 +235,17 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
             colour = continue_body(rgb, covered & arm_px, labels, rig, head)
         else:
             covered = np.zeros((h, w), bool)
+        soft = cv2.GaussianBlur(own_px.astype(np.float32), (0, 0), 1.0)
         if covered.any():
-            soft = np.maximum(soft, cv2.GaussianBlur(covered.astype(np.float32), (0, 0), 1.0))
+            # where the covered part joins the layer's own pixels, two blurred halves would
+            # each fall to 0.5 and leave a see-through line: there blur them as one
+            cov = covered.astype(np.float32)
+            soft = np.maximum(soft, cv2.GaussianBlur(cov, (0, 0), 1.0))
+            seam = (cv2.dilate(own_px.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & (
+                cv2.dilate(covered.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+            )
+            joined = cv2.GaussianBlur((own_px | covered).astype(np.float32), (0, 0), 1.0)
+            soft[seam] = joined[seam]
         a = np.clip(alpha * soft, 0.0, 1.0)
         a[a < 0.004] = 0.0
         rgba = np.empty((h, w, 4), np.uint8)
