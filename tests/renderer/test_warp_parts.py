@@ -121,3 +121,30 @@ def test_bone_names_know_their_inner_widths() -> None:
     for bone in BONES:
         if bone.layer in (1, 2):
             assert bone.name.split("_", 1)[1] in INNER_WIDTH
+
+
+def test_the_body_under_an_arm_has_no_see_through_seam() -> None:
+    from dataclasses import replace
+
+    from motionbot.renderer.engines.warp.parts import layer_textures
+    from motionbot.renderer.engines.warp.rig import Layer
+
+    standing = _standing_rig()
+    joints = standing.joints.copy()
+    sh, mid = joints[J.L_SHOULDER], joints[J.MID_SHOULDER]
+    down = 0.45 * standing.torso_length
+    joints[J.L_ELBOW] = (sh[0], sh[1] + down)  # the forearm folded across the chest
+    joints[J.L_WRIST] = (mid[0] - 0.1 * standing.shoulder_width, sh[1] + down)
+    joints[J.L_HAND] = (mid[0] - 0.25 * standing.shoulder_width, sh[1] + down)
+    rig = replace(standing, joints=joints)
+    w, h = rig.canvas
+    alpha = np.ones((h, w), np.float32)  # the arm lies on the body: one solid matte
+    rgb = np.full((h, w, 3), 40, np.uint8)
+    labels = label_parts(rig, alpha, bone_radii(rig, alpha))
+    body = next(t for t in layer_textures(rgb, alpha, labels, rig) if t.layer is Layer.BODY)
+    # down a column through the forearm, the body layer stays opaque across the arm's old place
+    x = int(mid[0] + 0.2 * (sh[0] - mid[0]))
+    y0, y1 = int(sh[1] + 0.25 * down), int(sh[1] + 1.6 * down)
+    column = labels[y0:y1, x]
+    assert (column == 1).any() and (column == 4).any()  # torso and forearm meet in this column
+    assert body.rgba[y0:y1, x, 3].min() >= 250
