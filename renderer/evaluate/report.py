@@ -133,7 +133,7 @@ class Evaluator:
         report.timings["render_s"] = time.perf_counter() - t1
         report.output = str(output)
         subject = self.engine.prepare(
-            load_image(pair.photo, max_pixels=self.settings.max_image_pixels), options
+            load_image(pair.photo, max_pixels=self.settings.max_image_pixels), options, motion
         )
         _, moves = self.engine.animate(subject, motion)
         limbs = [name for name, k in LIMB_BONES.items() if subject.rig.rigged[k] and moves.driven[k]]

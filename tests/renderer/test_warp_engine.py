@@ -198,7 +198,7 @@ def test_photo_and_blur_backgrounds_differ(engine: WarpEngine, astronaut: Path, 
     )
     # blur removes the flag's stripes (top left of the photo) but keeps its colours roughly;
     # the canvas may show the photo smaller (room for raised arms), so find the flag on it
-    canvas = engine.prepare(load_image(astronaut), RenderOptions()).canvas
+    canvas = engine.prepare(load_image(astronaut), RenderOptions(), motion).canvas
     x0, y0 = np.maximum(canvas.photo_to_canvas(np.array([0.0, 0.0], np.float32)), 0).astype(int)
     x1, y1 = canvas.photo_to_canvas(np.array([60.0, 120.0], np.float32)).astype(int)
     patch = (slice(y0, y1), slice(x0, x1))

@@ -148,3 +148,13 @@ def test_the_body_under_an_arm_has_no_see_through_seam() -> None:
     column = labels[y0:y1, x]
     assert (column == 1).any() and (column == 4).any()  # torso and forearm meet in this column
     assert body.rgba[y0:y1, x, 3].min() >= 250
+
+
+def test_arm_extent_reads_how_high_and_low_the_performer_reaches() -> None:
+    from motionbot.renderer.engines.warp.subject import arm_extent
+
+    up_high = arm_extent(load_preset("arms_up"))
+    swaying = arm_extent(load_preset("sway"))
+    assert up_high[0] > 0.5  # hands above the head
+    assert swaying[0] < 0.2 and swaying[1] > 0.5  # arms hang down the whole clip
+    assert all(0.0 <= v <= 1.0 for v in (*up_high, *swaying))

@@ -21,7 +21,7 @@ from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
-from motionbot.renderer.engines.warp.subject import Subject, prepare_subject
+from motionbot.renderer.engines.warp.subject import Subject, arm_extent, prepare_subject
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.image import load_image
@@ -63,8 +63,12 @@ class WarpEngine:
         self._pose.close()
         self._face.close()
 
-    def prepare(self, photo: U8, options: RenderOptions) -> Subject:
-        """Analyse one photo; raises NO_PERSON_IN_PHOTO when nobody is in it."""
+    def prepare(self, photo: U8, options: RenderOptions, motion: Motion | None = None) -> Subject:
+        """Analyse one photo; raises NO_PERSON_IN_PHOTO when nobody is in it.
+
+        With the ``motion`` it will perform, a photo cut at the waist gets only as much room
+        around it as that motion's arms need (without, room for any arm pose).
+        """
         small = _fit_long_side(photo, ANALYSIS_LONG_SIDE)
         result = self._pose.detect(small)
         if result is None or result.score < 0.3:
@@ -81,6 +85,7 @@ class WarpEngine:
             aspect=options.aspect,
             long_side=self.settings.output_long_side,
             face_landmarks=None if face is None else face.landmarks,
+            extent=(1.0, 1.0) if motion is None else arm_extent(motion),
         )
         if subject is None:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
@@ -96,8 +101,8 @@ class WarpEngine:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         photo = load_image(job.photo, max_pixels=self.settings.max_image_pixels)
-        subject = self.prepare(photo, job.options)
         motion = job.motion.trimmed(job.options.max_seconds)
+        subject = self.prepare(photo, job.options, motion)
         frames, _ = self.animate(subject, motion)
         timings["prepare_s"] = time.perf_counter() - t0
         warnings = _framing_warnings(subject)

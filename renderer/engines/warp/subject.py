@@ -15,6 +15,8 @@ from motionbot.renderer.engines.warp.matte import background_plate, fill_holes, 
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
+from motionbot.renderer.motion.model import Landmark as L
+from motionbot.renderer.motion.model import Motion
 
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
@@ -52,9 +54,40 @@ def subject_box(mask: F32, threshold: float = 0.5) -> tuple[float, float, float,
     return float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
 
 
-def arm_reach(rig: Rig) -> tuple[float, float] | None:
+def arm_extent(motion: Motion) -> tuple[float, float]:
+    """How far the performer's arms go above and below their shoulders, in arm lengths.
+
+    The 98th percentile over the frames of the highest and lowest of elbow, wrist and hand,
+    relative to the shoulder, over the performer's full arm length (shoulder to hand): a clip
+    that never raises the arms needs no room above the head.
+    """
+    kp = motion.keypoints
+    xy = kp[..., :2] * np.array([motion.width, motion.height], np.float32)
+    up = down = 0.0
+    for sh, el, wr, hand in (
+        (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_INDEX),
+        (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_INDEX),
+    ):
+        seen = kp[:, [sh, el, wr], 3].min(axis=1) >= 0.5
+        if seen.sum() < 3:
+            continue
+        p = xy[seen]
+        length = (
+            np.linalg.norm(p[:, el] - p[:, sh], axis=1)
+            + np.linalg.norm(p[:, wr] - p[:, el], axis=1)
+            + np.linalg.norm(p[:, hand] - p[:, wr], axis=1)
+        )
+        full = max(float(np.percentile(length, 95)), 1e-3)
+        ys = p[:, [el, wr, hand], 1]
+        up = max(up, float(np.percentile(p[:, sh, 1] - ys.min(axis=1), 98)) / full)
+        down = max(down, float(np.percentile(ys.max(axis=1) - p[:, sh, 1], 98)) / full)
+    return float(np.clip(up, 0.0, 1.0)), float(np.clip(down, 0.0, 1.0))
+
+
+def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float, float] | None:
     """How high and how low (y) the hands could go, for a photo cut at the waist; else None.
 
+    ``extent`` is how far up and down the motion takes the arms, in arm lengths (arm_extent).
     A forearm or hand the photo hides is taken as long as a usual one (0.75 upper arm).
     """
     if not rig.pinned_bottom:
@@ -72,7 +105,7 @@ def arm_reach(rig: Rig) -> tuple[float, float] | None:
         return None
     top = min(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
     bottom = max(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
-    return top - reach, bottom + reach
+    return top - extent[0] * reach, bottom + extent[1] * reach
 
 
 def prepare_subject(
@@ -84,15 +117,19 @@ def prepare_subject(
     aspect: str,
     long_side: int,
     face_landmarks: F32 | None = None,
+    extent: tuple[float, float] = (1.0, 1.0),
 ) -> Subject | None:
-    """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one."""
+    """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one.
+
+    ``extent`` (arm_extent of the motion to come) sizes the room a half-body photo gets.
+    """
     ph, pw = rgb.shape[:2]
     if soft_mask.shape != (ph, pw):
         soft_mask = f32(cv2.resize(soft_mask, (pw, ph), interpolation=cv2.INTER_LINEAR))
     box = subject_box(soft_mask)
     if box is None:
         return None
-    canvas = plan_canvas(pw, ph, box, aspect, long_side, arm_reach(fit_rig(keypoints, pw, ph)))
+    canvas = plan_canvas(pw, ph, box, aspect, long_side, arm_reach(fit_rig(keypoints, pw, ph), extent))
     photo = canvas.warp_rgb(rgb)
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
