@@ -164,29 +164,25 @@ def test_uncached_hub_id_fails_fast_offline(monkeypatch: pytest.MonkeyPatch, tmp
     assert "hf download Wan-AI/Wan2.2-Animate-2-14B-Diffusers" in detail
 
 
-def test_hub_id_resolves_online_without_touching_the_network(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """What `motionbot doctor` does: an uncached hub id is reported, not downloaded."""
+@pytest.fixture
+def unreachable_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Online mode, an empty cache, and a Hub endpoint nobody listens on."""
     import huggingface_hub.constants
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
-    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+
+
+@pytest.mark.usefixtures("unreachable_hub")
+def test_hub_id_resolves_online_without_touching_the_network() -> None:
+    """What `motionbot doctor` does: an uncached hub id is reported, not downloaded."""
     source = resolve_model("Wan-AI/Wan2.2-Animate-2-14B-Diffusers")
     assert source.folder is None and source.ref == source.model_id == "Wan-AI/Wan2.2-Animate-2-14B-Diffusers"
 
 
-def test_a_worker_without_a_route_to_the_hub_refuses_at_once(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import huggingface_hub.constants
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub-cache"))
-    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+@pytest.mark.usefixtures("unreachable_hub")
+def test_a_worker_without_a_route_to_the_hub_refuses_at_once() -> None:
     started = time.monotonic()
     with pytest.raises(RendererError) as info:
         resolve_model("Wan-AI/Wan2.2-Animate-2-14B-Diffusers", download=True)
