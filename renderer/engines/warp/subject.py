@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE, FaceRig
 from motionbot.renderer.engines.warp.framing import Canvas, plan_canvas
-from motionbot.renderer.engines.warp.matte import background_plate, fill_holes, make_background, refine_matte
+from motionbot.renderer.engines.warp.matte import background_plate, make_background, refine_matte
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
@@ -108,6 +108,29 @@ def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float
     return top - extent[0] * reach, bottom + extent[1] * reach
 
 
+def framed_on_backdrop(rgb: U8, photo: U8, outside: npt.NDArray[np.bool_]) -> U8:
+    """Fill the canvas around a photo that does not cover it with the photo itself, enlarged
+    to cover the canvas, blurred and dimmed, and feather the photo's edge into it.
+
+    Room made around a photo (a half-body photo shrunk so raised or hanging arms stay in the
+    frame) has nothing real to show: continuing its edge pixels smeared a flag or a cut torso
+    across the padding. A photo framed on its own blurred copy is a look people know from
+    every phone gallery, and the pose detector reads the arms moving over it better too.
+    """
+    height, width = outside.shape
+    ph, pw = rgb.shape[:2]
+    s = max(width / pw, height / ph)
+    small = cv2.resize(rgb, (max(2, round(pw * s / 8)), max(2, round(ph * s / 8))), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=0.04 * max(small.shape[:2]))
+    big = cv2.resize(small, (max(width, round(pw * s)), max(height, round(ph * s))), interpolation=cv2.INTER_LINEAR)
+    y0, x0 = (big.shape[0] - height) // 2, (big.shape[1] - width) // 2
+    back = big[y0 : y0 + height, x0 : x0 + width].astype(np.float32) * 0.75
+    feather = max(2.0, 0.012 * max(width, height))
+    inside = cv2.distanceTransform((~outside).astype(np.uint8), cv2.DIST_L2, 3)
+    w = np.clip(inside / feather, 0.0, 1.0)[..., None]
+    return u8(photo.astype(np.float32) * w + back * (1.0 - w))
+
+
 def prepare_subject(
     rgb: U8,
     keypoints: F32,
@@ -134,12 +157,7 @@ def prepare_subject(
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
     if outside.any():
-        # the padding continues the background only: a sleeve cut by the photo's edge must
-        # not bleed into it as a dark smear
-        grow = max(3, round(0.01 * max(canvas.width, canvas.height)))
-        person = cv2.dilate((soft > 0.3).astype(np.uint8), np.ones((2 * grow + 1,) * 2, np.uint8)) > 0
-        filled = fill_holes(photo, outside | (person & ~outside))
-        photo = np.where(outside[..., None], filled, photo).astype(np.uint8)
+        photo = framed_on_backdrop(rgb, photo, outside)
     soft[outside] = 0.0
     alpha = refine_matte(photo, soft)
     if float(alpha.mean()) < 0.002:
