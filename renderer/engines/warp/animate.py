@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.mesh import chain_arc
 from motionbot.renderer.engines.warp.raster import OFF, grid_roi, rasterise, to_grid, warp_layer
 from motionbot.renderer.engines.warp.retarget import Retarget
 from motionbot.renderer.engines.warp.rig import HEAD, LIMB_CHAINS, N_BONES, Layer
@@ -30,6 +32,13 @@ U8 = npt.NDArray[np.uint8]
 HEAD_TURN_SHIFT = 0.35
 # A triangle joins a limb group when its bones carry at least this much of its weight.
 GROUP_WEIGHT = 0.02
+# A limb triangle lies across a fold when its corners are more than FOLD_SPAN times its longest
+# edge apart along the limb (a forearm resting against its upper arm). Once the fold opens (the
+# arm straightens) and the triangle's longest edge has grown past TEAR_STRETCH times its rest
+# length, it is left out of that frame: drawn, it would smear the fold's few pixels over the
+# gap as a slab with a jagged low-resolution edge.
+FOLD_SPAN = 2.0
+TEAR_STRETCH = 3.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,12 @@ class FrameRenderer:
             [np.full(len(t), g * block, np.int32) for g, t in enumerate(tris)]
         ).astype(np.int32)
         self.tri_bone = np.concatenate(bones).astype(np.int32)
+        rest_edge = _longest_edge(self.rest[self.triangles])
+        arc = np.concatenate(
+            [chain_arc(subject.rig, layer, mesh.rest) for layer, mesh in zip(layers, meshes, strict=True)]
+        ).astype(np.float32)
+        self._fold = np.nonzero(np.ptp(arc[self.triangles], axis=1) > FOLD_SPAN * rest_edge)[0]
+        self._fold_limit = f32(TEAR_STRETCH * rest_edge[self._fold] / factor)  # in grid px
         is_body = np.concatenate(
             [np.full(len(t), g.layer is Layer.BODY) for g, t in zip(groups, tris, strict=True)]
         )
@@ -120,11 +135,24 @@ class FrameRenderer:
             pts += local @ lin.T  # the expression turns and scales with the head
         return pts
 
+    def torn(self, grid_pts: F32) -> npt.NDArray[np.intp]:
+        """Triangles across a fold that has opened in this frame (``grid_pts``: the deformed
+        vertices in grid px): they are left out of it."""
+        if not len(self._fold):
+            return self._fold
+        stretched = _longest_edge(grid_pts[self.triangles[self._fold]]) > self._fold_limit
+        return self._fold[stretched]
+
     def render(self, t: int) -> U8:
         frame = self.subject.background.copy()
         pts = to_grid(self.deformed(t), self.factor)
         keys = np.where(self._body_tri, self._body_key, self.motion.bone_keys[t][self.tri_bone])
         order = np.argsort(-keys, kind="stable")
+        torn = self.torn(pts)
+        if len(torn):
+            drop = np.zeros(len(keys), bool)
+            drop[torn] = True
+            order = order[~drop[order]]
         self._maps.fill(OFF)
         rasterise(pts, self.rest, self.triangles[order], self.tri_base[order], self.grid, self._maps)
         gw, gh = self.grid
@@ -142,6 +170,12 @@ class FrameRenderer:
                 body = np.zeros(frame.shape[:2], np.uint8)
                 body[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha
         return frame
+
+
+def _longest_edge(tri: F32) -> F32:
+    """Longest edge of each triangle (m, 3, 2)."""
+    e = np.linalg.norm(tri - np.roll(tri, 1, axis=1), axis=2)
+    return f32(e.max(axis=1))
 
 
 def _split(layer: Layer, tri_weights: F32) -> list[tuple[npt.NDArray[np.bool_], tuple[int, ...]]]:

@@ -92,6 +92,30 @@ def _smoothstep(x: F32) -> F32:
     return f32(x * x * (3.0 - 2.0 * x))
 
 
+def chain_arc(rig: Rig, layer: Layer, pts: F32) -> F32:
+    """Arclength position (px from the chain's root) of each point's nearest point on the
+    layer's rigged limb chain; zeros for the body or a limb with no rigged bone."""
+    bones = [k for k in LIMB_CHAINS[layer] if rig.rigged[k]] if layer is not Layer.BODY else []
+    return _arc(rig, bones, pts)[0] if bones else np.zeros(len(pts), np.float32)
+
+
+def _arc(rig: Rig, bones: list[int], pts: F32) -> tuple[F32, F32, npt.NDArray[np.float64]]:
+    """Arclength of each point's nearest point on the chain of ``bones``; the joints' arclengths
+    and the bones' lengths."""
+    starts = [rig.joints[BONES[k].a] for k in bones]
+    ends = [rig.joints[BONES[k].b] for k in bones]
+    lengths = np.array([max(float(np.linalg.norm(e - s)), 1e-3) for s, e in zip(starts, ends, strict=True)])
+    cum = np.concatenate([[0.0], np.cumsum(lengths)]).astype(np.float32)
+    best = np.full(len(pts), np.inf, np.float32)
+    arc = np.zeros(len(pts), np.float32)
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        d, t = segment_distance(pts, s, e)
+        better = d < best - 1e-6
+        best = np.where(better, d, best)
+        arc = np.where(better, cum[i] + t * lengths[i], arc)
+    return arc, cum, lengths
+
+
 def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
     """Skinning weights (n, N_BONES) from the vertices' positions along the layer's chain."""
     n = len(pts)
@@ -105,18 +129,7 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
     if not bones:
         w[:, parent] = 1.0
         return w
-    # arclength parameter of each vertex's nearest point on the chain
-    starts = [rig.joints[BONES[k].a] for k in bones]
-    ends = [rig.joints[BONES[k].b] for k in bones]
-    lengths = np.array([max(float(np.linalg.norm(e - s)), 1e-3) for s, e in zip(starts, ends, strict=True)])
-    cum = np.concatenate([[0.0], np.cumsum(lengths)]).astype(np.float32)
-    best = np.full(n, np.inf, np.float32)
-    arc = np.zeros(n, np.float32)
-    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        d, t = segment_distance(pts, s, e)
-        better = d < best - 1e-6
-        best = np.where(better, d, best)
-        arc = np.where(better, cum[i] + t * lengths[i], arc)
+    arc, cum, lengths = _arc(rig, bones, pts)
     # u[j] rises 0 -> 1 across joint j (j = 0 is where the chain leaves its parent)
     us: list[F32] = []
     for j, k in enumerate(bones):
