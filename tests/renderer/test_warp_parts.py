@@ -158,3 +158,23 @@ def test_arm_extent_reads_how_high_and_low_the_performer_reaches() -> None:
     assert up_high[0] > 0.5  # hands above the head
     assert swaying[0] < 0.2 and swaying[1] > 0.5  # arms hang down the whole clip
     assert all(0.0 <= v <= 1.0 for v in (*up_high, *swaying))
+
+
+def test_wall_seen_between_a_resting_arm_and_the_body_is_not_carried_by_the_arm() -> None:
+    from motionbot.renderer.engines.warp.parts import _background_seen_through
+
+    h, w = 200, 200
+    wall = (150, 155, 165)
+    rgb = np.full((h, w, 3), wall, np.uint8)
+    alpha = np.zeros((h, w), np.float32)
+    alpha[40:180, 60:140] = 1.0  # the person mask: arm and the gap beside it
+    arm = np.zeros((h, w), bool)
+    arm[40:180, 60:140] = True
+    rgb[40:180, 60:140] = (20, 20, 22)  # a black sleeve
+    rgb[120:170, 70:85] = (148, 156, 163)  # the wall showing between arm and body
+    gone = _background_seen_through(rgb, alpha, arm, None)
+    assert gone[125:165, 72:83].all()
+    assert not gone[50:110, 90:130].any()
+    # a grey sleeve in front of a grey wall keeps all its pixels
+    rgb[40:180, 60:140] = (140, 150, 160)
+    assert not _background_seen_through(rgb, alpha, arm, None).any()

@@ -32,6 +32,8 @@ HAND_REACH = 0.8
 # the torso's side under the arm: this far down towards the hip, this share of the shoulders in
 ARMPIT_DROP, ARMPIT_INSET = 0.3, 0.1
 INNER_WIDTH = {"upper_arm": 0.15, "forearm": 0.12, "hand": 0.09}
+# how near (RGB distance) a limb pixel must be to the background's colour to be taken for wall
+SEEN_THROUGH = 28.0
 
 
 @dataclass(frozen=True)
@@ -204,13 +206,20 @@ def _head_disc(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     return mask > 0
 
 
-def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig) -> list[LayerTexture]:
+def layer_textures(
+    rgb: U8,
+    alpha: F32,
+    labels: npt.NDArray[np.int16],
+    rig: Rig,
+    padding: npt.NDArray[np.bool_] | None = None,
+) -> list[LayerTexture]:
     """Premultiplied RGBA per layer that has pixels, body first.
 
     The body also covers the arm pixels lying inside the torso's outline, with its colours
     continued underneath: when the arm moves away the jacket is still there, not a hole.
     (Doing the same for a hand resting on a thigh was tried: its fill shows as a smear at the
     hip and the quality report's limb scores dropped, so a leg keeps only its own pixels.)
+    ``padding`` marks canvas pixels the photo does not cover (they show no real background).
     """
     h, w = alpha.shape
     bone_layer = np.array([b.layer for b in BONES], np.int16)
@@ -235,6 +244,8 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
             colour = continue_body(rgb, covered & arm_px, labels, rig, head)
         else:
             covered = np.zeros((h, w), bool)
+            if rig.pinned_bottom and layer in (Layer.L_ARM, Layer.R_ARM):
+                own_px = own_px & ~_background_seen_through(rgb, alpha, own_px, padding)
         soft = cv2.GaussianBlur(own_px.astype(np.float32), (0, 0), 1.0)
         if covered.any():
             # where the covered part joins the layer's own pixels, two blurred halves would
@@ -253,4 +264,38 @@ def layer_textures(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig)
         rgba[..., 3] = np.clip(a * 255.0 + 0.5, 0, 255).astype(np.uint8)
         region = cv2.dilate((a > 0).astype(np.uint8), grow) > 0
         out.append(LayerTexture(layer=layer, rgba=rgba, region=region))
+    return out
+
+
+def _background_seen_through(
+    rgb: U8, alpha: F32, own: npt.NDArray[np.bool_], padding: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    """Pixels of an arm that are the wall behind it: in a photo cut at the waist the arms rest
+    close to the body, and the person mask takes in the gap between them. Left on the arm, that
+    patch of wall rises with it as a grey hole in the sleeve. A pixel inside the matte goes when
+    it is near the colour of the background just outside the subject around the arm and far
+    from the arm's own colour (a grey sleeve in front of a grey wall keeps its pixels).
+
+    Not for full-body photos: there the same test takes white sneakers on a white studio floor
+    and striped cuffs for wall, and the quality report's dance frames fell below target."""
+    ys, xs = np.nonzero(own)
+    if len(xs) < 50:
+        return np.zeros_like(own)
+    h, w = own.shape
+    pad = max(8, round(0.05 * max(h, w)))
+    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + pad + 1)
+    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + pad + 1)
+    box_rgb = rgb[y0:y1, x0:x1].astype(np.float32)
+    outside = alpha[y0:y1, x0:x1] < 0.05
+    if padding is not None:
+        outside &= ~padding[y0:y1, x0:x1]
+    if outside.sum() < 50:
+        return np.zeros_like(own)
+    back = np.median(box_rgb[outside], axis=0)
+    mine = np.median(box_rgb[own[y0:y1, x0:x1]], axis=0)
+    d_back = np.linalg.norm(box_rgb - back, axis=2)
+    d_mine = np.linalg.norm(box_rgb - mine, axis=2)
+    wall = (d_back < SEEN_THROUGH) & (d_back < 0.4 * d_mine)
+    out = np.zeros_like(own)
+    out[y0:y1, x0:x1] = wall & own[y0:y1, x0:x1]
     return out

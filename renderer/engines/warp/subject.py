@@ -171,7 +171,7 @@ def prepare_subject(
     rig = fit_rig(kp, canvas.width, canvas.height, box_c)
     radii = bone_radii(rig, alpha)
     labels = label_parts(rig, alpha, radii)
-    textures = layer_textures(photo, alpha, labels, rig)
+    textures = layer_textures(photo, alpha, labels, rig, outside)
     spacing = max(6.0, max(canvas.width, canvas.height) / 80.0)
     face = None
     if face_landmarks is not None:
