@@ -178,3 +178,26 @@ def test_wall_seen_between_a_resting_arm_and_the_body_is_not_carried_by_the_arm(
     # a grey sleeve in front of a grey wall keeps all its pixels
     rgb[40:180, 60:140] = (140, 150, 160)
     assert not _background_seen_through(rgb, alpha, arm, None).any()
+
+
+def test_half_body_canvas_widens_for_arms_held_out_sideways() -> None:
+    from motionbot.renderer.engines.warp.framing import MAX_WIDE
+    from motionbot.renderer.engines.warp.subject import arm_side_extent, arm_side_reach
+
+    box = (100.0, 150.0, 500.0, 900.0)
+    narrow = plan_canvas(600, 900, box, "photo", 768, (-200.0, 1000.0))
+    wide = plan_canvas(600, 900, box, "photo", 768, (-200.0, 1000.0), (-400.0, 1000.0))
+    assert wide.height == narrow.height and wide.scale == narrow.scale
+    assert narrow.width < wide.width <= MAX_WIDE * wide.height
+    assert wide.origin[0] < narrow.origin[0]  # both sides get room
+    assert wide.origin[0] + wide.width / wide.scale > narrow.origin[0] + narrow.width / narrow.scale
+    # an aspect the user chose is kept; hands that stay inside need nothing
+    assert plan_canvas(600, 900, box, "9:16", 768, None, (-400.0, 1000.0)).width == 432
+    assert plan_canvas(600, 900, box, "photo", 768, None, (200.0, 400.0)) == plan_canvas(
+        600, 900, box, "photo", 768
+    )
+    # the clips: jumping jacks throw the arms out, a clap keeps the hands in front of the chest
+    assert arm_side_extent(load_preset("jumping_jacks")) > 0.9
+    assert arm_side_extent(load_preset("clap")) < 0.2
+    rig = _standing_rig()
+    assert arm_side_reach(rig, 1.0) is None  # a full-body photo keeps its aspect

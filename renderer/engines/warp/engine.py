@@ -21,7 +21,7 @@ from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
-from motionbot.renderer.engines.warp.subject import Subject, arm_extent, prepare_subject
+from motionbot.renderer.engines.warp.subject import Subject, arm_extent, arm_side_extent, prepare_subject
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.image import load_image
@@ -45,7 +45,7 @@ NO_PERSON = (
 
 class WarpEngine:
     name = "warp"
-    version = "warp-4"
+    version = "warp-5"
     needs_motion = True
 
     def __init__(self, settings: RendererSettings, pose: PoseDetector, face: FaceTracker) -> None:
@@ -86,6 +86,7 @@ class WarpEngine:
             long_side=self.settings.output_long_side,
             face_landmarks=None if face is None else face.landmarks,
             extent=(1.0, 1.0) if motion is None else arm_extent(motion),
+            side=0.0 if motion is None else arm_side_extent(motion),
         )
         if subject is None:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)

@@ -22,6 +22,8 @@ U8 = npt.NDArray[np.uint8]
 ASPECTS = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
 # the least a half-body subject is shrunk to make room for raised arms
 MIN_ZOOM = 0.6
+# the widest (width over height) a photo-aspect canvas grows for arms held out sideways
+MAX_WIDE = 1.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def plan_canvas(
     aspect: str,
     long_side: int,
     reach: tuple[float, float] | None = None,
+    side: tuple[float, float] | None = None,
 ) -> Canvas:
     """Choose the photo window shown on the canvas. ``subject`` is its box (x0, y0, x1, y1) in photo px.
 
@@ -84,17 +87,42 @@ def plan_canvas(
     top = canvas.origin[1]
     wh = canvas.height / canvas.scale
     bottom = top + wh
-    if reach is None:
+    if reach is not None:
+        need_top = max(0.0, top - reach[0])
+        need_bottom = max(0.0, reach[1] - bottom)
+        if need_top + need_bottom > 0.0:
+            share = min(1.0, (wh / MIN_ZOOM - wh) / (need_top + need_bottom))
+            new_h = wh + share * (need_top + need_bottom)
+            new_w = new_h * canvas.width / canvas.height
+            cx = 0.5 * (subject[0] + subject[2])
+            canvas = Canvas(
+                canvas.width, canvas.height, canvas.width / new_w, (cx - new_w / 2, top - share * need_top)
+            )
+    if side is None or aspect != "photo":
         return canvas
-    need_top = max(0.0, top - reach[0])
-    need_bottom = max(0.0, reach[1] - bottom)
-    if need_top + need_bottom <= 0.0:
+    return _widen(canvas, side)
+
+
+def _widen(canvas: Canvas, side: tuple[float, float]) -> Canvas:
+    """A wider canvas (same height and scale) so arms held out sideways stay in the frame.
+
+    ``side`` (left x, right x in photo px) is how far the hands may go; the canvas grows up to
+    MAX_WIDE (width over height), each side by its share of what it needs.
+    """
+    left = canvas.origin[0]
+    ww = canvas.width / canvas.scale
+    need_l = max(0.0, left - side[0])
+    need_r = max(0.0, side[1] - (left + ww))
+    if need_l + need_r <= 0.0:
         return canvas
-    share = min(1.0, (wh / MIN_ZOOM - wh) / (need_top + need_bottom))
-    new_h = wh + share * (need_top + need_bottom)
-    new_w = new_h * canvas.width / canvas.height
-    cx = 0.5 * (subject[0] + subject[2])
-    return Canvas(canvas.width, canvas.height, canvas.width / new_w, (cx - new_w / 2, top - share * need_top))
+    room = max(0.0, MAX_WIDE * canvas.height / canvas.scale - ww)
+    share = min(1.0, room / (need_l + need_r))
+    width = max(canvas.width, round((ww + share * (need_l + need_r)) * canvas.scale / 2) * 2)
+    if width == canvas.width:
+        return canvas
+    grown = (width - canvas.width) / canvas.scale
+    x0 = left - grown * need_l / (need_l + need_r)
+    return Canvas(width, canvas.height, canvas.scale, (x0, canvas.origin[1]))
 
 
 def _plan(

@@ -84,14 +84,49 @@ def arm_extent(motion: Motion) -> tuple[float, float]:
     return float(np.clip(up, 0.0, 1.0)), float(np.clip(down, 0.0, 1.0))
 
 
-def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float, float] | None:
-    """How high and how low (y) the hands could go, for a photo cut at the waist; else None.
+def arm_side_extent(motion: Motion) -> float:
+    """How far the performer's hands go out sideways past their shoulders, in arm lengths.
 
-    ``extent`` is how far up and down the motion takes the arms, in arm lengths (arm_extent).
-    A forearm or hand the photo hides is taken as long as a usual one (0.75 upper arm).
+    The 98th percentile over the frames of the outermost of elbow, wrist and hand (away from
+    the body's middle) relative to the shoulder, over the full arm length (arm_extent's).
     """
-    if not rig.pinned_bottom:
+    kp = motion.keypoints
+    xy = kp[..., :2] * np.array([motion.width, motion.height], np.float32)
+    out = 0.0
+    for sh, other, el, wr, hand in (
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_INDEX),
+        (L.RIGHT_SHOULDER, L.LEFT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_INDEX),
+    ):
+        seen = kp[:, [sh, el, wr], 3].min(axis=1) >= 0.5
+        if seen.sum() < 3:
+            continue
+        p = xy[seen]
+        length = (
+            np.linalg.norm(p[:, el] - p[:, sh], axis=1)
+            + np.linalg.norm(p[:, wr] - p[:, el], axis=1)
+            + np.linalg.norm(p[:, hand] - p[:, wr], axis=1)
+        )
+        full = max(float(np.percentile(length, 95)), 1e-3)
+        away = np.sign(p[:, sh, 0] - p[:, other, 0])[:, None]  # +1 where outward is +x
+        reach = ((p[:, [el, wr, hand], 0] - p[:, sh, 0][:, None]) * away).max(axis=1)
+        out = max(out, float(np.percentile(reach, 98)) / full)
+    return float(np.clip(out, 0.0, 1.0))
+
+
+def arm_side_reach(rig: Rig, side: float) -> tuple[float, float] | None:
+    """How far left and right (x) the hands could go, for a photo cut at the waist; else None.
+
+    ``side`` is how far out the motion takes the arms, in arm lengths (arm_side_extent).
+    """
+    length = _arm_length(rig) if rig.pinned_bottom else 0.0
+    if length == 0.0 or side <= 0.0:
         return None
+    xs = (float(rig.joints[J.L_SHOULDER, 0]), float(rig.joints[J.R_SHOULDER, 0]))
+    return min(xs) - side * length, max(xs) + side * length
+
+
+def _arm_length(rig: Rig) -> float:
+    """The longer arm, shoulder to fingertips; a part the photo hides taken as a usual one."""
     reach = 0.0
     for chain in (LIMB_CHAINS[Layer.L_ARM], LIMB_CHAINS[Layer.R_ARM]):
         upper, fore, hand = chain
@@ -101,6 +136,18 @@ def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float
         length += rig.bone_length(fore) if rig.rigged[fore] else 0.75 * length
         length += 2.0 * rig.bone_length(hand) if rig.rigged[hand] else 0.3 * rig.bone_length(upper)
         reach = max(reach, length)
+    return reach
+
+
+def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float, float] | None:
+    """How high and how low (y) the hands could go, for a photo cut at the waist; else None.
+
+    ``extent`` is how far up and down the motion takes the arms, in arm lengths (arm_extent).
+    A forearm or hand the photo hides is taken as long as a usual one (0.75 upper arm).
+    """
+    if not rig.pinned_bottom:
+        return None
+    reach = _arm_length(rig)
     if reach == 0.0:
         return None
     top = min(float(rig.joints[J.L_SHOULDER, 1]), float(rig.joints[J.R_SHOULDER, 1]))
@@ -141,10 +188,12 @@ def prepare_subject(
     long_side: int,
     face_landmarks: F32 | None = None,
     extent: tuple[float, float] = (1.0, 1.0),
+    side: float = 0.0,
 ) -> Subject | None:
     """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one.
 
-    ``extent`` (arm_extent of the motion to come) sizes the room a half-body photo gets.
+    ``extent`` (arm_extent of the motion to come) sizes the room a half-body photo gets above
+    and below, ``side`` (arm_side_extent) how much wider its canvas grows.
     """
     ph, pw = rgb.shape[:2]
     if soft_mask.shape != (ph, pw):
@@ -152,7 +201,10 @@ def prepare_subject(
     box = subject_box(soft_mask)
     if box is None:
         return None
-    canvas = plan_canvas(pw, ph, box, aspect, long_side, arm_reach(fit_rig(keypoints, pw, ph), extent))
+    photo_rig = fit_rig(keypoints, pw, ph)
+    canvas = plan_canvas(
+        pw, ph, box, aspect, long_side, arm_reach(photo_rig, extent), arm_side_reach(photo_rig, side)
+    )
     photo = canvas.warp_rgb(rgb)
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
