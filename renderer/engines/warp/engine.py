@@ -45,7 +45,7 @@ NO_PERSON = (
 
 class WarpEngine:
     name = "warp"
-    version = "warp-5"
+    version = "warp-6"
     needs_motion = True
 
     def __init__(self, settings: RendererSettings, pose: PoseDetector, face: FaceTracker) -> None:

@@ -155,24 +155,32 @@ def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float
     return top - extent[0] * reach, bottom + extent[1] * reach
 
 
-def framed_on_backdrop(rgb: U8, photo: U8, outside: npt.NDArray[np.bool_]) -> U8:
-    """Fill the canvas around a photo that does not cover it with the photo itself, enlarged
-    to cover the canvas, blurred and dimmed, and feather the photo's edge into it.
+def framed_on_backdrop(rgb: U8, soft_mask: F32, photo: U8, outside: npt.NDArray[np.bool_]) -> U8:
+    """Fill the canvas around a photo that does not cover it with the photo's background
+    (the person removed), enlarged to cover the canvas and blurred, and
+    feather the photo's edge into it.
 
     Room made around a photo (a half-body photo shrunk so raised or hanging arms stay in the
     frame) has nothing real to show: continuing its edge pixels smeared a flag or a cut torso
-    across the padding. A photo framed on its own blurred copy is a look people know from
-    every phone gallery, and the pose detector reads the arms moving over it better too.
+    across the padding, and a blurred copy of the whole photo put a giant ghost of the person
+    behind them. A soft, out-of-focus continuation of their own surroundings reads as the
+    room they stand in, and the pose detector reads the arms moving over it well.
     """
     height, width = outside.shape
     ph, pw = rgb.shape[:2]
     s = max(width / pw, height / ph)
-    small = cv2.resize(rgb, (max(2, round(pw * s / 8)), max(2, round(ph * s / 8))), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigmaX=0.04 * max(small.shape[:2]))
-    big = cv2.resize(small, (max(width, round(pw * s)), max(height, round(ph * s))), interpolation=cv2.INTER_LINEAR)
+    small_size = (max(2, round(pw * s / 8)), max(2, round(ph * s / 8)))
+    plate = background_plate(
+        u8(cv2.resize(rgb, small_size, interpolation=cv2.INTER_AREA)),
+        f32(cv2.resize(soft_mask, small_size, interpolation=cv2.INTER_LINEAR)),
+    )
+    small = cv2.GaussianBlur(plate, (0, 0), sigmaX=0.03 * max(small_size))
+    big = cv2.resize(
+        small, (max(width, round(pw * s)), max(height, round(ph * s))), interpolation=cv2.INTER_LINEAR
+    )
     y0, x0 = (big.shape[0] - height) // 2, (big.shape[1] - width) // 2
-    back = big[y0 : y0 + height, x0 : x0 + width].astype(np.float32) * 0.75
-    feather = max(2.0, 0.012 * max(width, height))
+    back = big[y0 : y0 + height, x0 : x0 + width].astype(np.float32)
+    feather = max(2.0, 0.03 * max(width, height))
     inside = cv2.distanceTransform((~outside).astype(np.uint8), cv2.DIST_L2, 3)
     w = np.clip(inside / feather, 0.0, 1.0)[..., None]
     return u8(photo.astype(np.float32) * w + back * (1.0 - w))
@@ -209,7 +217,7 @@ def prepare_subject(
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
     if outside.any():
-        photo = framed_on_backdrop(rgb, photo, outside)
+        photo = framed_on_backdrop(rgb, soft_mask, photo, outside)
     soft[outside] = 0.0
     alpha = refine_matte(photo, soft)
     if float(alpha.mean()) < 0.002:
