@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -54,20 +55,20 @@ def subject_box(mask: F32, threshold: float = 0.5) -> tuple[float, float, float,
     return float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
 
 
-def arm_extent(motion: Motion) -> tuple[float, float]:
-    """How far the performer's arms go above and below their shoulders, in arm lengths.
+_ARMS = (
+    (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_INDEX),
+    (L.RIGHT_SHOULDER, L.LEFT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_INDEX),
+)
 
-    The 98th percentile over the frames of the highest and lowest of elbow, wrist and hand,
-    relative to the shoulder, over the performer's full arm length (shoulder to hand): a clip
-    that never raises the arms needs no room above the head.
-    """
+
+def _arm_frames(motion: Motion) -> Iterator[tuple[F32, tuple[int, ...], float]]:
+    """Per arm seen in enough frames: its landmarks' pixels in those frames, the landmark
+    ids (shoulder, other shoulder, elbow, wrist, hand) and the performer's full arm length
+    (95th percentile of shoulder to hand)."""
     kp = motion.keypoints
     xy = kp[..., :2] * np.array([motion.width, motion.height], np.float32)
-    up = down = 0.0
-    for sh, el, wr, hand in (
-        (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_INDEX),
-        (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_INDEX),
-    ):
+    for ids in _ARMS:
+        sh, _other, el, wr, hand = ids
         seen = kp[:, [sh, el, wr], 3].min(axis=1) >= 0.5
         if seen.sum() < 3:
             continue
@@ -77,7 +78,18 @@ def arm_extent(motion: Motion) -> tuple[float, float]:
             + np.linalg.norm(p[:, wr] - p[:, el], axis=1)
             + np.linalg.norm(p[:, hand] - p[:, wr], axis=1)
         )
-        full = max(float(np.percentile(length, 95)), 1e-3)
+        yield p, tuple(int(i) for i in ids), max(float(np.percentile(length, 95)), 1e-3)
+
+
+def arm_extent(motion: Motion) -> tuple[float, float]:
+    """How far the performer's arms go above and below their shoulders, in arm lengths.
+
+    The 98th percentile over the frames of the highest and lowest of elbow, wrist and hand,
+    relative to the shoulder, over the performer's full arm length (shoulder to hand): a clip
+    that never raises the arms needs no room above the head.
+    """
+    up = down = 0.0
+    for p, (sh, _other, el, wr, hand), full in _arm_frames(motion):
         ys = p[:, [el, wr, hand], 1]
         up = max(up, float(np.percentile(p[:, sh, 1] - ys.min(axis=1), 98)) / full)
         down = max(down, float(np.percentile(ys.max(axis=1) - p[:, sh, 1], 98)) / full)
@@ -90,23 +102,8 @@ def arm_side_extent(motion: Motion) -> float:
     The 98th percentile over the frames of the outermost of elbow, wrist and hand (away from
     the body's middle) relative to the shoulder, over the full arm length (arm_extent's).
     """
-    kp = motion.keypoints
-    xy = kp[..., :2] * np.array([motion.width, motion.height], np.float32)
     out = 0.0
-    for sh, other, el, wr, hand in (
-        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_INDEX),
-        (L.RIGHT_SHOULDER, L.LEFT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_INDEX),
-    ):
-        seen = kp[:, [sh, el, wr], 3].min(axis=1) >= 0.5
-        if seen.sum() < 3:
-            continue
-        p = xy[seen]
-        length = (
-            np.linalg.norm(p[:, el] - p[:, sh], axis=1)
-            + np.linalg.norm(p[:, wr] - p[:, el], axis=1)
-            + np.linalg.norm(p[:, hand] - p[:, wr], axis=1)
-        )
-        full = max(float(np.percentile(length, 95)), 1e-3)
+    for p, (sh, other, el, wr, hand), full in _arm_frames(motion):
         away = np.sign(p[:, sh, 0] - p[:, other, 0])[:, None]  # +1 where outward is +x
         reach = ((p[:, [el, wr, hand], 0] - p[:, sh, 0][:, None]) * away).max(axis=1)
         out = max(out, float(np.percentile(reach, 98)) / full)
