@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
-from tiny_wan import session_model, tiny_settings, torch_threads
+from tiny_wan import one_torch_thread, tiny_model, tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions, Stage
@@ -35,16 +35,7 @@ from motionbot.renderer.media.video import open_video
 
 OPTIONS = RenderOptions(engine=EngineName.DIFFUSION)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return session_model(tmp_path_factory.getbasetemp())
+FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
-from tiny_wan import session_model, tiny_settings
+from tiny_wan import tiny_model, tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions, Stage
@@ -32,10 +32,7 @@ pytestmark = [
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
 
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return session_model(tmp_path_factory.getbasetemp())
+FIXTURES = (tiny_model,)  # pytest finds them under these names
 
 
 @pytest.fixture(scope="module")

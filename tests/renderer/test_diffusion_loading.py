@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
 import numpy as np
 from PIL import Image
-from tiny_wan import PROMPT, build_tiny_wan, copy_model, session_model, tiny_settings, torch_threads
+from tiny_wan import (
+    PROMPT,
+    build_tiny_wan,
+    copy_model,
+    one_torch_thread,
+    tiny_model,
+    tiny_settings,
+)
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions
@@ -27,16 +33,7 @@ from motionbot.renderer.engines.diffusion.model_files import missing_files, reso
 from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.errors import RendererError
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return session_model(tmp_path_factory.getbasetemp())
+FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
 
 
 def refused(model: str, **settings: object) -> RendererError:

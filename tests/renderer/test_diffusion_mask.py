@@ -15,7 +15,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
-from tiny_wan import session_model, tiny_settings, torch_threads
+from tiny_wan import one_torch_thread, tiny_model, tiny_settings
 
 from motionbot.queue.jobs import EngineName, RenderOptions
 from motionbot.renderer.engines.base import EngineInput
@@ -25,16 +25,7 @@ from motionbot.renderer.engines.registry import load_engine
 
 WAN = importlib.import_module("diffusers.models.transformers.transformer_wan_animate_2")
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return session_model(tmp_path_factory.getbasetemp())
+FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
 
 
 @pytest.fixture

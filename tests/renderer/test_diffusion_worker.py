@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "queue"))  # queue_helpers
 import media_factories as mf
 from queue_helpers import drain_deliveries, fast_settings, png_bytes, running_worker, wait_for
-from tiny_wan import session_model, tiny_settings, torch_threads
+from tiny_wan import one_torch_thread, tiny_model, tiny_settings
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.errors import FailureReason
@@ -36,16 +36,7 @@ from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.settings import RendererSettings
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return session_model(tmp_path_factory.getbasetemp())
+FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
 
 
 @pytest.fixture
