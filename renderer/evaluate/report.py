@@ -136,7 +136,9 @@ class Evaluator:
             load_image(pair.photo, max_pixels=self.settings.max_image_pixels), options, motion
         )
         _, moves = self.engine.animate(subject, motion)
-        limbs = [name for name, k in LIMB_BONES.items() if subject.rig.rigged[k] and moves.driven[k]]
+        # only what both the photo and the reference show is scored: a forearm grown for a
+        # stump moves with the performer's but the photo never showed it
+        limbs = [name for name, k in LIMB_BONES.items() if subject.shown_bones[k] and moves.driven[k]]
         report.limbs = limbs
         t2 = time.perf_counter()
         sample_every = max(1, motion.n_frames // 12)

@@ -96,7 +96,15 @@ LIMBS: dict[str, tuple[Landmark, Landmark]] = {
 }
 
 # Columns of ``Motion.face`` (per frame): head rotation in degrees and expression in [0, 1].
-FACE_FEATURES: tuple[str, ...] = ("yaw", "pitch", "roll", "left_eye_open", "right_eye_open", "mouth_open", "mouth_wide")
+FACE_FEATURES: tuple[str, ...] = (
+    "yaw",
+    "pitch",
+    "roll",
+    "left_eye_open",
+    "right_eye_open",
+    "mouth_open",
+    "mouth_wide",
+)
 
 
 @dataclass(frozen=True, eq=False)

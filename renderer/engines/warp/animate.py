@@ -63,6 +63,7 @@ class FrameRenderer:
         self.textures = [subject.layers[layer][0].rgba for layer in layers]
         offsets = np.concatenate([[0], np.cumsum([len(m.rest) for m in meshes])]).astype(np.int32)
         self.rest = np.concatenate([m.rest for m in meshes]).astype(np.float32)
+        self.uv = np.concatenate([m.texture_xy for m in meshes]).astype(np.float32)
         self.weights = np.concatenate([m.weights for m in meshes]).astype(np.float32)
         self.bulge = np.concatenate([m.bulge for m in meshes]).astype(np.float32)
         self.expression = np.concatenate([m.expression for m in meshes], axis=1).astype(np.float32)
@@ -154,7 +155,7 @@ class FrameRenderer:
             drop[torn] = True
             order = order[~drop[order]]
         self._maps.fill(OFF)
-        rasterise(pts, self.rest, self.triangles[order], self.tri_base[order], self.grid, self._maps)
+        rasterise(pts, self.uv, self.triangles[order], self.tri_base[order], self.grid, self._maps)
         gw, gh = self.grid
         maps = self._maps.reshape(len(self.groups), gh, gw, 2)
         body: U8 | None = None  # the body's alpha once drawn: arms in front of it shade it

@@ -45,7 +45,7 @@ NO_PERSON = (
 
 class WarpEngine:
     name = "warp"
-    version = "warp-6"
+    version = "warp-7"
     needs_motion = True
 
     def __init__(self, settings: RendererSettings, pose: PoseDetector, face: FaceTracker) -> None:

@@ -29,12 +29,17 @@ I32 = npt.NDArray[np.int32]
 @dataclass(frozen=True)
 class LayerMesh:
     layer: Layer
-    rest: F32  # (n, 2) vertex positions in the canvas = texture coordinates
+    rest: F32  # (n, 2) vertex positions in the canvas, the pose the skinning starts from
     triangles: I32  # (m, 3)
     weights: F32  # (n, N_BONES) rows sum to 1
     tri_bone: npt.NDArray[np.int16]  # (m,) the bone that dominates each triangle
     bulge: F32  # (n,) pseudo-3D head turn strength, 0 off the face
     expression: F32  # (N_EXPRESSIONS, n, 2) displacement per expression at full strength
+    uv: F32 | None = None  # (n, 2) texture coordinates where they differ from ``rest``
+
+    @property
+    def texture_xy(self) -> F32:
+        return self.rest if self.uv is None else self.uv
 
 
 def mesh_points(region: npt.NDArray[np.bool_], spacing: float) -> F32:

@@ -16,6 +16,7 @@ from motionbot.renderer.engines.warp.matte import background_plate, make_backgro
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
+from motionbot.renderer.engines.warp.sleeve import add_sleeve, grown_forearms
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.model import Motion
 
@@ -32,6 +33,12 @@ class Subject:
     alpha: F32  # refined matte on the canvas
     photo: U8  # the photo on the canvas
     face: FaceRig | None = None  # the face, when large enough for expressions
+    shown: npt.NDArray[np.bool_] | None = None  # bones the photo shows, where the rig grew more
+
+    @property
+    def shown_bones(self) -> npt.NDArray[np.bool_]:
+        """Which bones the photo itself shows (a grown forearm moves but was never seen)."""
+        return self.rig.rigged if self.shown is None else self.shown
 
     @property
     def size(self) -> tuple[int, int]:
@@ -235,18 +242,22 @@ def prepare_subject(
         face = FaceRig(canvas.photo_to_canvas(face_landmarks[:, :2] * np.array([pw, ph], np.float32)))
         if face.height < MIN_FACE_SHARE * canvas.height:
             face = None  # too small for an expression to show
+    # the photo's pixels are labelled by what it shows; the meshes move on the grown rig
+    limb_rig, limb_radii = grown_forearms(rig, radii)
     layers: dict[Layer, tuple[LayerTexture, LayerMesh]] = {}
     for tex in textures:
-        mesh = build_mesh(rig, tex.layer, tex.region, radii, spacing, face)
+        mesh = build_mesh(limb_rig, tex.layer, tex.region, limb_radii, spacing, face)
+        mesh = add_sleeve(rig, limb_rig, tex.layer, mesh, limb_radii)
         if len(mesh.triangles):
             layers[tex.layer] = (tex, mesh)
     plate = background_plate(photo, alpha) if background in ("photo", "blur") else photo
     return Subject(
         canvas=canvas,
-        rig=rig,
+        rig=limb_rig,
         background=make_background(background, plate),
         layers=layers,
         alpha=alpha,
         photo=photo,
         face=face,
+        shown=None if limb_rig is rig else rig.rigged,
     )
