@@ -36,6 +36,9 @@ from motionbot.renderer.motion.model import Motion
 
 F32 = npt.NDArray[np.float32]
 VISIBLE = 0.5
+# How far a raised upper arm may be turned to pass beside the head, and its half-width.
+HEAD_CLEAR_LIMIT = np.deg2rad(25.0)
+ARM_HALF_WIDTH = 0.15
 
 
 def _swap_table() -> list[int]:
@@ -216,6 +219,11 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         joints[:, J.HEAD] = _apply(transforms[:, HEAD], rj[J.HEAD])
 
     # limbs: performer's directions, subject's lengths
+    # A half-body subject sits close to the camera: the head is large next to the shoulders, and
+    # an upper arm raised as the performer raises theirs (beside their own, smaller head) would
+    # cross the face. It is turned out until it passes beside the head, within a limit.
+    clear_head = rig.pinned_bottom and bool(rig.rigged[HEAD])
+    clearance = rig.head_radius + ARM_HALF_WIDTH * rig.shoulder_width
     for chain in LIMB_CHAINS.values():
         for k in chain:
             if not rig.rigged[k]:
@@ -230,6 +238,8 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
                 full = max(float(np.percentile(rl, 95)), 1e-3)
                 fs = _steady(np.clip(rl / full, 0.3, 1.0))
                 d = _unit(rv)
+                if clear_head and bone.parent == TORSO:
+                    d = _clear_head(d, a1, joints[:, J.HEAD], clearance * g, HEAD_CLEAR_LIMIT)
             else:
                 d = _unit(_apply_linear(transforms[:, bone.parent], b0 - a0))
                 fs = np.ones(T, np.float32)
@@ -308,6 +318,18 @@ def _rotate_like(v: F32, ref_vec: F32, rest_vec: F32) -> F32:
     """Rotate ``v`` by the angle between rest_vec and each frame's ref_vec."""
     ang = np.arctan2(ref_vec[:, 1], ref_vec[:, 0]) - np.arctan2(rest_vec[1], rest_vec[0])
     return f32(np.einsum("tij,j->ti", _rot(_wrap(ang)), v))
+
+
+def _clear_head(d: F32, shoulder: F32, head: F32, clearance: F32, limit: float) -> F32:
+    """Directions ``d`` (T, 2) from ``shoulder`` turned away from the ``head`` centre until their
+    line passes ``clearance`` (T,) from it, by at most ``limit`` radians."""
+    v = head - shoulder
+    dist = np.maximum(np.linalg.norm(v, axis=1), 1e-3)
+    cross = d[:, 0] * v[:, 1] - d[:, 1] * v[:, 0]
+    between = np.arctan2(np.abs(cross), (d * v).sum(axis=1))
+    need = np.arcsin(np.clip(clearance / dist, 0.0, 1.0))
+    turn = np.clip(need - between, 0.0, limit) * np.where(cross > 0, -1.0, 1.0)
+    return f32(np.einsum("tij,tj->ti", _rot(f32(turn)), d))
 
 
 def _limit_turn(v: F32, rest: F32, limit: float) -> F32:
