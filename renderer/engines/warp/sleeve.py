@@ -3,9 +3,14 @@
 In a photo cut at the waist the pose network often sees an upper arm but not its forearm
 (resting on a table under the other arm, or below the frame). Rigged as seen, that arm moves
 as a stump ending at the elbow: a person reads it as a broken arm, the pose detector as a short
-whole arm with its elbow halfway. The stump is continued past the elbow by a copy of the upper
-arm's sleeve, turned end for end so the elbow's pixels meet, narrowed a little, on a forearm
-bone that follows the performer's forearm.
+whole arm with its elbow halfway. The stump is continued past the elbow by a forearm bone that
+follows the performer's forearm, skinned with a straight strip of the upper arm's own sleeve.
+
+The strip is sampled from the upper arm turned end for end (so the elbow's pixels meet), with
+the holes the arm layer has (wall seen between arm and body, a strand of hair cut away) filled
+in, and stored below the layer's texture: copying the upper arm's triangles as they are carried
+those holes and its ragged outline into the forearm, where the detector took them for the
+wrist.
 
 Full-body photos keep their own treatment (a hidden forearm there is in a pocket or behind the
 back and moves with its upper arm; see parts._hidden_forearm).
@@ -15,12 +20,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
-from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.face import N_EXPRESSIONS
 from motionbot.renderer.engines.warp.mesh import LayerMesh, chain_weights
+from motionbot.renderer.engines.warp.parts import LayerTexture
 from motionbot.renderer.engines.warp.rig import BONES, LIMB_CHAINS, Layer, Rig
 
 F32 = npt.NDArray[np.float32]
@@ -29,9 +36,13 @@ I32 = npt.NDArray[np.int32]
 # Elbow to wrist over shoulder to elbow, and forearm width over upper-arm width, for most adults.
 FOREARM_RATIO = 0.8
 NARROW = 0.85
-# The copied sleeve starts this share of the upper arm below the shoulder: the cap above it
-# belongs to the torso, and its cut edge would end the forearm in a straight line.
-COPY_FROM = 0.3
+# The sleeve is sampled between these shares of the upper arm above the elbow: the cap at the
+# shoulder belongs to the torso, and at the elbow the arm meets the table or the wall.
+COPY_NEAR, COPY_FAR = 0.15, 0.65
+# The strip starts this many forearm half-widths above the elbow, under the stump's rounded end,
+# so no gap opens on the outside of a bent elbow; its edges and end fade over FEATHER px.
+OVERLAP = 0.6
+FEATHER = 1.5
 ARMS = (Layer.L_ARM, Layer.R_ARM)
 
 
@@ -54,48 +65,121 @@ def grown_forearms(rig: Rig, radii: F32) -> tuple[Rig, F32]:
     return replace(rig, joints=f32(joints), rigged=rigged), radii
 
 
-def add_sleeve(photo_rig: Rig, rig: Rig, layer: Layer, mesh: LayerMesh, radii: F32) -> LayerMesh:
-    """``mesh`` (built on ``rig``) with the grown forearm's triangles added when ``rig`` grew
-    this layer's forearm (``photo_rig`` is the rig the photo showed)."""
+def add_sleeve(
+    photo_rig: Rig, rig: Rig, texture: LayerTexture, mesh: LayerMesh, radii: F32, spacing: float
+) -> tuple[LayerTexture, LayerMesh]:
+    """The layer's texture and mesh (built on ``rig``) with the grown forearm added, when
+    ``rig`` grew this layer's forearm (``photo_rig`` is the rig the photo showed)."""
+    layer = texture.layer
     if layer not in ARMS:
-        return mesh
+        return texture, mesh
     upper, fore, _hand = LIMB_CHAINS[layer]
     if photo_rig.rigged[fore] or not rig.rigged[fore]:
-        return mesh
+        return texture, mesh
     shoulder, elbow = rig.bone_segment(upper)
-    length = max(float(np.linalg.norm(elbow - shoulder)), 1.0)
-    u = (elbow - shoulder) / length
-    n = np.array([-u[1], u[0]], np.float32)
-    rel = mesh.rest - elbow
-    along, across = rel @ u, rel @ n  # along < 0 on the upper arm
-    centre = along[mesh.triangles].mean(axis=1)
-    pick = (mesh.tri_bone == upper) & (centre > -(1.0 - COPY_FROM) * length) & (centre < 0.0)
-    if not pick.any():
-        return mesh
-    tris = mesh.triangles[pick]
-    used = np.unique(tris)
-    remap = np.full(len(mesh.rest), -1, np.int32)
-    remap[used] = np.arange(len(used), dtype=np.int32)
-    stretch = FOREARM_RATIO / (1.0 - COPY_FROM)
-    # turned end for end about the elbow: the sleeve's elbow end stays at the elbow
-    rest = f32(
-        elbow[None, :]
-        + np.maximum(-along[used], 0.0)[:, None] * stretch * u[None, :]
-        - across[used][:, None] * NARROW * n[None, :]
-    )
+    upper_len = max(float(np.linalg.norm(elbow - shoulder)), 1.0)
+    u = f32((elbow - shoulder) / upper_len)
+    n = f32([-u[1], u[0]])
+    half = NARROW * sleeve_half_width(texture.rgba, elbow, u, n, upper_len, float(radii[upper]))
+    if half < 2.0:
+        return texture, mesh
+    start = -OVERLAP * half
+    length = rig.bone_length(fore)
+    strip = _sleeve_strip(texture.rgba, elbow, u, n, upper_len, start, length, half)
+    rows, cols = strip.shape[:2]
+    height, width = texture.rgba.shape[:2]
+    if cols > width:
+        return texture, mesh
+    canvas = np.zeros((height + rows, width, 4), np.uint8)
+    canvas[:height] = texture.rgba
+    canvas[height:, :cols] = strip
+    # a grid over the strip: rest positions along the forearm, texture positions in the strip
+    along = np.linspace(0.0, rows - 1.0, max(2, int(np.ceil(rows / spacing)) + 1), dtype=np.float32)
+    across = np.linspace(0.0, cols - 1.0, max(3, int(np.ceil(cols / spacing)) + 1), dtype=np.float32)
+    aa, cc = np.meshgrid(along, across, indexing="ij")
+    uv = f32(np.stack([cc.ravel(), height + aa.ravel()], axis=1))
+    offset_across = cc.ravel() - 0.5 * (cols - 1)
+    rest = f32(elbow[None, :] + (start + aa.ravel())[:, None] * u + offset_across[:, None] * n)
+    tris = _grid_triangles(len(along), len(across)) + len(mesh.rest)
     weights = chain_weights(rig, layer, rest, radii)
-    new_tris = (remap[tris] + len(mesh.rest)).astype(np.int32)
-    all_weights = np.concatenate([mesh.weights, weights]).astype(np.float32)
-    tri_bone = np.argmax(all_weights[new_tris].mean(axis=1), axis=1).astype(np.int16)
-    return LayerMesh(
+    all_weights = f32(np.concatenate([mesh.weights, weights]))
+    tri_bone = np.argmax(all_weights[tris].mean(axis=1), axis=1).astype(np.int16)
+    grown = LayerMesh(
         layer=layer,
         rest=f32(np.concatenate([mesh.rest, rest])),
-        triangles=np.concatenate([mesh.triangles, new_tris]).astype(np.int32),
+        triangles=np.concatenate([mesh.triangles, tris]).astype(np.int32),
         weights=all_weights,
         tri_bone=np.concatenate([mesh.tri_bone, tri_bone]).astype(np.int16),
         bulge=f32(np.concatenate([mesh.bulge, np.zeros(len(rest), np.float32)])),
         expression=f32(
             np.concatenate([mesh.expression, np.zeros((N_EXPRESSIONS, len(rest), 2), np.float32)], axis=1)
         ),
-        uv=f32(np.concatenate([mesh.texture_xy, mesh.texture_xy[used]])),
+        uv=f32(np.concatenate([mesh.texture_xy, uv])),
     )
+    return replace(texture, rgba=canvas), grown
+
+
+def sleeve_half_width(
+    rgba: npt.NDArray[np.uint8], elbow: F32, u: F32, n: F32, upper_len: float, radius: float
+) -> float:
+    """Half the drawn width of the upper arm's sleeve (its layer's alpha), across its middle."""
+    back = np.linspace(COPY_NEAR, COPY_FAR, 9, dtype=np.float32) * upper_len
+    c = np.arange(-2.0 * radius, 2.0 * radius + 1.0, dtype=np.float32)
+    bb, cc = np.meshgrid(back, c, indexing="ij")
+    src = elbow[None, None, :] - bb[..., None] * u - cc[..., None] * n
+    a = cv2.remap(
+        np.ascontiguousarray(rgba[..., 3]), src[..., 0].astype(np.float32), src[..., 1].astype(np.float32),
+        cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0,
+    )  # type: ignore[call-overload]  # fmt: skip
+    return 0.5 * float(np.median((a > 127).sum(axis=1)))
+
+
+def _sleeve_strip(
+    rgba: npt.NDArray[np.uint8],
+    elbow: F32,
+    u: F32,
+    n: F32,
+    upper_len: float,
+    start: float,
+    length: float,
+    half: float,
+) -> npt.NDArray[np.uint8]:
+    """Premultiplied RGBA strip, rows along the forearm (from ``start`` px past the elbow to
+    ``length``), columns across it: the middle of the upper arm's sleeve turned end for end,
+    holes filled, with soft sides and a rounded end."""
+    rows = max(2, int(np.ceil(length - start)))
+    cols = max(3, int(np.ceil(2.0 * (half + FEATHER))) + 1)
+    t = start + np.arange(rows, dtype=np.float32)  # px past the elbow
+    c = np.arange(cols, dtype=np.float32) - 0.5 * (cols - 1)
+    tt, cc = np.meshgrid(t, c, indexing="ij")
+    # turned end for end: the forearm's elbow end samples the sleeve nearer the elbow; the ends
+    # themselves are left out (the cut at the shoulder, the table or wall at the elbow)
+    share = (tt - start) / max(length - start, 1.0)
+    back = (COPY_NEAR + share * (COPY_FAR - COPY_NEAR)) * upper_len
+    src = elbow[None, None, :] - back[..., None] * u - (cc / NARROW)[..., None] * n
+    sampled = cv2.remap(
+        rgba, src[..., 0].astype(np.float32), src[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=0,
+    )  # type: ignore[call-overload]  # fmt: skip
+    a = sampled[..., 3:4].astype(np.float32) / 255.0
+    colour = np.where(a > 0.02, sampled[..., :3].astype(np.float32) / np.maximum(a, 1e-3), 0.0)
+    holes = (a[..., 0] < 0.6).astype(np.uint8)
+    if holes.all():
+        return np.zeros((rows, cols, 4), np.uint8)
+    colour = cv2.inpaint(u8(colour), holes, 3, cv2.INPAINT_TELEA).astype(np.float32)
+    side = np.clip((half + FEATHER - np.abs(cc)) / (2.0 * FEATHER), 0.0, 1.0)
+    # a rounded end: the last ``half`` px narrow along a half circle
+    past = np.clip(tt - (length - half), 0.0, None)
+    width_left = np.sqrt(np.clip(half * half - past * past, 0.0, None))
+    end = np.clip((width_left + FEATHER - np.abs(cc)) / (2.0 * FEATHER), 0.0, 1.0)
+    alpha = (side * end)[..., None]
+    return u8(np.concatenate([colour * alpha, alpha * 255.0], axis=2))
+
+
+def _grid_triangles(n_rows: int, n_cols: int) -> I32:
+    """Two triangles per cell of a row-major grid of n_rows x n_cols vertices."""
+    r, c = np.meshgrid(np.arange(n_rows - 1), np.arange(n_cols - 1), indexing="ij")
+    v = (r * n_cols + c).ravel()
+    first = np.stack([v, v + 1, v + n_cols], axis=1)
+    second = np.stack([v + 1, v + n_cols + 1, v + n_cols], axis=1)
+    return np.concatenate([first, second]).astype(np.int32)  # type: ignore[no-any-return]

@@ -159,7 +159,9 @@ def arm_reach(rig: Rig, extent: tuple[float, float] = (1.0, 1.0)) -> tuple[float
     return top - extent[0] * reach, bottom + extent[1] * reach
 
 
-def framed_on_backdrop(rgb: U8, soft_mask: F32, photo: U8, outside: npt.NDArray[np.bool_]) -> U8:
+def framed_on_backdrop(
+    rgb: U8, soft_mask: F32, photo: U8, outside: npt.NDArray[np.bool_], person: F32 | None = None
+) -> U8:
     """Fill the canvas around a photo that does not cover it with the photo's background
     (the person removed), enlarged to cover the canvas and blurred, and
     feather the photo's edge into it.
@@ -169,6 +171,9 @@ def framed_on_backdrop(rgb: U8, soft_mask: F32, photo: U8, outside: npt.NDArray[
     across the padding, and a blurred copy of the whole photo put a giant ghost of the person
     behind them. A soft, out-of-focus continuation of their own surroundings reads as the
     room they stand in, and the pose detector reads the arms moving over it well.
+
+    ``person`` (the person's matte on the canvas) is kept out of the feather: a sleeve that the
+    photo's edge cuts would otherwise carry a grey band of backdrop along it when the arm moves.
     """
     height, width = outside.shape
     ph, pw = rgb.shape[:2]
@@ -186,7 +191,10 @@ def framed_on_backdrop(rgb: U8, soft_mask: F32, photo: U8, outside: npt.NDArray[
     back = big[y0 : y0 + height, x0 : x0 + width].astype(np.float32)
     feather = max(2.0, 0.03 * max(width, height))
     inside = cv2.distanceTransform((~outside).astype(np.uint8), cv2.DIST_L2, 3)
-    w = np.clip(inside / feather, 0.0, 1.0)[..., None]
+    w = np.clip(inside / feather, 0.0, 1.0)
+    if person is not None:
+        w = np.maximum(w, np.where(outside, 0.0, person))
+    w = w[..., None]
     return u8(photo.astype(np.float32) * w + back * (1.0 - w))
 
 
@@ -221,7 +229,7 @@ def prepare_subject(
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
     if outside.any():
-        photo = framed_on_backdrop(rgb, soft_mask, photo, outside)
+        photo = framed_on_backdrop(rgb, soft_mask, photo, outside, soft)
     soft[outside] = 0.0
     alpha = refine_matte(photo, soft)
     if float(alpha.mean()) < 0.002:
@@ -247,7 +255,7 @@ def prepare_subject(
     layers: dict[Layer, tuple[LayerTexture, LayerMesh]] = {}
     for tex in textures:
         mesh = build_mesh(limb_rig, tex.layer, tex.region, limb_radii, spacing, face)
-        mesh = add_sleeve(rig, limb_rig, tex.layer, mesh, limb_radii)
+        tex, mesh = add_sleeve(rig, limb_rig, tex, mesh, limb_radii, spacing)
         if len(mesh.triangles):
             layers[tex.layer] = (tex, mesh)
     plate = background_plate(photo, alpha) if background in ("photo", "blur") else photo

@@ -1,0 +1,95 @@
+"""A half-body photo's upper arm whose forearm the photo hides grows one from its own sleeve,
+and a raised upper arm passes beside a half-body subject's head, not across the face."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from motionbot.renderer.engines.warp.animate import FrameRenderer
+from motionbot.renderer.engines.warp.retarget import HEAD_CLEAR_LIMIT, _clear_head, retarget
+from motionbot.renderer.engines.warp.rig import J, Layer, fit_rig
+from motionbot.renderer.engines.warp.sleeve import FOREARM_RATIO, _sleeve_strip, grown_forearms
+from motionbot.renderer.engines.warp.subject import prepare_subject
+from motionbot.renderer.motion.model import Landmark as L
+from motionbot.renderer.motion.presets import load_preset
+from tests.renderer.test_warp_fold import _photo
+
+FIGURE = np.array([90, 60, 50], np.float32)
+LEGS = (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL)
+LEFT_HAND = (L.LEFT_WRIST, L.LEFT_PINKY, L.LEFT_INDEX, L.LEFT_THUMB)
+
+
+def _half_body_without_left_forearm() -> tuple[np.ndarray, int, int]:
+    motion = load_preset("arms_up")
+    kp = motion.keypoints[0].copy()
+    kp[[*LEGS, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX, *LEFT_HAND], 3] = 0.0
+    return kp, motion.width, motion.height
+
+
+def test_only_a_half_body_rig_grows_the_hidden_forearm_straight_on_from_the_elbow() -> None:
+    kp, w, h = _half_body_without_left_forearm()
+    rig = fit_rig(kp, w, h)
+    assert rig.pinned_bottom and rig.rigged[3] and not rig.rigged[4] and rig.rigged[7]
+    radii = np.full(len(rig.rigged), 10.0, np.float32)
+    grown, grown_radii = grown_forearms(rig, radii)
+    assert grown.rigged[4] and not grown.rigged[5]  # a forearm, no hand
+    sh, el = rig.joints[J.L_SHOULDER], rig.joints[J.L_ELBOW]
+    assert np.allclose(grown.joints[J.L_WRIST], el + FOREARM_RATIO * (el - sh), atol=1e-3)
+    assert np.array_equal(grown.joints[J.R_WRIST], rig.joints[J.R_WRIST])  # a seen forearm stays
+    assert grown_radii[4] > 0
+    full = fit_rig(load_preset("arms_up").keypoints[0], w, h)
+    assert grown_forearms(full, radii)[0] is full
+
+
+def test_the_sleeve_strip_fills_the_holes_of_the_arm_it_copies() -> None:
+    rgba = np.zeros((200, 200, 4), np.uint8)
+    rgba[20:180, 80:120] = (90, 60, 50, 255)  # a vertical arm, shoulder at the top...
+    rgba[100:130, 85:110] = 0  # ...with wall seen through it
+    elbow, u, n = np.float32([100, 180]), np.float32([0, 1]), np.float32([-1, 0])
+    strip = _sleeve_strip(rgba, elbow, u, n, upper_len=160.0, start=-5.0, length=120.0, half=15.0)
+    alpha = strip[..., 3]
+    mid = strip[: len(strip) - 20, 8:-8]
+    assert (mid[..., 3] == 255).all()
+    assert np.abs(mid[..., :3].astype(np.float32) - FIGURE).max() < 6  # the hole took the sleeve's colour
+    assert alpha[:, 0].max() == 0  # soft sides...
+    assert (alpha[-1] == 255).sum() < (alpha[len(alpha) // 2] == 255).sum() / 2  # ...a rounded end
+
+
+def test_the_grown_forearm_follows_the_performer_and_is_not_scored_as_seen() -> None:
+    kp, w, h = _half_body_without_left_forearm()
+    rgb, mask = _photo(kp, w, h)
+    subject = prepare_subject(rgb, kp, mask, background="white", aspect="photo", long_side=max(w, h))
+    assert subject is not None
+    assert subject.rig.rigged[4] and not subject.shown_bones[4] and subject.shown_bones[3]
+    texture, mesh = subject.layers[Layer.L_ARM]
+    assert texture.rgba.shape[0] > subject.size[1]  # the strip lies below the photo's texture
+    assert mesh.uv is not None and mesh.texture_xy.shape == mesh.rest.shape
+    motion = load_preset("arms_up")
+    moves = retarget(motion, subject.rig)
+    assert moves.driven[4]
+    frames = FrameRenderer(subject, moves)
+    for t in (0, motion.n_frames // 2, motion.n_frames - 1):
+        img = frames.render(t).astype(np.float32)
+        el, wr = moves.joints[t, J.L_ELBOW], moves.joints[t, J.L_WRIST]
+        for share in (0.3, 0.6):
+            x, y = np.round(el + share * (wr - el)).astype(int)
+            assert np.abs(img[y, x] - FIGURE).max() < 40, (t, share)
+        x, y = np.round(wr + 1.0 * (wr - el)).astype(int)
+        if 0 <= x < img.shape[1] and 0 <= y < img.shape[0]:
+            assert img[y, x].min() > 200  # the sleeve ends: white beyond it
+
+
+def test_a_raised_upper_arm_is_turned_out_beside_the_head_within_a_limit() -> None:
+    shoulder = np.float32([[100, 200]] * 3)
+    head = np.float32([[130, 120]] * 3)
+    clearance = np.float32([40, 40, 40])
+    up_across = np.float32([[0.3, -1.0], [0.0, -1.0], [-1.0, 0.0]])
+    up_across /= np.linalg.norm(up_across, axis=1, keepdims=True)
+    turned = _clear_head(up_across, shoulder, head, clearance, float(HEAD_CLEAR_LIMIT))
+    angle = np.degrees(np.arccos(np.clip((turned * up_across).sum(axis=1), -1, 1)))
+    assert 0 < angle[0] <= np.degrees(HEAD_CLEAR_LIMIT) + 1e-3
+    assert turned[0, 0] < up_across[0, 0]  # away from the head, which is to the right
+    # straight up already passes the head at 30 px... not enough for 40: turned a little
+    v = head[1] - shoulder[1]
+    assert abs(v[0] * turned[1, 1] - v[1] * turned[1, 0]) >= 40 - 1e-3
+    assert np.allclose(turned[2], up_across[2])  # pointing away: unchanged
