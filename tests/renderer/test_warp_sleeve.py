@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from motionbot.renderer.engines.warp.animate import FrameRenderer
+from motionbot.renderer.engines.warp.parts import LayerTexture
 from motionbot.renderer.engines.warp.retarget import HEAD_CLEAR_LIMIT, _clear_head, retarget
 from motionbot.renderer.engines.warp.rig import J, Layer, fit_rig
-from motionbot.renderer.engines.warp.sleeve import FOREARM_RATIO, _sleeve_strip, grown_forearms
+from motionbot.renderer.engines.warp.sleeve import FOREARM_RATIO, _sleeve_strip, grown_forearms, mirrored_hand
 from motionbot.renderer.engines.warp.subject import prepare_subject
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.presets import load_preset
@@ -93,3 +94,35 @@ def test_a_raised_upper_arm_is_turned_out_beside_the_head_within_a_limit() -> No
     v = head[1] - shoulder[1]
     assert abs(v[0] * turned[1, 1] - v[1] * turned[1, 0]) >= 40 - 1e-3
     assert np.allclose(turned[2], up_across[2])  # pointing away: unchanged
+
+
+def test_the_other_hand_is_copied_mirrored_with_the_wrist_first() -> None:
+    kp, w, h = _half_body_without_left_forearm()
+    rig = fit_rig(kp, w, h)
+    assert rig.rigged[8]  # the right hand is seen
+    wrist, knuckles = rig.bone_segment(8)
+    u = (knuckles - wrist) / np.linalg.norm(knuckles - wrist)
+    n = np.array([-u[1], u[0]])
+    # a right hand whose one side (+n, the thumb) is red and other side blue, labelled as the hand
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    rel = np.stack([xs - wrist[0], ys - wrist[1]], axis=-1)
+    along, across = rel @ u, rel @ n
+    length = float(np.linalg.norm(knuckles - wrist))
+    on_hand = (along > 0) & (along < 1.6 * length) & (np.abs(across) < 0.4 * length)
+    rgba = np.zeros((h, w, 4), np.uint8)
+    rgba[on_hand & (across > 0)] = (255, 0, 0, 255)
+    rgba[on_hand & (across <= 0)] = (0, 0, 255, 255)
+    labels = np.where(on_hand, 8, -1).astype(np.int16)
+    texture = LayerTexture(layer=Layer.R_ARM, rgba=rgba, region=on_hand)
+    patch = mirrored_hand(rig, [texture], labels, Layer.L_ARM)
+    assert patch is not None
+    rows = patch.shape[0]
+    assert patch[: rows // 20, :, 3].max() == 0  # it starts just before the wrist
+    mid = patch[rows // 2]
+    red = np.flatnonzero((mid[:, 0] > 200) & (mid[:, 3] == 255))
+    blue = np.flatnonzero((mid[:, 2] > 200) & (mid[:, 3] == 255))
+    assert len(red) and len(blue)
+    # mirrored: the columns run along +n of the arm it joins (as the sleeve strip's do), and
+    # the other hand's +n side (red) comes out on the -n side (the first columns)
+    assert red.mean() < blue.mean()
+    assert mirrored_hand(rig, [texture], labels, Layer.R_ARM) is None  # no left hand to copy

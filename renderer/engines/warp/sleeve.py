@@ -27,11 +27,12 @@ import numpy.typing as npt
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.face import N_EXPRESSIONS
 from motionbot.renderer.engines.warp.mesh import LayerMesh, chain_weights
-from motionbot.renderer.engines.warp.parts import LayerTexture
+from motionbot.renderer.engines.warp.parts import HAND_REACH, LayerTexture
 from motionbot.renderer.engines.warp.rig import BONES, LIMB_CHAINS, Layer, Rig
 
 F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
+U8 = npt.NDArray[np.uint8]
 
 # Elbow to wrist over shoulder to elbow, and forearm width over upper-arm width, for most adults.
 FOREARM_RATIO = 0.8
@@ -65,17 +66,67 @@ def grown_forearms(rig: Rig, radii: F32) -> tuple[Rig, F32]:
     return replace(rig, joints=f32(joints), rigged=rigged), radii
 
 
+def grows_forearm(photo_rig: Rig, rig: Rig, layer: Layer) -> bool:
+    """Whether ``rig`` has a forearm on this layer that the photo (``photo_rig``) did not show."""
+    if layer not in ARMS:
+        return False
+    fore = LIMB_CHAINS[layer][1]
+    return bool(rig.rigged[fore] and not photo_rig.rigged[fore])
+
+
+def mirrored_hand(
+    rig: Rig, textures: list[LayerTexture], labels: npt.NDArray[np.int16], layer: Layer
+) -> U8 | None:
+    """The other arm's hand, when the photo shows it, as a premultiplied RGBA patch whose rows
+    run from the wrist to the fingertips, mirrored to serve as this arm's hand.
+
+    A sleeve that just ends reads as a missing hand to a person, and leaves the pose detector
+    guessing where the wrist is; the person's own other hand is the closest likeness there is.
+    """
+    other = Layer.R_ARM if layer is Layer.L_ARM else Layer.L_ARM
+    hand = LIMB_CHAINS[other][2]
+    texture = next((t for t in textures if t.layer is other), None)
+    if texture is None or not rig.rigged[hand]:
+        return None
+    wrist, knuckles = rig.bone_segment(hand)
+    tip = knuckles + HAND_REACH * (knuckles - wrist)
+    length = float(np.linalg.norm(tip - wrist))
+    if length < 4.0:
+        return None
+    u = f32((tip - wrist) / length)
+    n = f32([-u[1], u[0]])
+    rows = int(np.ceil(1.1 * length))
+    cols = int(np.ceil(1.1 * length)) | 1
+    t = np.arange(rows, dtype=np.float32) - 0.1 * length
+    c = -(np.arange(cols, dtype=np.float32) - 0.5 * (cols - 1))  # mirrored
+    tt, cc = np.meshgrid(t, c, indexing="ij")
+    src = wrist[None, None, :] + tt[..., None] * u + cc[..., None] * n
+    mx, my = src[..., 0].astype(np.float32), src[..., 1].astype(np.float32)
+    rgba = cv2.remap(texture.rgba, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # type: ignore[call-overload]
+    own = ((labels == hand) & (texture.rgba[..., 3] > 0)).astype(np.float32)
+    keep = cv2.remap(own, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # type: ignore[call-overload]
+    keep = cv2.GaussianBlur(keep, (0, 0), 0.8)
+    if float(keep.sum()) < 0.05 * rows * cols:
+        return None
+    return u8(rgba.astype(np.float32) * np.clip(keep, 0.0, 1.0)[..., None])
+
+
 def add_sleeve(
-    photo_rig: Rig, rig: Rig, texture: LayerTexture, mesh: LayerMesh, radii: F32, spacing: float
+    photo_rig: Rig,
+    rig: Rig,
+    texture: LayerTexture,
+    mesh: LayerMesh,
+    radii: F32,
+    spacing: float,
+    hand: U8 | None = None,
 ) -> tuple[LayerTexture, LayerMesh]:
     """The layer's texture and mesh (built on ``rig``) with the grown forearm added, when
-    ``rig`` grew this layer's forearm (``photo_rig`` is the rig the photo showed)."""
+    ``rig`` grew this layer's forearm (``photo_rig`` is the rig the photo showed), ending in
+    ``hand`` (mirrored_hand) when there is one."""
     layer = texture.layer
-    if layer not in ARMS:
+    if not grows_forearm(photo_rig, rig, layer):
         return texture, mesh
     upper, fore, _hand = LIMB_CHAINS[layer]
-    if photo_rig.rigged[fore] or not rig.rigged[fore]:
-        return texture, mesh
     shoulder, elbow = rig.bone_segment(upper)
     upper_len = max(float(np.linalg.norm(elbow - shoulder)), 1.0)
     u = f32((elbow - shoulder) / upper_len)
@@ -85,7 +136,9 @@ def add_sleeve(
         return texture, mesh
     start = -OVERLAP * half
     length = rig.bone_length(fore)
-    strip = _sleeve_strip(texture.rgba, elbow, u, n, upper_len, start, length, half)
+    strip = _sleeve_strip(texture.rgba, elbow, u, n, upper_len, start, length, half, rounded=hand is None)
+    if hand is not None:
+        strip = _with_hand(strip, hand)
     rows, cols = strip.shape[:2]
     height, width = texture.rgba.shape[:2]
     if cols > width:
@@ -143,6 +196,7 @@ def _sleeve_strip(
     start: float,
     length: float,
     half: float,
+    rounded: bool = True,
 ) -> npt.NDArray[np.uint8]:
     """Premultiplied RGBA strip, rows along the forearm (from ``start`` px past the elbow to
     ``length``), columns across it: the middle of the upper arm's sleeve turned end for end,
@@ -169,11 +223,26 @@ def _sleeve_strip(
     colour = cv2.inpaint(u8(colour), holes, 3, cv2.INPAINT_TELEA).astype(np.float32)
     side = np.clip((half + FEATHER - np.abs(cc)) / (2.0 * FEATHER), 0.0, 1.0)
     # a rounded end: the last ``half`` px narrow along a half circle
-    past = np.clip(tt - (length - half), 0.0, None)
+    past = np.clip(tt - (length - half), 0.0, None) if rounded else np.zeros_like(tt)
     width_left = np.sqrt(np.clip(half * half - past * past, 0.0, None))
     end = np.clip((width_left + FEATHER - np.abs(cc)) / (2.0 * FEATHER), 0.0, 1.0)
     alpha = (side * end)[..., None]
     return u8(np.concatenate([colour * alpha, alpha * 255.0], axis=2))
+
+
+def _with_hand(strip: U8, hand: U8) -> U8:
+    """The sleeve strip with the hand patch below it, its wrist row over the sleeve's end."""
+    wrist_row = round(0.1 * hand.shape[0] / 1.1)  # mirrored_hand starts 0.1 length early
+    rows = strip.shape[0] - wrist_row + hand.shape[0]
+    cols = max(strip.shape[1], hand.shape[1])
+    out = np.zeros((rows, cols, 4), np.float32)
+    x0 = (cols - strip.shape[1]) // 2
+    out[: strip.shape[0], x0 : x0 + strip.shape[1]] = strip
+    y0, x1 = strip.shape[0] - wrist_row, (cols - hand.shape[1]) // 2
+    under = out[y0:, x1 : x1 + hand.shape[1]]
+    h = hand.astype(np.float32)
+    under[:] = h + under * (1.0 - h[..., 3:4] / 255.0)  # premultiplied "over"
+    return u8(out)
 
 
 def _grid_triangles(n_rows: int, n_cols: int) -> I32:

@@ -16,7 +16,7 @@ from motionbot.renderer.engines.warp.matte import background_plate, make_backgro
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
-from motionbot.renderer.engines.warp.sleeve import add_sleeve, grown_forearms
+from motionbot.renderer.engines.warp.sleeve import add_sleeve, grown_forearms, grows_forearm, mirrored_hand
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.model import Motion
 
@@ -255,7 +255,9 @@ def prepare_subject(
     layers: dict[Layer, tuple[LayerTexture, LayerMesh]] = {}
     for tex in textures:
         mesh = build_mesh(limb_rig, tex.layer, tex.region, limb_radii, spacing, face)
-        tex, mesh = add_sleeve(rig, limb_rig, tex, mesh, limb_radii, spacing)
+        if grows_forearm(rig, limb_rig, tex.layer):
+            hand = mirrored_hand(rig, textures, labels, tex.layer)
+            tex, mesh = add_sleeve(rig, limb_rig, tex, mesh, limb_radii, spacing, hand)
         if len(mesh.triangles):
             layers[tex.layer] = (tex, mesh)
     plate = background_plate(photo, alpha) if background in ("photo", "blur") else photo
