@@ -3,13 +3,20 @@ and a raised upper arm passes beside a half-body subject's head, not across the 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.parts import LayerTexture
 from motionbot.renderer.engines.warp.retarget import HEAD_CLEAR_LIMIT, _clear_head, retarget
 from motionbot.renderer.engines.warp.rig import J, Layer, fit_rig
-from motionbot.renderer.engines.warp.sleeve import FOREARM_RATIO, _sleeve_strip, grown_forearms, mirrored_hand
+from motionbot.renderer.engines.warp.sleeve import (
+    FOREARM_RATIO,
+    _sleeve_strip,
+    close_elbow,
+    grown_forearms,
+    mirrored_hand,
+)
 from motionbot.renderer.engines.warp.subject import prepare_subject
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.presets import load_preset
@@ -103,15 +110,18 @@ def test_the_other_hand_is_copied_mirrored_with_the_wrist_first() -> None:
     wrist, knuckles = rig.bone_segment(8)
     u = (knuckles - wrist) / np.linalg.norm(knuckles - wrist)
     n = np.array([-u[1], u[0]])
-    # a right hand whose one side (+n, the thumb) is red and other side blue, labelled as the hand
+    # a right hand whose thumb side (+n) is lighter than its other side, with a lock of hair
+    # that the labels gave to the hand (a hand at the chin)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     rel = np.stack([xs - wrist[0], ys - wrist[1]], axis=-1)
     along, across = rel @ u, rel @ n
     length = float(np.linalg.norm(knuckles - wrist))
     on_hand = (along > 0) & (along < 1.6 * length) & (np.abs(across) < 0.4 * length)
+    hair = on_hand & (across < -0.25 * length)
     rgba = np.zeros((h, w, 4), np.uint8)
-    rgba[on_hand & (across > 0)] = (255, 0, 0, 255)
-    rgba[on_hand & (across <= 0)] = (0, 0, 255, 255)
+    rgba[on_hand & (across > 0)] = (240, 195, 165, 255)
+    rgba[on_hand & (across <= 0)] = (205, 155, 125, 255)
+    rgba[hair] = (15, 12, 10, 255)
     labels = np.where(on_hand, 8, -1).astype(np.int16)
     texture = LayerTexture(layer=Layer.R_ARM, rgba=rgba, region=on_hand)
     patch = mirrored_hand(rig, [texture], labels, Layer.L_ARM)
@@ -119,10 +129,34 @@ def test_the_other_hand_is_copied_mirrored_with_the_wrist_first() -> None:
     rows = patch.shape[0]
     assert patch[: rows // 20, :, 3].max() == 0  # it starts just before the wrist
     mid = patch[rows // 2]
-    red = np.flatnonzero((mid[:, 0] > 200) & (mid[:, 3] == 255))
-    blue = np.flatnonzero((mid[:, 2] > 200) & (mid[:, 3] == 255))
-    assert len(red) and len(blue)
+    opaque = mid[:, 3] == 255
+    light = np.flatnonzero(opaque & (mid[:, 0] > 235))
+    dark = np.flatnonzero(opaque & (mid[:, 0] < 210) & (mid[:, 0] > 150))
+    assert len(light) and len(dark)
+    assert not (opaque & (mid[:, 0] < 100)).any()  # the hair stayed behind
     # mirrored: the columns run along +n of the arm it joins (as the sleeve strip's do), and
-    # the other hand's +n side (red) comes out on the -n side (the first columns)
-    assert red.mean() < blue.mean()
+    # the other hand's +n side (light) comes out on the -n side (the first columns)
+    assert light.mean() < dark.mean()
     assert mirrored_hand(rig, [texture], labels, Layer.R_ARM) is None  # no left hand to copy
+
+
+def test_holes_at_the_elbow_of_a_grown_arm_are_closed_in_the_sleeve_colour() -> None:
+    kp, w, h = _half_body_without_left_forearm()
+    rig = fit_rig(kp, w, h)
+    sh, el = rig.joints[J.L_SHOULDER], rig.joints[J.L_ELBOW]
+    rgba = np.zeros((h, w, 4), np.uint8)
+    arm = np.zeros((h, w), np.uint8)
+    cv2.line(arm, tuple(np.round(sh).astype(int)), tuple(np.round(el).astype(int)), 1, 24)
+    rgba[arm > 0] = (40, 30, 30, 255)
+    hole = tuple(np.round(el - 0.15 * (el - sh)).astype(int))
+    cv2.circle(rgba, hole, 4, (0, 0, 0, 0), -1)  # wall seen through, near the elbow
+    radii = np.full(len(rig.rigged), 12.0, np.float32)
+    texture = LayerTexture(layer=Layer.L_ARM, rgba=rgba, region=(rgba[..., 3] > 0))
+    closed = close_elbow(rig, texture, radii)
+    x, y = hole
+    assert texture.rgba[y, x, 3] == 0 and not texture.region[y, x]
+    assert closed.rgba[y, x, 3] == 255 and closed.region[y, x]
+    assert np.abs(closed.rgba[y, x, :3].astype(int) - (40, 30, 30)).max() <= 2
+    # only the hole is filled: the arm's outline does not grow
+    added = (closed.rgba[..., 3] > 0) & (rgba[..., 3] == 0)
+    assert added.sum() <= np.pi * 5**2 and (added & (arm == 0)).sum() <= 3

@@ -16,7 +16,13 @@ from motionbot.renderer.engines.warp.matte import background_plate, make_backgro
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
-from motionbot.renderer.engines.warp.sleeve import add_sleeve, grown_forearms, grows_forearm, mirrored_hand
+from motionbot.renderer.engines.warp.sleeve import (
+    add_sleeve,
+    close_elbow,
+    grown_forearms,
+    grows_forearm,
+    mirrored_hand,
+)
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.model import Motion
 
@@ -254,8 +260,11 @@ def prepare_subject(
     limb_rig, limb_radii = grown_forearms(rig, radii)
     layers: dict[Layer, tuple[LayerTexture, LayerMesh]] = {}
     for tex in textures:
+        grows = grows_forearm(rig, limb_rig, tex.layer)
+        if grows:
+            tex = close_elbow(limb_rig, tex, limb_radii)
         mesh = build_mesh(limb_rig, tex.layer, tex.region, limb_radii, spacing, face)
-        if grows_forearm(rig, limb_rig, tex.layer):
+        if grows:
             hand = mirrored_hand(rig, textures, labels, tex.layer)
             tex, mesh = add_sleeve(rig, limb_rig, tex, mesh, limb_radii, spacing, hand)
         if len(mesh.triangles):
