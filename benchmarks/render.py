@@ -79,7 +79,7 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
             render_cpu.append(cpu_now() - c)
             prepare_s.append(result.timings.get("prepare_s", float("nan")))
         # the parts of the per-frame loop on their own
-        subject = engine.prepare(load_image(photo), options)
+        subject = engine.prepare(load_image(photo), options, motion)  # as render() prepares it
         frames, _ = engine.animate(subject, motion)
         t, c = time.perf_counter(), cpu_now()
         rendered = [frames.render(i) for i in range(motion.n_frames)]
@@ -94,7 +94,7 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
     n = motion.n_frames
     total = min(extract_s) + min(render_s)
     load = os.getloadavg()[0]
-    print(f"photo {photo.name}, video {video.name}: {n} frames, {clip:.2f} s, output {w}x{h}")
+    print(f"photo {photo.name}, video {video.name}: {n} frames, {clip:.2f} s, output {result.width}x{result.height}")
     print(
         f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (figures are inflated when it exceeds the cores)"
     )
