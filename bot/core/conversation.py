@@ -18,6 +18,7 @@ from motionbot.bot.core import options as opts
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.keys import ConversationKey, looks_like_task_id, new_task_id
 from motionbot.bot.core.motions import MotionLibrary
+from motionbot.bot.core.options import OptionsMenu
 from motionbot.bot.core.replies import Actions, Button, Reply, rows
 from motionbot.bot.core.state import ConversationState, Phase, StateStore
 from motionbot.bot.history.models import TaskRecord, TaskStatus
@@ -70,7 +71,7 @@ def _task_arg(args: list[str]) -> str | None:
     return args[0] if args and looks_like_task_id(args[0]) else None
 
 
-class Conversation(MotionLibrary):
+class Conversation(MotionLibrary, OptionsMenu):
     def __init__(
         self,
         *,
@@ -228,39 +229,6 @@ class Conversation(MotionLibrary):
         return [
             Reply(texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO, buttons=self._preset_offer(state))
         ]
-
-    # options ------------------------------------------------------------------------------
-
-    async def _offered(self) -> list[EngineName]:
-        alive = await self.client.available_engines()
-        return opts.offered_engines(self.settings.engines, alive, self.settings.default_engine)
-
-    async def _options_reply(self, key: ConversationKey, state: ConversationState) -> Reply:
-        offered = await self._offered()
-        engine = opts.pick_engine(state.options, offered, explicit=state.engine_chosen)
-        return opts.keyboard(state.options.model_copy(update={"engine": engine}), offered)
-
-    async def options(self, key: ConversationKey) -> Reply:
-        async with self.states.lock(key):
-            state = await self.states.load(key)
-        if not state.ready:
-            return Reply(texts.NOTHING_TO_GENERATE)
-        return await self._options_reply(key, state)
-
-    async def set_option(self, key: ConversationKey, name: str, value: str) -> Reply:
-        offered = await self._offered()
-        async with self.states.lock(key):
-            state = await self.states.load(key)
-            chosen, explicit = opts.apply(state.options, name, value, offered)
-            state = state.model_copy(
-                update={"options": chosen, "engine_chosen": state.engine_chosen or explicit}
-            )
-            await self.states.save(key, state)
-        if not state.ready:
-            return Reply(texts.NOTHING_TO_GENERATE, edit=True)
-        engine = opts.pick_engine(state.options, offered, explicit=state.engine_chosen)
-        reply = opts.keyboard(state.options.model_copy(update={"engine": engine}), offered)
-        return Reply(reply.text, buttons=reply.buttons, edit=True)
 
     # generate -----------------------------------------------------------------------------
 

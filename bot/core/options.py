@@ -1,4 +1,5 @@
-"""The options keyboard: quality, background, sound, then Generate.
+"""The options keyboard: quality, background, sound, then Generate; and the conversation
+step that shows it and applies presses.
 
 Only the qualities this deployment offers are shown: the engines allowed in settings that
 a worker serves right now (falling back on the default engine so a user can still queue
@@ -10,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from motionbot.bot.core import texts
+from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Actions, Button, Reply
-from motionbot.bot.core.state import ChosenOptions
+from motionbot.bot.core.state import ChosenOptions, ConversationState, StateStore
+from motionbot.bot.settings import BotSettings
+from motionbot.queue.client import RenderClient
 from motionbot.queue.jobs import EngineName
 
 BACKGROUNDS = ("photo", "white", "green")
@@ -76,3 +80,46 @@ def apply(
     if name == "snd" and value in ("0", "1"):
         return chosen.model_copy(update={"keep_sound": value == "1"}), False
     return chosen, False
+
+
+class OptionsMenu:
+    """The options step of a conversation: show the keyboard, apply a press.
+
+    Mixed into :class:`~motionbot.bot.core.conversation.Conversation`. Which qualities are
+    offered is asked of the queue on every showing: workers come and go.
+    """
+
+    client: RenderClient
+    states: StateStore
+    settings: BotSettings
+
+    async def _offered(self) -> list[EngineName]:
+        alive = await self.client.available_engines()
+        return offered_engines(self.settings.engines, alive, self.settings.default_engine)
+
+    async def _options_reply(self, key: ConversationKey, state: ConversationState) -> Reply:
+        offered = await self._offered()
+        engine = pick_engine(state.options, offered, explicit=state.engine_chosen)
+        return keyboard(state.options.model_copy(update={"engine": engine}), offered)
+
+    async def options(self, key: ConversationKey) -> Reply:
+        async with self.states.lock(key):
+            state = await self.states.load(key)
+        if not state.ready:
+            return Reply(texts.NOTHING_TO_GENERATE)
+        return await self._options_reply(key, state)
+
+    async def set_option(self, key: ConversationKey, name: str, value: str) -> Reply:
+        offered = await self._offered()
+        async with self.states.lock(key):
+            state = await self.states.load(key)
+            chosen, explicit = apply(state.options, name, value, offered)
+            state = state.model_copy(
+                update={"options": chosen, "engine_chosen": state.engine_chosen or explicit}
+            )
+            await self.states.save(key, state)
+        if not state.ready:
+            return Reply(texts.NOTHING_TO_GENERATE, edit=True)
+        engine = pick_engine(state.options, offered, explicit=state.engine_chosen)
+        reply = keyboard(state.options.model_copy(update={"engine": engine}), offered)
+        return Reply(reply.text, buttons=reply.buttons, edit=True)
