@@ -166,7 +166,9 @@ class FrameRenderer:
                 continue
             arm = grp.layer in (Layer.L_ARM, Layer.R_ARM)
             shade = (body, self._shade_sigma) if arm and body is not None else None
-            alpha, (x0, y0) = warp_layer(frame, self.textures[grp.texture], maps[g], roi, self.factor, shade)
+            alpha, (x0, y0) = warp_layer(
+                frame, self.textures[grp.texture], maps[g], roi, self.factor, shade, soften=arm
+            )
             if grp.layer is Layer.BODY:
                 body = np.zeros(frame.shape[:2], np.uint8)
                 body[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha

@@ -119,23 +119,30 @@ def warp_layer(
     roi: tuple[int, int, int, int],
     factor: int,
     shade: tuple[U8, float] | None = None,
+    soften: bool = False,
 ) -> tuple[U8, tuple[int, int]]:
     """Upsample one layer's low-res map inside ``roi``, sample its texture, composite (in place).
 
     ``shade`` = (alpha of what lies beneath, canvas-sized; sigma in px) first darkens that
     surface softly around the layer, the occlusion shadow a limb casts on the body in front of
-    which it moves. Returns the layer's warped alpha and its top-left corner on the canvas.
+    which it moves. ``soften`` smooths the layer's edges where its mesh ends inside its alpha
+    (see _extended). Returns the layer's warped alpha and its top-left corner on the canvas.
     """
     x0, y0, x1, y1 = roi
     h, w = canvas.shape[:2]
-    small = grid_map[y0:y1, x0:x1]
-    full = cv2.resize(small, ((x1 - x0) * factor, (y1 - y0) * factor), interpolation=cv2.INTER_LINEAR)
+    small, cover = _extended(grid_map[y0:y1, x0:x1]) if soften else (grid_map[y0:y1, x0:x1], None)
+    size = ((x1 - x0) * factor, (y1 - y0) * factor)
+    full = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
     fx0, fy0 = x0 * factor, y0 * factor
     fx1, fy1 = min(w, x1 * factor), min(h, y1 * factor)
     full = full[: fy1 - fy0, : fx1 - fx0]
     warped = u8(
         cv2.remap(texture, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # type: ignore[call-overload]
     )
+    if cover is not None:
+        edge = cv2.resize(cover, size, interpolation=cv2.INTER_LINEAR)[: fy1 - fy0, : fx1 - fx0]
+        weight = u8(np.clip((edge - 0.25) * (2.0 * 255.0), 0.0, 255.0))
+        cv2.multiply(warped, cv2.merge((weight, weight, weight, weight)), dst=warped, scale=1.0 / 255.0)
     dst = canvas[fy0:fy1, fx0:fx1]
     alpha = u8(cv2.extractChannel(warped, 3))
     if shade is not None:
@@ -152,6 +159,30 @@ def warp_layer(
         cv2.multiply(dst, cv2.merge((keep, keep, keep)), dst=dst, scale=1.0 / 255.0)
     composite(dst, warped, alpha)
     return alpha, (fx0, fy0)
+
+
+def _extended(small: F32) -> tuple[F32, F32 | None]:
+    """The low-res map with its uncovered cells next to covered ones given their covered
+    neighbours' mean, and which cells are covered (None when all are).
+
+    Where a mesh ends inside its texture's alpha (a fold's triangles left out of the frame) the
+    edge used to be the low-res cells' outline, a staircase of ``factor``-pixel steps: sampled
+    one cell further and faded out across it, the steps' corners are rounded off. Where the
+    mesh reaches past the alpha, as it is built to, the extra cell samples alpha 0 and nothing
+    changes.
+    """
+    valid = small[..., 0] > OFF / 2
+    if valid.all():
+        return small, None
+    v = valid.astype(np.float32)
+    count = cv2.boxFilter(v, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    summed = cv2.boxFilter(
+        np.where(valid[..., None], small, 0.0), -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT
+    )
+    ring = ~valid & (count > 0)
+    out = f32(small.copy())
+    out[ring] = summed[ring] / count[ring][:, None]
+    return out, v
 
 
 def composite(dst: U8, rgba: U8, alpha: U8) -> None:
