@@ -9,7 +9,7 @@ from motionbot.renderer.engines.warp.framing import output_size, plan_canvas
 from motionbot.renderer.engines.warp.matte import fill_holes
 from motionbot.renderer.engines.warp.mesh import mesh_points, triangulate
 from motionbot.renderer.engines.warp.raster import OFF, rasterise, to_grid
-from motionbot.renderer.engines.warp.retarget import faces_away, retarget, swap_sides
+from motionbot.renderer.engines.warp.retarget import MIN_FORESHORTEN, faces_away, retarget, swap_sides
 from motionbot.renderer.engines.warp.rig import BONES, J, fit_rig
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.presets import load_preset
@@ -166,3 +166,19 @@ def test_expressions_move_lids_and_jaw_the_right_way() -> None:
     track[:, FACE_FEATURES.index("left_eye_open")] = [0.6, 0.6, 0.6, 0.0, 0.6]
     expr = fx.expression_track(track, 5)
     assert expr[3, 0] == pytest.approx(1.0) and expr[0, 0] == 0.0
+
+
+def test_a_limb_pointed_at_the_camera_is_drawn_no_shorter_than_half_its_length() -> None:
+    motion, rig = _preset_rig()
+    kp = motion.keypoints.copy()
+    toward = slice(10, 20)  # the forearm points at the camera: its picture shrinks to a stub
+    kp[toward, L.LEFT_WRIST, :2] = kp[toward, L.LEFT_ELBOW, :2] + 0.05 * (
+        kp[toward, L.LEFT_WRIST, :2] - kp[toward, L.LEFT_ELBOW, :2]
+    )
+    from dataclasses import replace
+
+    moves = retarget(replace(motion, keypoints=kp), rig)
+    fore = np.linalg.norm(moves.joints[:, J.L_WRIST] - moves.joints[:, J.L_ELBOW], axis=1)
+    assert moves.driven[4]
+    assert fore[toward].min() >= 0.95 * MIN_FORESHORTEN * rig.bone_length(4)
+    assert fore[toward].max() < 0.8 * fore[:5].min()  # still visibly shortened

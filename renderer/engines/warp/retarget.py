@@ -36,6 +36,10 @@ from motionbot.renderer.motion.model import Motion
 
 F32 = npt.NDArray[np.float32]
 VISIBLE = 0.5
+# The shortest a limb is drawn, as a share of its length, however straight at the camera the
+# performer points it: squeezed further, its triangles grow thinner than the low-resolution
+# map's cells and the limb breaks up into a see-through ghost the detector does not read.
+MIN_FORESHORTEN = 0.5
 # How far a raised upper arm's shoulder may move out (share of the shoulder width) and then
 # the arm turn to pass beside the head, and the arm's half-width (share of the shoulders).
 SHOULDER_SHIFT = 0.25
@@ -241,7 +245,7 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
                 rv = ref[:, bone.b] - ref[:, bone.a]
                 rl = np.linalg.norm(rv, axis=1)
                 full = max(float(np.percentile(rl, 95)), 1e-3)
-                fs = _steady(np.clip(rl / full, 0.3, 1.0))
+                fs = _steady(np.clip(rl / full, MIN_FORESHORTEN, 1.0))
                 d = _unit(rv)
                 if clear_head and bone.parent == TORSO:
                     head = joints[:, J.HEAD]
