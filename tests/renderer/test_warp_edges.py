@@ -3,6 +3,7 @@ is softened instead of following the low-resolution map's cells as a staircase."
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from motionbot.renderer.engines.warp.raster import OFF, warp_layer
@@ -33,8 +34,12 @@ def test_an_edge_inside_the_alpha_is_softened_and_the_inside_is_unchanged() -> N
     assert set(np.unique(hard)) <= {0, 255}  # a staircase of whole cells
     partial = (soft > 0) & (soft < 255)
     assert partial.sum() > GRID * FACTOR  # a soft band along the whole diagonal
-    inside = hard == 255
-    assert np.array_equal(soft_rgb[inside], hard_rgb[inside])  # nothing changes inside
+    # a cell in from the old edge nothing changes
+    inside = (
+        cv2.erode((hard == 255).astype(np.uint8), np.ones((2 * FACTOR + 1, 2 * FACTOR + 1), np.uint8)) > 0
+    )
+    assert inside.sum() > 0.3 * inside.size
+    assert np.array_equal(soft_rgb[inside], hard_rgb[inside])
     # the softened edge runs straighter: fewer rows where the coverage jumps by a whole cell
     jumps_hard = np.abs(np.diff((hard > 127).sum(axis=1).astype(int)))
     jumps_soft = np.abs(np.diff((soft > 127).sum(axis=1).astype(int)))

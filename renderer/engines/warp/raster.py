@@ -24,6 +24,8 @@ U8 = npt.NDArray[np.uint8]
 OFF = np.float32(-1.0e5)
 _EPS = np.float32(-1e-4)
 SHADE_STRENGTH = 0.8
+# how far (low-res cells) a limb's edge is blurred where its mesh ends inside its alpha
+EDGE_BLUR = 0.7
 
 
 def to_grid(points: F32, factor: int) -> F32:
@@ -141,7 +143,7 @@ def warp_layer(
     )
     if cover is not None:
         edge = cv2.resize(cover, size, interpolation=cv2.INTER_LINEAR)[: fy1 - fy0, : fx1 - fx0]
-        weight = u8(np.clip((edge - 0.25) * (2.0 * 255.0), 0.0, 255.0))
+        weight = u8(np.clip((edge - 0.3) * (2.5 * 255.0), 0.0, 255.0))
         cv2.multiply(warped, cv2.merge((weight, weight, weight, weight)), dst=warped, scale=1.0 / 255.0)
     dst = canvas[fy0:fy1, fx0:fx1]
     alpha = u8(cv2.extractChannel(warped, 3))
@@ -163,13 +165,14 @@ def warp_layer(
 
 def _extended(small: F32) -> tuple[F32, F32 | None]:
     """The low-res map with its uncovered cells next to covered ones given their covered
-    neighbours' mean, and which cells are covered (None when all are).
+    neighbours' mean, and how covered each cell is, blurred (None when all cells are).
 
     Where a mesh ends inside its texture's alpha (a fold's triangles left out of the frame) the
     edge used to be the low-res cells' outline, a staircase of ``factor``-pixel steps: sampled
-    one cell further and faded out across it, the steps' corners are rounded off. Where the
-    mesh reaches past the alpha, as it is built to, the extra cell samples alpha 0 and nothing
-    changes.
+    one cell further and faded out across a blurred outline of the cells (the second value),
+    it runs straight and soft. Where the mesh reaches past the alpha, as it is built to, the
+    extra cell samples alpha 0 and nothing changes. (Fading across the cells' outline without
+    the blur only rounded the steps' corners.)
     """
     valid = small[..., 0] > OFF / 2
     if valid.all():
@@ -182,7 +185,8 @@ def _extended(small: F32) -> tuple[F32, F32 | None]:
     ring = ~valid & (count > 0)
     out = f32(small.copy())
     out[ring] = summed[ring] / count[ring][:, None]
-    return out, v
+    # blurred by about a cell: a staircase of cells becomes a straight, soft edge
+    return out, f32(cv2.GaussianBlur(v, (0, 0), EDGE_BLUR, borderType=cv2.BORDER_REPLICATE))
 
 
 def composite(dst: U8, rgba: U8, alpha: U8) -> None:
