@@ -76,6 +76,9 @@ def test_the_grown_forearm_follows_the_performer_and_is_not_scored_as_seen() -> 
     moves = retarget(motion, subject.rig)
     assert moves.driven[4]
     frames = FrameRenderer(subject, moves)
+    # the strip has a draw group (a map) of its own, apart from the photo's own arm triangles
+    assert mesh.grown_from is not None and 0 < mesh.grown_from < len(mesh.triangles)
+    assert [g.bones for g in frames.groups if g.layer is Layer.L_ARM] == [(3,), (4, 5), (4, 5)]
     for t in (0, motion.n_frames // 2, motion.n_frames - 1):
         img = frames.render(t).astype(np.float32)
         el, wr = moves.joints[t, J.L_ELBOW], moves.joints[t, J.L_WRIST]

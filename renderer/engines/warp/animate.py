@@ -76,7 +76,9 @@ class FrameRenderer:
         bones: list[npt.NDArray[np.int32]] = []
         for i, (layer, mesh) in enumerate(zip(layers, meshes, strict=True)):
             tri = (mesh.triangles + offsets[i]).astype(np.int32)
-            for members, group_bones in _split(layer, mesh.weights[mesh.triangles].mean(axis=1)):
+            for members, group_bones in _split(
+                layer, mesh.weights[mesh.triangles].mean(axis=1), mesh.grown_from
+            ):
                 sel = tri[members]
                 if len(sel) == 0:
                     continue
@@ -181,11 +183,24 @@ def _longest_edge(tri: F32) -> F32:
     return f32(e.max(axis=1))
 
 
-def _split(layer: Layer, tri_weights: F32) -> list[tuple[npt.NDArray[np.bool_], tuple[int, ...]]]:
-    """A layer's triangles as draw groups: (member mask, bones)."""
+def _split(
+    layer: Layer, tri_weights: F32, grown_from: int | None = None
+) -> list[tuple[npt.NDArray[np.bool_], tuple[int, ...]]]:
+    """A layer's triangles as draw groups: (member mask, bones).
+
+    A grown part (a forearm strip sampled from below the photo's texture) is a group of its
+    own: sharing a map with the photo's own triangles where they overlap, upsampling would
+    blend texture positions from both and sample the empty texture between them as holes.
+    """
     n = len(tri_weights)
     if layer is Layer.BODY:
         return [(np.ones(n, bool), ())]
     first, *rest = LIMB_CHAINS[layer]
     lower = tri_weights[:, rest].sum(axis=1) if rest else np.zeros(n, np.float32)
-    return [(lower < 1.0 - GROUP_WEIGHT, (first,)), (lower > GROUP_WEIGHT, tuple(rest))]
+    own = np.ones(n, bool)
+    if grown_from is not None:
+        own[grown_from:] = False
+    groups = [(own & (lower < 1.0 - GROUP_WEIGHT), (first,)), (own & (lower > GROUP_WEIGHT), tuple(rest))]
+    if not own.all():
+        groups.append((~own, tuple(rest)))
+    return groups

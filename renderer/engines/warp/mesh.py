@@ -36,6 +36,7 @@ class LayerMesh:
     bulge: F32  # (n,) pseudo-3D head turn strength, 0 off the face
     expression: F32  # (N_EXPRESSIONS, n, 2) displacement per expression at full strength
     uv: F32 | None = None  # (n, 2) texture coordinates where they differ from ``rest``
+    grown_from: int | None = None  # triangles from this index on are a grown part (sleeve.py)
 
     @property
     def texture_xy(self) -> F32:

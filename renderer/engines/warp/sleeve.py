@@ -47,6 +47,8 @@ OVERLAP = 0.6
 FEATHER = 1.5
 # how far (Lab units, 8-bit scale) a pixel of the copied hand may be from its median colour
 HAND_COLOUR = 45.0
+# the arm's own pixels fade out over this many forearm half-widths before the elbow
+STUMP_FADE = 0.5
 # rows of the sleeve's end the hand covers
 HAND_TUCK = 3
 ARMS = (Layer.L_ARM, Layer.R_ARM)
@@ -154,6 +156,7 @@ def add_sleeve(
     if half < 2.0:
         return texture, mesh
     start = -OVERLAP * half
+    texture = _trim_stump(texture, elbow, u, half)
     length = rig.bone_length(fore)
     strip = _sleeve_strip(texture.rgba, elbow, u, n, upper_len, start, length, half, rounded=hand is None)
     if hand is not None:
@@ -187,6 +190,7 @@ def add_sleeve(
             np.concatenate([mesh.expression, np.zeros((N_EXPRESSIONS, len(rest), 2), np.float32)], axis=1)
         ),
         uv=f32(np.concatenate([mesh.texture_xy, uv])),
+        grown_from=len(mesh.triangles),
     )
     return replace(texture, rgba=canvas), grown
 
@@ -274,19 +278,34 @@ def _with_hand(strip: U8, hand: U8) -> U8:
     return u8(out)
 
 
+def _trim_stump(texture: LayerTexture, elbow: F32, u: F32, half: float) -> LayerTexture:
+    """The arm's texture faded out past its elbow (along the upper arm's direction ``u``), where
+    the grown forearm's strip takes over: the stump's own end (the table or the frame edge it
+    stopped at) showed as a grey patch over the bent strip."""
+    h, w = texture.rgba.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = (xs - elbow[0]) * u[0] + (ys - elbow[1]) * u[1]
+    keep = np.clip(-along / max(STUMP_FADE * half, 1.0), 0.0, 1.0)
+    if bool((keep == 1.0).all()):
+        return texture
+    rgba = u8(texture.rgba.astype(np.float32) * keep[..., None])
+    return replace(texture, rgba=rgba)
+
+
 def close_elbow(rig: Rig, texture: LayerTexture, radii: F32) -> LayerTexture:
-    """The arm's texture and region with the holes near its elbow filled in (wall seen between
-    the arm and the body, which parts keeps off a raised arm): the grown forearm bends away
-    there and they showed as grey specks across the joint. Before the mesh is built, so that
-    it covers them."""
+    """The arm's texture and region with the holes along its upper arm filled in (wall seen
+    between the arm and the body, which parts keeps off a raised arm): a grown arm is all
+    sleeve, and a hole in it reads as a tear. Before the mesh is built, so that it covers
+    them."""
     upper = LIMB_CHAINS[texture.layer][0]
-    elbow = rig.joints[BONES[upper].b]
+    shoulder, elbow = rig.bone_segment(upper)
     half = NARROW * float(radii[upper])
     rgba = texture.rgba
     h, w = rgba.shape[:2]
-    r = int(np.ceil(3.0 * half))
-    x0, y0 = max(0, int(elbow[0]) - r), max(0, int(elbow[1]) - r)
-    x1, y1 = min(w, int(elbow[0]) + r + 1), min(h, int(elbow[1]) + r + 1)
+    r = int(np.ceil(2.0 * half))
+    lo, hi = np.minimum(shoulder, elbow), np.maximum(shoulder, elbow)
+    x0, y0 = max(0, int(lo[0]) - r), max(0, int(lo[1]) - r)
+    x1, y1 = min(w, int(hi[0]) + r + 1), min(h, int(hi[1]) + r + 1)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return texture
     crop = rgba[y0:y1, x0:x1]
