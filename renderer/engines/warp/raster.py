@@ -142,8 +142,9 @@ def warp_layer(
         cv2.remap(texture, full, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # type: ignore[call-overload]
     )
     if cover is not None:
-        edge = cv2.resize(cover, size, interpolation=cv2.INTER_LINEAR)[: fy1 - fy0, : fx1 - fx0]
-        weight = u8(np.clip((edge - 0.3) * (2.5 * 255.0), 0.0, 255.0))
+        # the fade from the cells' blurred cover, made at low resolution and upsampled as bytes
+        ramp = u8(np.clip((cover - 0.3) * (2.5 * 255.0), 0.0, 255.0))
+        weight = cv2.resize(ramp, size, interpolation=cv2.INTER_LINEAR)[: fy1 - fy0, : fx1 - fx0]
         cv2.multiply(warped, cv2.merge((weight, weight, weight, weight)), dst=warped, scale=1.0 / 255.0)
     dst = canvas[fy0:fy1, fx0:fx1]
     alpha = u8(cv2.extractChannel(warped, 3))
