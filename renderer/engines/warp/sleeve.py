@@ -152,7 +152,7 @@ def add_sleeve(
     upper_len = max(float(np.linalg.norm(elbow - shoulder)), 1.0)
     u = f32((elbow - shoulder) / upper_len)
     n = f32([-u[1], u[0]])
-    half = NARROW * sleeve_half_width(texture.rgba, elbow, u, n, upper_len, float(radii[upper]))
+    half = NARROW * _sleeve_half_width(texture.rgba, elbow, u, n, upper_len, float(radii[upper]))
     if half < 2.0:
         return texture, mesh
     start = -OVERLAP * half
@@ -195,7 +195,7 @@ def add_sleeve(
     return replace(texture, rgba=canvas), grown
 
 
-def sleeve_half_width(
+def _sleeve_half_width(
     rgba: npt.NDArray[np.uint8], elbow: F32, u: F32, n: F32, upper_len: float, radius: float
 ) -> float:
     """Half the drawn width of the upper arm's sleeve (its layer's alpha), across its middle."""
