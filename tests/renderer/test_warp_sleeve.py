@@ -13,7 +13,7 @@ from motionbot.renderer.engines.warp.rig import J, Layer, fit_rig
 from motionbot.renderer.engines.warp.sleeve import (
     FOREARM_RATIO,
     _sleeve_strip,
-    close_elbow,
+    close_arm_holes,
     grown_forearms,
     mirrored_hand,
 )
@@ -155,7 +155,7 @@ def test_holes_at_the_elbow_of_a_grown_arm_are_closed_in_the_sleeve_colour() -> 
     cv2.circle(rgba, hole, 4, (0, 0, 0, 0), -1)  # wall seen through, near the elbow
     radii = np.full(len(rig.rigged), 12.0, np.float32)
     texture = LayerTexture(layer=Layer.L_ARM, rgba=rgba, region=(rgba[..., 3] > 0))
-    closed = close_elbow(rig, texture, radii)
+    closed = close_arm_holes(rig, texture, radii)
     x, y = hole
     assert texture.rgba[y, x, 3] == 0 and not texture.region[y, x]
     assert closed.rgba[y, x, 3] == 255 and closed.region[y, x]

@@ -292,7 +292,7 @@ def _trim_stump(texture: LayerTexture, elbow: F32, u: F32, half: float) -> Layer
     return replace(texture, rgba=rgba)
 
 
-def close_elbow(rig: Rig, texture: LayerTexture, radii: F32) -> LayerTexture:
+def close_arm_holes(rig: Rig, texture: LayerTexture, radii: F32) -> LayerTexture:
     """The arm's texture and region with the holes along its upper arm filled in (wall seen
     between the arm and the body, which parts keeps off a raised arm): a grown arm is all
     sleeve, and a hole in it reads as a tear. Before the mesh is built, so that it covers

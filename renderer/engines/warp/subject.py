@@ -18,7 +18,7 @@ from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, labe
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
 from motionbot.renderer.engines.warp.sleeve import (
     add_sleeve,
-    close_elbow,
+    close_arm_holes,
     grown_forearms,
     grows_forearm,
     mirrored_hand,
@@ -262,7 +262,7 @@ def prepare_subject(
     for tex in textures:
         grows = grows_forearm(rig, limb_rig, tex.layer)
         if grows:
-            tex = close_elbow(limb_rig, tex, limb_radii)
+            tex = close_arm_holes(limb_rig, tex, limb_radii)
         mesh = build_mesh(limb_rig, tex.layer, tex.region, limb_radii, spacing, face)
         if grows:
             hand = mirrored_hand(rig, textures, labels, tex.layer)
