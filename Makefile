@@ -41,11 +41,11 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	cd build/__editable__.motionbot-* && $(abspath $(BIN))/mypy --config-file $(CURDIR)/pyproject.toml -p motionbot.queue -p motionbot.renderer -p motionbot.bot
+	cd build/__editable__.motionbot-* && $(abspath $(BIN))/mypy --config-file $(CURDIR)/pyproject.toml -p motionbot.queue -p motionbot.ops -p motionbot.renderer -p motionbot.bot
 
 test: system-deps install
 	$(BIN)/ruff check .
-	cd build/__editable__.motionbot-* && $(abspath $(BIN))/mypy --config-file $(CURDIR)/pyproject.toml -p motionbot.queue -p motionbot.renderer -p motionbot.bot
+	cd build/__editable__.motionbot-* && $(abspath $(BIN))/mypy --config-file $(CURDIR)/pyproject.toml -p motionbot.queue -p motionbot.ops -p motionbot.renderer -p motionbot.bot
 	$(BIN)/pytest -q
 
 bench: install

@@ -13,7 +13,7 @@ import aiogram  # noqa: F401
 from pydantic import ValidationError
 
 from motionbot.bot.settings import BotSettings
-from motionbot.queue.ops.checks import CheckResult, Status
+from motionbot.ops.checks import CheckResult, Status
 
 
 def checks() -> list[CheckResult]:

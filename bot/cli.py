@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
 
 def run_telegram(args: argparse.Namespace) -> int:
     from motionbot.bot.settings import BotSettings
-    from motionbot.queue.ops.instrument import setup_process
+    from motionbot.ops.instrument import setup_process
     from motionbot.queue.settings import QueueSettings
 
     # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
@@ -73,7 +73,7 @@ def run_telegram(args: argparse.Namespace) -> int:
 
 async def _serve_telegram(settings: Any, queue_settings: Any, *, webhook: bool, delivery: bool) -> None:
     from motionbot.bot.telegram.app import TelegramService
-    from motionbot.queue.ops.instrument import start_heartbeat
+    from motionbot.ops.instrument import start_heartbeat
 
     start_heartbeat()  # /healthz follows this event loop
     service = await TelegramService.create(settings, queue_settings, webhook=webhook)

@@ -13,16 +13,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+import arq
 from arq import Retry
 
 from motionbot.bot.history.models import TaskRecord, TaskStatus
 from motionbot.bot.history.store import HistoryStore
+from motionbot.ops.instrument import job_hooks
+from motionbot.queue.delivery import Handler, delivery_worker
 from motionbot.queue.errors import FailureReason
-from motionbot.queue.jobs import DeliverJob, Platform, RenderFailure, RenderResult
+from motionbot.queue.jobs import DeliverJob, Platform, Queues, RenderFailure, RenderResult
+from motionbot.queue.settings import QueueSettings
 
 log = logging.getLogger(__name__)
+
+
+def observed_delivery_worker(
+    settings: QueueSettings, handler: Handler, *, platform: Platform, **worker_kw: Any
+) -> arq.Worker:
+    """The platform's deliver worker with this process's running-jobs gauge and task ids in logs."""
+    hooks = job_hooks(Queues.deliver(platform))
+    return delivery_worker(settings, handler, platform=platform, **(hooks | worker_kw))
 
 
 class RetryLater(Exception):

@@ -17,6 +17,7 @@ from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix
 from arq.jobs import Job, SerializationError
 from redis.exceptions import RedisError, WatchError
 
+from motionbot.queue.counters import CACHE_HITS, SUBMITTED
 from motionbot.queue.enqueue import SubmitScript
 from motionbot.queue.errors import FailureReason, QueueError
 from motionbot.queue.jobs import (
@@ -33,8 +34,7 @@ from motionbot.queue.jobs import (
     Stage,
 )
 from motionbot.queue.limits import UserLimits, busy_error, quota_error, quota_key, slot_key
-from motionbot.queue.ops.admin import paused
-from motionbot.queue.ops.metrics import CACHE_HITS, SUBMITTED
+from motionbot.queue.pause import paused
 from motionbot.queue.progress import ProgressBoard, eta_for
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
@@ -156,7 +156,7 @@ class RenderClient:
         except RedisError as exc:
             raise QueueError(FailureReason.INTERNAL_ERROR, detail=f"enqueue failed: {exc}") from exc
         if reply.status == "paused":
-            state = await paused(self.redis)  # the admin's reason, parsed the ops module's way
+            state = await paused(self.redis)  # the admin's reason
             message = state.message if state else FailureReason.PAUSED.default_message
             raise QueueError(FailureReason.PAUSED, message)
         if reply.status == "busy":

@@ -16,13 +16,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import arq
 from arq.connections import RedisSettings
 from arq.worker import Retry, func
 
+from motionbot.queue.arq_worker import Worker
+from motionbot.queue.counters import DELIVERIES
 from motionbot.queue.jobs import DeliverJob, JobNames, Platform, Queues
-from motionbot.queue.ops.instrument import job_hooks
-from motionbot.queue.ops.metrics import DELIVERIES
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.tasks import PREFIX, deliver_job_id
@@ -58,7 +57,7 @@ async def mark_delivered(redis: Any, task_id: str, ttl_s: int) -> None:
 
 def delivery_worker(
     settings: QueueSettings, handler: Handler, *, platform: Platform | str, **worker_kw: Any
-) -> arq.Worker:
+) -> Worker:
     """An arq Worker on one platform's deliver queue for the bot's event loop (no signal handlers).
 
     Run it with ``await worker.async_run()`` next to the bot and ``await worker.close()`` on
@@ -103,8 +102,7 @@ def delivery_worker(
         "health_check_interval": settings.health_check_interval_s,
         "poll_delay": settings.worker_poll_s,
         "max_tries": DELIVER_MAX_TRIES + 1,
-        **job_hooks(Queues.deliver(platform)),  # running-jobs gauge, task ids in the logs
         **ARQ_SERDE,
     }
     kw.update(worker_kw)
-    return arq.Worker([func(deliver, name=JobNames.DELIVER, timeout=300)], **kw)
+    return Worker([func(deliver, name=JobNames.DELIVER, timeout=300)], **kw)

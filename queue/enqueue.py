@@ -20,7 +20,7 @@ from arq.constants import expires_extra_ms, in_progress_key_prefix, job_key_pref
 from arq.jobs import serialize_job
 
 from motionbot.queue.jobs import JobNames, Progress, RenderRequest, Stage
-from motionbot.queue.ops.admin import PAUSE_KEY
+from motionbot.queue.pause import PAUSE_KEY
 from motionbot.queue.progress import engine_version_key, health_key, progress_key, rate_key, workers_key
 from motionbot.queue.serde import job_dumps
 from motionbot.queue.settings import QueueSettings

@@ -33,7 +33,7 @@ class FailureReason(StrEnum):
     CANCELLED = "cancelled"
     QUOTA_EXCEEDED = "quota_exceeded"
     BUSY = "busy"
-    PAUSED = "paused"  # an admin paused new jobs (motionbot.queue.ops.admin)
+    PAUSED = "paused"  # an admin paused new jobs (motionbot.ops.admin)
     OUTPUT_TOO_LARGE = "output_too_large"
     MEDIA_EXPIRED = "media_expired"
     INTERNAL_ERROR = "internal_error"

@@ -17,7 +17,7 @@ from pathlib import Path
 # doctor skip the renderer checks there instead of failing them
 import imageio_ffmpeg
 
-from motionbot.queue.ops.checks import CheckResult, Status
+from motionbot.ops.checks import CheckResult, Status
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.settings import RendererSettings
 

@@ -35,6 +35,7 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Retry
 from redis.exceptions import RedisError
 
+from motionbot.ops.instrument import record_outcome
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import (
@@ -49,7 +50,6 @@ from motionbot.queue.jobs import (
     RenderResult,
     Stage,
 )
-from motionbot.queue.ops.instrument import record_outcome
 from motionbot.queue.tasks import CANCELLED, Claimed, TaskRecord, render_job_id
 from motionbot.renderer import pipeline
 from motionbot.renderer.engines.base import Engine, EngineOutput

@@ -20,12 +20,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import arq
 from arq.connections import RedisSettings
 from arq.worker import Retry, func
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from motionbot.ops.instrument import job_hooks
+from motionbot.ops.retention import retention_cron
+from motionbot.queue.arq_worker import Worker
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import (
@@ -42,8 +44,6 @@ from motionbot.queue.jobs import (
     Severity,
 )
 from motionbot.queue.limits import UserLimits
-from motionbot.queue.ops.instrument import job_hooks
-from motionbot.queue.ops.retention import retention_cron
 from motionbot.queue.progress import ProgressBoard
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
@@ -159,7 +159,7 @@ def build_worker(
     burst: bool = False,
     warm_up: bool = True,
     **worker_kw: Any,
-) -> arq.Worker:
+) -> Worker:
     """An arq Worker for ``queue``; ``engine`` injects a loaded engine (tests, benchmarks),
     otherwise the queue's engine is loaded by the registry at startup. An inspect worker runs
     the checks once at startup (``warm_up``) so the first user does not wait for model loads."""
@@ -251,7 +251,7 @@ def build_worker(
         **ARQ_SERDE,
     }
     kw.update(worker_kw)
-    worker = arq.Worker(functions, **kw)
+    worker = Worker(functions, **kw)
     if engine_name is not None:
         # our own lease, renewed by each running job (render_job.RenderRun._keep)
         worker.in_progress_timeout_s = 3 * settings.heartbeat_s

@@ -18,9 +18,9 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from motionbot.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE
 from motionbot.queue.errors import MotionbotError
-from motionbot.queue.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.engines.base import Engine
 from motionbot.renderer.settings import RendererSettings

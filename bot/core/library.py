@@ -16,9 +16,9 @@ from motionbot.bot.core.state import StateStore
 from motionbot.bot.history.models import TaskRecord, TaskStatus
 from motionbot.bot.history.store import HistoryStore
 from motionbot.bot.settings import BotSettings
+from motionbot.ops.retention import expired_before
 from motionbot.queue.client import RenderClient
 from motionbot.queue.jobs import MediaRef, MotionSource
-from motionbot.queue.ops.retention import expired_before
 from motionbot.queue.store import MediaStore
 
 log = logging.getLogger(__name__)

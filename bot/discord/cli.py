@@ -18,14 +18,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
-from motionbot.bot.delivery import DeliveryDispatcher
+from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.discord.client import MotionBot, use_api_base
 from motionbot.bot.discord.runtime import open_runtime
 from motionbot.bot.settings import BotSettings
+from motionbot.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
-from motionbot.queue.delivery import delivery_worker
 from motionbot.queue.jobs import Platform
-from motionbot.queue.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.settings import QueueSettings
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ async def serve(settings: BotSettings, queue_settings: QueueSettings, *, deliver
         tasks = [asyncio.create_task(bot.connect(), name="discord-gateway")]
         if delivery:
             dispatcher = DeliveryDispatcher(bot.rt.history, {Platform.DISCORD: bot.notifier})
-            worker = delivery_worker(queue_settings, dispatcher, platform=Platform.DISCORD)
+            worker = observed_delivery_worker(queue_settings, dispatcher, platform=Platform.DISCORD)
             tasks.append(asyncio.create_task(worker.async_run(), name="deliver-consumer"))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

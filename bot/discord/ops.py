@@ -2,7 +2,7 @@
 
 Unlike ``/motionbot-admin`` (a server's own settings, for its managers) these act on the whole
 deployment, so they are checked against the operator's list of user ids, in DMs too. The
-logic is platform-neutral (:mod:`motionbot.queue.ops.admin`); answers are ephemeral.
+logic is platform-neutral (:mod:`motionbot.ops.admin`); answers are ephemeral.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from motionbot.bot.discord.respond import say
-from motionbot.queue.ops import admin
-from motionbot.queue.ops.settings import OpsSettings
+from motionbot.ops import admin
+from motionbot.ops.settings import OpsSettings
+from motionbot.queue import pause as pause_flag
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
@@ -53,7 +54,7 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
     async def pause(self, interaction: discord.Interaction[Any], reason: str = "") -> None:
         if await self._refused(interaction):
             return
-        state = await admin.pause(
+        state = await pause_flag.pause(
             self.bot.rt.client.redis, by=f"discord:{interaction.user.id}", reason=reason
         )
         await say(interaction, f"Paused. New requests now get: {state.message}")
@@ -62,5 +63,5 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         if await self._refused(interaction):
             return
-        was = await admin.resume(self.bot.rt.client.redis)
+        was = await pause_flag.resume(self.bot.rt.client.redis)
         await say(interaction, "Resumed: accepting new renders." if was else "Renders were not paused.")

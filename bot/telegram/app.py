@@ -28,7 +28,7 @@ from motionbot.bot.core import texts
 from motionbot.bot.core.conversation import Conversation
 from motionbot.bot.core.progress import ChatThrottle
 from motionbot.bot.core.replies import Reply
-from motionbot.bot.delivery import DeliveryDispatcher
+from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.history.store import HistoryStore
 from motionbot.bot.settings import BotSettings
 from motionbot.bot.telegram.handlers import routers
@@ -38,7 +38,6 @@ from motionbot.bot.telegram.runtime import Runtime
 from motionbot.bot.telegram.states import AiogramStateStore, key_builder
 from motionbot.bot.telegram.ui import TelegramUI
 from motionbot.queue.client import RenderClient
-from motionbot.queue.delivery import delivery_worker
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import Platform
 from motionbot.queue.settings import QueueSettings
@@ -210,7 +209,7 @@ class TelegramService:
                 self.rt.watch(task.task_id, task.chat_id, task.status_message_id)
 
     def start_delivery(self, **worker_kw: Any) -> None:
-        self._delivery_worker = delivery_worker(
+        self._delivery_worker = observed_delivery_worker(
             self.rt.queue_settings, self.delivery.handle, platform=Platform.TELEGRAM, **worker_kw
         )
         self._delivery_task = asyncio.create_task(self._delivery_worker.async_run(), name="deliver-consumer")

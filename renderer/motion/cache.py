@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from motionbot.queue.ops.metrics import CACHE_HITS, CACHE_MISSES
+from motionbot.queue.counters import CACHE_HITS, CACHE_MISSES
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.motion import extract
 from motionbot.renderer.motion.model import Motion

@@ -204,7 +204,7 @@ async def test_a_preset_move_is_not_saved(conv: Conversation) -> None:
 async def test_history_says_when_retention_deleted_a_tasks_files(conv: Conversation) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from motionbot.queue.ops.retention import LAST_SWEEP_KEY
+    from motionbot.ops.retention import LAST_SWEEP_KEY
 
     await ready(conv)
     result, _ = await generate(conv)

@@ -6,28 +6,29 @@ from typing import Any
 
 import pytest
 
+from motionbot.ops import admin
+from motionbot.ops.settings import OpsSettings
+from motionbot.queue import pause as pause_flag
 from motionbot.queue.errors import FailureReason, QueueError
-from motionbot.queue.ops import admin
-from motionbot.queue.ops.settings import OpsSettings
 
 
 async def test_pause_refuses_new_jobs_with_a_clear_message(arq_redis: Any) -> None:
-    await admin.ensure_accepting(arq_redis)  # not paused: nothing raised
-    state = await admin.pause(arq_redis, by="telegram:1", reason="upgrading the GPU driver")
+    await pause_flag.ensure_accepting(arq_redis)  # not paused: nothing raised
+    state = await pause_flag.pause(arq_redis, by="telegram:1", reason="upgrading the GPU driver")
     with pytest.raises(QueueError) as err:
-        await admin.ensure_accepting(arq_redis)
+        await pause_flag.ensure_accepting(arq_redis)
     assert err.value.reason is FailureReason.PAUSED
     assert "paused" in err.value.message and "upgrading the GPU driver" in err.value.message
-    assert (await admin.paused(arq_redis)) == state
-    assert await admin.resume(arq_redis) is True
-    assert await admin.resume(arq_redis) is False
-    await admin.ensure_accepting(arq_redis)
+    assert (await pause_flag.paused(arq_redis)) == state
+    assert await pause_flag.resume(arq_redis) is True
+    assert await pause_flag.resume(arq_redis) is False
+    await pause_flag.ensure_accepting(arq_redis)
 
 
 async def test_a_hand_set_flag_also_pauses(arq_redis: Any) -> None:
-    await arq_redis.set(admin.PAUSE_KEY, "1")  # redis-cli SET motionbot:paused 1
+    await arq_redis.set(pause_flag.PAUSE_KEY, "1")  # redis-cli SET motionbot:paused 1
     with pytest.raises(QueueError):
-        await admin.ensure_accepting(arq_redis)
+        await pause_flag.ensure_accepting(arq_redis)
 
 
 async def test_status_snapshot(arq_redis: Any) -> None:
@@ -39,7 +40,7 @@ async def test_status_snapshot(arq_redis: Any) -> None:
     await admin.record_render(arq_redis, outcome="done", engine="warp")
     await admin.record_render(arq_redis, outcome="done", engine="warp")
     await admin.record_render(arq_redis, outcome="failed", engine="diffusion")
-    await admin.pause(arq_redis, by="discord:5")
+    await pause_flag.pause(arq_redis, by="discord:5")
     status = await admin.status(arq_redis, health_check_interval_s=1)
     by_name = {q.name: q for q in status.queues}
     assert by_name["render:cpu"].waiting == 3 and by_name["render:cpu"].workers == 1

@@ -16,7 +16,7 @@ from dc_harness import DC, OTHER, dc, dc_qsettings
 from fakes import discord as fd
 from tg_harness import TG, USER, command, e2e_bsettings, e2e_qsettings, tg
 
-from motionbot.queue.ops import admin
+from motionbot.queue import pause as pause_flag
 
 FIXTURES = (dc, dc_qsettings, tg, e2e_bsettings, e2e_qsettings)  # found by pytest through these names
 
@@ -28,19 +28,19 @@ async def test_telegram_admin_commands(tg: TG, monkeypatch: pytest.MonkeyPatch) 
     await tg.wait_text("render:cpu:")
     await tg.fake.push_message(USER, USER, **command("/pause moving to a new disk"))
     await tg.wait_text("Paused.")
-    state = await admin.paused(redis)
+    state = await pause_flag.paused(redis)
     assert state is not None and state.by == f"telegram:{USER}" and state.reason == "moving to a new disk"
     await tg.fake.push_message(USER, USER, **command("/status"))
     await tg.wait_text("Paused: New renders are paused")
     await tg.fake.push_message(USER, USER, **command("/resume"))
     await tg.wait_text("Resumed")
-    assert await admin.paused(redis) is None
+    assert await pause_flag.paused(redis) is None
 
     stranger = USER + 1
     await tg.fake.push_message(stranger, stranger, **command("/pause"))
     await tg.fake.push_message(stranger, stranger, **command("/start"))  # a reply comes to this one
     await tg.fake.wait_sent("sendMessage", chat_id=stranger)
-    assert await admin.paused(redis) is None
+    assert await pause_flag.paused(redis) is None
     assert not any("Paused" in t for t in tg.texts(stranger))
 
 
@@ -53,12 +53,12 @@ async def test_discord_admin_commands(dc: DC, monkeypatch: pytest.MonkeyPatch) -
     pause = dc.inject(fd.slash(fake, "motionbot-service", OTHER, here, subcommand="pause",
                                options={"reason": "new GPU"}))  # fmt: skip
     await dc.original(pause, "Paused.")
-    state = await admin.paused(dc.rt.client.redis)
+    state = await pause_flag.paused(dc.rt.client.redis)
     assert state is not None and state.reason == "new GPU" and state.by == f"discord:{OTHER}"
 
     refused = dc.inject(fd.slash(fake, "motionbot-service", OTHER - 1, here, subcommand="resume"))
     await dc.original(refused, "Only the operators")
-    assert await admin.paused(dc.rt.client.redis) is not None
+    assert await pause_flag.paused(dc.rt.client.redis) is not None
     resume = dc.inject(fd.slash(fake, "motionbot-service", OTHER, here, subcommand="resume"))
     await dc.original(resume, "Resumed")
-    assert await admin.paused(dc.rt.client.redis) is None
+    assert await pause_flag.paused(dc.rt.client.redis) is None

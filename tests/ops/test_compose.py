@@ -135,7 +135,7 @@ def test_health_checks_probe_the_liveness_endpoint(name: str) -> None:
     test = _service(name)["healthcheck"]["test"]
     assert test[0] == "CMD" and test[1] == "python", "slim images have no curl"
     module = test[test.index("-m") + 1]
-    assert module == "motionbot.queue.ops.healthcheck"
+    assert module == "motionbot.ops.healthcheck"
     __import__(module)
 
 

@@ -146,8 +146,8 @@ def test_entrypoint_and_command_are_real_subcommands(dockerfile: Dockerfile) -> 
 
 def test_health_check_module_exists(dockerfile: Dockerfile) -> None:
     (check,) = dockerfile.final.args("HEALTHCHECK")
-    assert "motionbot.queue.ops.healthcheck" in check
-    __import__("motionbot.queue.ops.healthcheck")
+    assert "motionbot.ops.healthcheck" in check
+    __import__("motionbot.ops.healthcheck")
 
 
 def test_dockerignore_keeps_the_context_small() -> None:

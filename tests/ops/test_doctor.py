@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from motionbot.queue.ops import doctor
-from motionbot.queue.ops.checks import CheckResult, Status
+from motionbot.ops import doctor
+from motionbot.ops.checks import CheckResult, Status
 
 TOKEN = "123456789:AAHdoctorTestTokenThatMustNotBePrinted"
 

@@ -8,8 +8,8 @@ import pytest
 from deploy_files import COMPOSE, env_example_names
 from pydantic_settings import BaseSettings
 
-from motionbot.queue.ops.run import read_env_file
-from motionbot.queue.ops.settings import OpsSettings
+from motionbot.ops.run import read_env_file
+from motionbot.ops.settings import OpsSettings
 from motionbot.queue.settings import QueueSettings
 
 

@@ -10,9 +10,10 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from motionbot.ops import admin, instrument
+from motionbot.ops.settings import OpsSettings
+from motionbot.queue import counters
 from motionbot.queue.jobs import EngineName, MediaRef, RenderFailure, RenderResult
-from motionbot.queue.ops import admin, instrument, metrics
-from motionbot.queue.ops.settings import OpsSettings
 
 
 def _free_port() -> int:
@@ -55,16 +56,16 @@ async def test_setup_process_serves_health_that_follows_the_event_loop() -> None
 
 async def test_job_hooks_track_running_jobs() -> None:
     hooks = instrument.job_hooks("inspect")
-    before = metrics.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) or 0.0
+    before = counters.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) or 0.0
     await hooks["on_job_start"]({})
-    assert metrics.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) == before + 1
+    assert counters.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) == before + 1
     await hooks["after_job_end"]({})
-    assert metrics.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) == before
+    assert counters.REGISTRY.get_sample_value("motionbot_jobs_running", {"queue": "inspect"}) == before
 
 
 async def test_record_outcome_counts_once_per_task(arq_redis: Any) -> None:
     def value(name: str, **labels: str) -> float:
-        return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+        return counters.REGISTRY.get_sample_value(name, labels) or 0.0
 
     done = RenderResult(
         task_id="t1",
@@ -101,7 +102,7 @@ async def test_job_logs_carry_the_task_id(arq_redis: Any, tmp_path: Any) -> None
     import arq
     from arq.connections import RedisSettings
 
-    from motionbot.queue.ops.logs import setup_logging
+    from motionbot.ops.logs import setup_logging
 
     assert (
         instrument.task_id_of("render:tg-1-2") == "tg-1-2"
@@ -144,7 +145,7 @@ async def test_deliveries_are_counted(arq_redis: Any, redis_url: str, tmp_path: 
 
     def count(outcome: str) -> float:
         return (
-            metrics.REGISTRY.get_sample_value(
+            counters.REGISTRY.get_sample_value(
                 "motionbot_deliveries_total", {"platform": "discord", "outcome": outcome}
             )
             or 0.0

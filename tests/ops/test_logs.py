@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from motionbot.queue.ops.logs import REDACTED, Redactor, bound_task, secrets_from_env, setup_logging
+from motionbot.ops.logs import REDACTED, Redactor, bound_task, secrets_from_env, setup_logging
 
 TOKEN = "123456789:AAHfakeTelegramTokenForTests_abcdefghi"
 

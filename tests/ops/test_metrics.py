@@ -14,9 +14,10 @@ import pytest
 import redis
 from prometheus_client import CollectorRegistry
 
+from motionbot.ops import metrics
+from motionbot.ops.metrics import Heartbeat, MetricsServer, QueueDepthCollector, track_job
+from motionbot.queue import counters
 from motionbot.queue.errors import FailureReason, QueueError
-from motionbot.queue.ops import metrics
-from motionbot.queue.ops.metrics import Heartbeat, MetricsServer, QueueDepthCollector, track_job
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -28,7 +29,7 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def _sample(name: str, **labels: str) -> float:
-    value = metrics.REGISTRY.get_sample_value(name, labels)
+    value = counters.REGISTRY.get_sample_value(name, labels)
     return 0.0 if value is None else value
 
 
@@ -144,7 +145,7 @@ def test_serve_with_port_zero_is_off_and_a_busy_port_is_not_fatal() -> None:
 def test_container_healthcheck_module() -> None:
     server = MetricsServer("w", host="127.0.0.1", port=0).start()
     env = {**os.environ, "MOTIONBOT_METRICS_PORT": str(server.port)}
-    cmd = [sys.executable, "-m", "motionbot.queue.ops.healthcheck"]
+    cmd = [sys.executable, "-m", "motionbot.ops.healthcheck"]
     try:
         assert subprocess.run(cmd, env=env, capture_output=True).returncode == 0
     finally:

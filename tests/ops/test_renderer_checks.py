@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from motionbot.queue.ops.checks import Status
-from motionbot.queue.ops.run import probe_gpu
+from motionbot.ops.checks import Status
+from motionbot.ops.run import probe_gpu
 from motionbot.renderer import checks
 from motionbot.renderer.settings import RendererSettings
 
@@ -58,7 +58,7 @@ def test_launcher_and_doctor_never_import_heavy_libraries() -> None:
     import sys
 
     code = (
-        "import sys, motionbot.queue.ops.run, motionbot.queue.ops.doctor, motionbot.renderer.checks; "
+        "import sys, motionbot.ops.run, motionbot.ops.doctor, motionbot.renderer.checks; "
         "heavy = {'torch', 'mediapipe', 'cv2', 'diffusers'} & set(sys.modules); "
         "assert not heavy, heavy"
     )

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from motionbot.ops import retention
+from motionbot.ops.settings import OpsSettings
 from motionbot.queue import pins
 from motionbot.queue.jobs import EngineName, MediaRef, RenderResult
-from motionbot.queue.ops import retention
-from motionbot.queue.ops.settings import OpsSettings
 from motionbot.queue.settings import QueueSettings
 
 DAY = 86_400

@@ -11,7 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from motionbot.queue.ops.supervisor import ChildSpec, Supervisor
+from motionbot.ops.supervisor import ChildSpec, Supervisor
 
 PY = sys.executable
 
@@ -95,7 +95,7 @@ def test_ctrl_c_stops_the_launcher_and_every_child(tmp_path: Path) -> None:
     child = f"import os, time; open({str(pids)!r}, 'a').write(str(os.getpid()) + '\\n'); time.sleep(60)"
     launcher = textwrap.dedent(f"""
         import sys
-        from motionbot.queue.ops.supervisor import ChildSpec, Supervisor
+        from motionbot.ops.supervisor import ChildSpec, Supervisor
         specs = [ChildSpec("a", [sys.executable, "-c", {child!r}]), ChildSpec("b", [sys.executable, "-c", {child!r}])]
         Supervisor(specs, grace_s=5).run()
         print("clean exit")

@@ -204,13 +204,14 @@ async def test_admin_pause_refuses_new_jobs_and_stats_count_outcomes(
     renderer_settings: RendererSettings,
     make_request: RequestFactory,
 ) -> None:
-    from motionbot.queue.ops import admin
+    from motionbot.ops import admin
+    from motionbot.queue import pause as pause_flag
 
-    await admin.pause(client.redis, by="ops", reason="GPU maintenance")
+    await pause_flag.pause(client.redis, by="ops", reason="GPU maintenance")
     with pytest.raises(QueueError) as err:
         await client.submit(make_request())
     assert err.value.reason is FailureReason.PAUSED and "GPU maintenance" in err.value.message
-    await admin.resume(client.redis)
+    await pause_flag.resume(client.redis)
     await client.submit(make_request())
     await run_burst(settings, FakeEngine(), renderer_settings)
     status = await admin.status(client.redis)

@@ -1,6 +1,6 @@
 """/status, /pause and /resume for the service's admins (MOTIONBOT_ADMIN_IDS).
 
-Platform-neutral logic lives in :mod:`motionbot.queue.ops.admin`; this router only checks the
+Platform-neutral logic lives in :mod:`motionbot.ops.admin`; this router only checks the
 sender and formats the answer. For anyone else the commands do not match, so they fall
 through to the ordinary handlers as unknown text.
 """
@@ -14,8 +14,9 @@ from aiogram.types import Message
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.handlers.common import show
 from motionbot.bot.telegram.runtime import Runtime
-from motionbot.queue.ops import admin
-from motionbot.queue.ops.settings import OpsSettings
+from motionbot.ops import admin
+from motionbot.ops.settings import OpsSettings
+from motionbot.queue import pause as pause_flag
 
 
 def is_admin(message: Message) -> bool:
@@ -35,7 +36,7 @@ async def status(message: Message, rt: Runtime) -> None:
 async def pause(message: Message, command: CommandObject, rt: Runtime) -> None:
     user = message.from_user
     assert user is not None  # is_admin checked it
-    state = await admin.pause(rt.client.redis, by=f"telegram:{user.id}", reason=command.args or "")
+    state = await pause_flag.pause(rt.client.redis, by=f"telegram:{user.id}", reason=command.args or "")
     await show(
         rt,
         message.chat.id,
@@ -44,7 +45,7 @@ async def pause(message: Message, command: CommandObject, rt: Runtime) -> None:
 
 
 async def resume(message: Message, rt: Runtime) -> None:
-    was = await admin.resume(rt.client.redis)
+    was = await pause_flag.resume(rt.client.redis)
     await show(
         rt, message.chat.id, [Reply("Resumed: accepting new renders." if was else "Renders were not paused.")]
     )

@@ -21,10 +21,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from motionbot.ops.checks import CheckResult, Status, installed_providers
+from motionbot.ops.logs import Redactor, secrets_from_env
+from motionbot.ops.settings import OpsSettings
 from motionbot.queue.cli import EXIT_OK, EXIT_UNAVAILABLE
-from motionbot.queue.ops.checks import CheckResult, Status, installed_providers
-from motionbot.queue.ops.logs import Redactor, secrets_from_env
-from motionbot.queue.ops.settings import OpsSettings
 from motionbot.queue.settings import QueueSettings
 
 DISK_WARN_BYTES = 5 * 1024**3

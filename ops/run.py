@@ -23,10 +23,10 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from motionbot.ops.logs import Redactor, secrets_from_env, setup_logging
+from motionbot.ops.supervisor import ChildSpec, Supervisor
 from motionbot.queue.cli import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from motionbot.queue.jobs import Queues
-from motionbot.queue.ops.logs import Redactor, secrets_from_env, setup_logging
-from motionbot.queue.ops.supervisor import ChildSpec, Supervisor
 
 log = logging.getLogger("motionbot.run")
 

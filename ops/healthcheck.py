@@ -1,4 +1,4 @@
-"""Container health check: ``python -m motionbot.queue.ops.healthcheck`` exits 0 when healthy.
+"""Container health check: ``python -m motionbot.ops.healthcheck`` exits 0 when healthy.
 
 Slim images have no curl, so compose and the Dockerfiles run this instead: it asks this
 container's own ``/healthz`` (port MOTIONBOT_METRICS_PORT) and exits 1 on anything but 200.

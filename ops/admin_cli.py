@@ -13,8 +13,9 @@ import json
 import sys
 from typing import Any
 
+from motionbot.ops import admin
+from motionbot.queue import pause as pause_flag
 from motionbot.queue.cli import EXIT_OK, EXIT_UNAVAILABLE
-from motionbot.queue.ops import admin
 from motionbot.queue.settings import QueueSettings
 
 
@@ -26,10 +27,10 @@ async def _run(args: argparse.Namespace) -> int:
     client = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     try:
         if args.action == "pause":
-            state = await admin.pause(client, by=args.by, reason=" ".join(args.reason))
+            state = await pause_flag.pause(client, by=args.by, reason=" ".join(args.reason))
             print(f"Paused: new jobs are refused with: {state.message}")
         elif args.action == "resume":
-            print("Resumed: accepting new jobs." if await admin.resume(client) else "Was not paused.")
+            print("Resumed: accepting new jobs." if await pause_flag.resume(client) else "Was not paused.")
         else:
             status = await admin.status(client, health_check_interval_s=settings.health_check_interval_s)
             print(json.dumps(status.as_dict(), indent=2, default=str) if args.json else status.format())

@@ -2,8 +2,8 @@
 
 Every process (bot, each worker) serves both on ``MOTIONBOT_METRICS_PORT``: compose health
 checks poll ``/healthz``, Prometheus scrapes ``/metrics``. The metric objects live on one
-module-level registry so that any code path (worker, delivery, cache) can count without
-passing it around; the server runs in a daemon thread so a busy event loop cannot stall a
+module-level registry (:mod:`motionbot.queue.counters`) so that any code path (worker,
+delivery, cache) can count without passing it around; the server runs in a daemon thread so a busy event loop cannot stall a
 scrape, and liveness is judged from a heartbeat the event loop itself must keep beating.
 """
 
@@ -20,57 +20,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from motionbot.queue.counters import FAILURES, JOBS_RUNNING, JOBS_TOTAL, REGISTRY, RENDER_SECONDS
 from motionbot.queue.jobs import DELIVER_QUEUES, Queues
 
 log = logging.getLogger(__name__)
-
-REGISTRY = CollectorRegistry(auto_describe=True)
-
-JOBS_RUNNING = Gauge(
-    "motionbot_jobs_running", "Jobs this process is working on now.", ["queue"], registry=REGISTRY
-)
-JOBS_TOTAL = Counter(
-    "motionbot_jobs_total",
-    "Jobs finished by this process, by outcome.",
-    ["queue", "outcome"],
-    registry=REGISTRY,
-)
-RENDER_SECONDS = Histogram(
-    "motionbot_render_duration_seconds",
-    "Wall time of a render job from start to encoded output.",
-    ["engine"],
-    buckets=(1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600),
-    registry=REGISTRY,
-)
-FAILURES = Counter(
-    "motionbot_failures_total", "Failed jobs by FailureReason.", ["queue", "reason"], registry=REGISTRY
-)
-DELIVERIES = Counter(
-    "motionbot_deliveries_total", "Results delivered to chats.", ["platform", "outcome"], registry=REGISTRY
-)
-CACHE_HITS = Counter(
-    "motionbot_cache_hits_total", "Cache lookups that found an entry.", ["cache"], registry=REGISTRY
-)
-CACHE_MISSES = Counter(
-    "motionbot_cache_misses_total", "Cache lookups that found nothing.", ["cache"], registry=REGISTRY
-)
-SUBMITTED = Counter(
-    "motionbot_jobs_submitted_total", "Jobs enqueued by this process.", ["queue"], registry=REGISTRY
-)
-RETENTION_DELETED = Counter(
-    "motionbot_retention_deleted_total", "Files removed by the retention job.", ["area"], registry=REGISTRY
-)
 
 ALL_QUEUES: tuple[str, ...] = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, *DELIVER_QUEUES)
 

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from motionbot.ops.settings import OpsSettings
+from motionbot.queue import counters
 from motionbot.queue.jobs import RenderResult
-from motionbot.queue.ops import metrics
-from motionbot.queue.ops.settings import OpsSettings
 from motionbot.queue.pins import pinned
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.tasks import PREFIX
@@ -176,7 +176,7 @@ async def run_retention(
     for d in extra_dirs:
         reports.append(await asyncio.to_thread(sweep_dir, Path(d), cutoff, area=Path(d).name, keys=False))
     for r in reports:
-        metrics.RETENTION_DELETED.labels(r.area).inc(r.deleted)
+        counters.RETENTION_DELETED.labels(r.area).inc(r.deleted)
     media = reports[0]
     dropped = 0
     if redis is not None:

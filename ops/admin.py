@@ -1,4 +1,5 @@
-"""Admin controls, platform-neutral: a service status snapshot and the pause flag.
+"""Admin controls, platform-neutral: a service status snapshot (the pause flag itself is
+part of the contract, :mod:`motionbot.queue.pause`, since the queue client checks it).
 
 The bots wire these to admin-only commands (ids in MOTIONBOT_ADMIN_IDS); everything lives in
 Redis so every bot and worker process sees the same state. Pausing stops new submissions
@@ -7,18 +8,16 @@ only: queued and running jobs finish and are delivered.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from motionbot.queue.errors import FailureReason, QueueError
 from motionbot.queue.jobs import DELIVER_QUEUES, Queues
+from motionbot.queue.pause import PauseState, paused
 from motionbot.queue.progress import health_key, workers_key
 from motionbot.queue.tasks import PREFIX
 
-PAUSE_KEY = f"{PREFIX}paused"
 STATS_TTL_S = 8 * 86_400  # a week of daily counters, for "today" and "yesterday" questions
 QUEUES: tuple[str, ...] = (Queues.RENDER_CPU, Queues.RENDER_GPU, Queues.INSPECT, *DELIVER_QUEUES)
 
@@ -29,46 +28,6 @@ def stats_key(day: datetime | None = None) -> str:
 
 def _text(raw: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
-@dataclass(frozen=True)
-class PauseState:
-    reason: str
-    by: str
-    since: float
-
-    @property
-    def message(self) -> str:
-        base = FailureReason.PAUSED.default_message
-        return f"{base} ({self.reason})" if self.reason else base
-
-
-async def pause(redis: Any, *, by: str, reason: str = "") -> PauseState:
-    state = PauseState(reason=reason.strip()[:200], by=by, since=time.time())
-    await redis.set(PAUSE_KEY, json.dumps(asdict(state)))
-    return state
-
-
-async def resume(redis: Any) -> bool:
-    """True when new jobs were paused and are accepted again now."""
-    return bool(await redis.delete(PAUSE_KEY))
-
-
-async def paused(redis: Any) -> PauseState | None:
-    raw = await redis.get(PAUSE_KEY)
-    if raw is None:
-        return None
-    try:
-        return PauseState(**json.loads(raw))
-    except (ValueError, TypeError):  # hand-set flag (redis-cli SET motionbot:paused 1): still paused
-        return PauseState(reason="", by="redis", since=0.0)
-
-
-async def ensure_accepting(redis: Any) -> None:
-    """Called by the queue client before taking a job: refuse with a clear PAUSED error."""
-    state = await paused(redis)
-    if state is not None:
-        raise QueueError(FailureReason.PAUSED, state.message, detail=f"paused by {state.by}")
 
 
 async def record_render(redis: Any, *, outcome: str, engine: str | None = None) -> None:
@@ -131,7 +90,7 @@ async def _count_keys(redis: Any, pattern: str) -> int:
 async def status(
     redis: Any, *, health_check_interval_s: int = 10, queues: tuple[str, ...] = QUEUES
 ) -> ServiceStatus:
-    from motionbot.queue.ops.retention import LAST_SWEEP_KEY
+    from motionbot.ops.retention import LAST_SWEEP_KEY
 
     since = time.time() - 2 * health_check_interval_s - 1
     async with redis.pipeline(transaction=False) as pipe:

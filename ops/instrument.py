@@ -13,11 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from motionbot.ops import admin, metrics
+from motionbot.ops.logs import setup_logging, task_id_var
+from motionbot.ops.metrics import Heartbeat, MetricsServer
+from motionbot.ops.settings import OpsSettings
+from motionbot.queue import counters
 from motionbot.queue.jobs import RenderFailure, RenderResult
-from motionbot.queue.ops import admin, metrics
-from motionbot.queue.ops.logs import setup_logging, task_id_var
-from motionbot.queue.ops.metrics import Heartbeat, MetricsServer
-from motionbot.queue.ops.settings import OpsSettings
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,11 @@ def job_hooks(queue: str) -> dict[str, Hook]:
     """
 
     async def started(ctx: dict[str, Any]) -> None:
-        metrics.JOBS_RUNNING.labels(queue).inc()
+        counters.JOBS_RUNNING.labels(queue).inc()
         task_id_var.set(task_id_of(str(ctx.get("job_id", ""))) or None)
 
     async def ended(ctx: dict[str, Any]) -> None:
-        metrics.JOBS_RUNNING.labels(queue).dec()
+        counters.JOBS_RUNNING.labels(queue).dec()
 
     return {"on_job_start": started, "after_job_end": ended}
 
@@ -95,15 +96,15 @@ async def record_outcome(
     """Count a task's outcome once: metrics of this process and today's totals in Redis."""
     engine = outcome.engine.value if outcome.engine else "unknown"
     if isinstance(outcome, RenderResult):
-        metrics.JOBS_TOTAL.labels(queue, "done").inc()
+        counters.JOBS_TOTAL.labels(queue, "done").inc()
         if outcome.cached:
-            metrics.CACHE_HITS.labels("result").inc()
+            counters.CACHE_HITS.labels("result").inc()
         elif wall_s is not None:
-            metrics.RENDER_SECONDS.labels(engine).observe(wall_s)
+            counters.RENDER_SECONDS.labels(engine).observe(wall_s)
         status = "done"
     else:
-        metrics.JOBS_TOTAL.labels(queue, "failed").inc()
-        metrics.FAILURES.labels(queue, outcome.reason).inc()
+        counters.JOBS_TOTAL.labels(queue, "failed").inc()
+        counters.FAILURES.labels(queue, outcome.reason).inc()
         status = "failed"
     try:
         await admin.record_render(redis, outcome=status, engine=engine)
