@@ -4,8 +4,9 @@ Starts a local ``redis-server`` (unless MOTIONBOT_REDIS_URL points at one) whose
 append-only file live in the data folder, so a restart resumes queued jobs and
 conversations; then the bots whose tokens are set, one inspect worker, the CPU render
 workers, and a GPU render worker when CUDA and the model weights are present. Ctrl-C stops
-everything cleanly. The GPU is probed in a child interpreter: the launcher never imports
-torch (or anything of the renderer or the bot).
+everything cleanly. The GPU is probed in a child interpreter through the renderer's
+``motionbot.probes`` entry point: the launcher never imports torch (or anything of the
+renderer or the bot).
 """
 
 from __future__ import annotations
@@ -33,21 +34,16 @@ log = logging.getLogger("motionbot.run")
 MOTIONBOT = (sys.executable, "-m", "motionbot.queue.cli")
 TOKENS = {"telegram": "MOTIONBOT_TELEGRAM_TOKEN", "discord": "MOTIONBOT_DISCORD_TOKEN"}
 
-# runs in a child interpreter: torch and the renderer are imported there, never here
+# runs in a child interpreter: the renderer (and torch) are loaded there, never here, and only
+# through the entry point the renderer registers (the launcher does not name the renderer)
 GPU_PROBE = """
 import json
-try:
-    import torch
-    from motionbot.renderer.checks import check_model
-    from motionbot.renderer.settings import RendererSettings
-except ImportError as exc:
-    print(json.dumps({"cuda": False, "why": f"{exc.name} is not installed"}))
-    raise SystemExit(0)
-if not torch.cuda.is_available():
-    print(json.dumps({"cuda": False, "why": "no CUDA device"}))
-    raise SystemExit(0)
-model = check_model(RendererSettings(), required=True)
-print(json.dumps({"cuda": True, "model": model.status.value == "ok", "why": model.detail}))
+from importlib.metadata import entry_points
+found = entry_points(group="motionbot.probes", name="gpu")
+if not found:
+    print(json.dumps({"cuda": False, "why": "the renderer is not installed"}))
+else:
+    print(json.dumps(next(iter(found)).load()()))
 """
 
 

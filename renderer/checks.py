@@ -102,7 +102,7 @@ def check_mediapipe() -> CheckResult:
 
 
 def probe_gpu(timeout_s: float = 120) -> dict[str, object]:
-    """What torch sees, from a child interpreter (the launcher uses this too)."""
+    """What torch sees, from a child interpreter."""
     try:
         proc = _run(GPU_PROBE, timeout_s)
     except subprocess.TimeoutExpired:
@@ -168,3 +168,14 @@ def checks() -> list[CheckResult]:
         mp_result = mediapipe.result()
     # weights only matter where the GPU engine can run
     return [ffmpeg, mp_result, gpu, check_model(settings, required=has_cuda)]
+
+
+def gpu_worker_ready() -> dict[str, object]:
+    """Whether this machine can run a GPU render worker: CUDA, and the weights where the worker
+    looks for them. `motionbot run` asks through the ``motionbot.probes`` entry point (in a child
+    interpreter), so the launcher never imports the renderer itself."""
+    gpu, has_cuda = check_gpu()
+    if not has_cuda:
+        return {"cuda": False, "why": gpu.detail}
+    model = check_model(RendererSettings(), required=True)
+    return {"cuda": True, "model": model.status is Status.OK, "why": model.detail}

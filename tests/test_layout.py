@@ -3,14 +3,21 @@
 * ``queue/`` has no ``__init__.py``: a top-level package named ``queue`` would shadow the
   standard library's ``queue`` for anything started from the repo root.
 * Imports flow bot -> queue <- renderer, and heavy or chat libraries stay on their side.
+  ``ops/`` (launcher, doctor, metrics, retention, admin) sits beside the contract: bot and
+  renderer may use it, it uses only the contract, and the contract never imports it.
+* An import counts wherever it happens: ``import`` statements, ``importlib.import_module``
+  and ``__import__`` with a literal (or a module-level string constant), Python code in a
+  string (run with ``-c``), and a module named after ``-m``.
 * The built wheel carries every module (setuptools needs each subpackage listed).
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import subprocess
 import sys
+import textwrap
 import tomllib
 import zipfile
 from pathlib import Path
@@ -18,11 +25,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ("bot", "queue", "renderer")
+AREAS = ("bot", "queue", "ops", "renderer")
+HEAVY = {"torch", "diffusers", "mediapipe", "cv2", "transformers"}
+CHAT = {"aiogram", "discord", "aiosqlite"}
 
 FORBIDDEN: dict[str, set[str]] = {
-    "queue": {"motionbot.bot", "motionbot.renderer", "aiogram", "discord", "aiosqlite", "torch", "diffusers",
-              "mediapipe", "cv2"},
+    "queue": {"motionbot.bot", "motionbot.renderer", "motionbot.ops", *CHAT, *HEAVY},
+    "ops": {"motionbot.bot", "motionbot.renderer", *CHAT, *HEAVY},
     "bot": {"motionbot.renderer", "torch", "diffusers", "mediapipe", "cv2", "transformers", "numpy"},
     "renderer": {"motionbot.bot", "aiogram", "discord", "aiosqlite"},
 }
@@ -32,14 +41,97 @@ def _modules(area: str) -> list[Path]:
     return sorted(p for p in (ROOT / area).rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def _imports(path: Path) -> set[str]:
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = "text"`` assignments, so ``import_module(NAME)`` is resolved too."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[union-attr]
+            found.update({t.id: value.value for t in targets if isinstance(t, ast.Name)})
+    return found
+
+
+def _literal(node: ast.expr, constants: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    return None
+
+
+def _code_imports(text: str) -> set[str]:
+    """Imports of a string that parses as Python with an import in it (``python -c`` code)."""
+    if "import" not in text:
+        return set()
+    try:
+        tree = ast.parse(textwrap.dedent(text))
+    except SyntaxError:
+        return set()
+    return _tree_imports(tree)
+
+
+def _tree_imports(tree: ast.Module) -> set[str]:
+    constants = _string_constants(tree)
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            target = _literal(node.args[0], constants)
+            if called in {"import_module", "__import__"} and target:
+                names.add(target)
+        elif isinstance(node, ast.List | ast.Tuple):
+            items = [_literal(e, constants) for e in node.elts]
+            names.update(m for flag, m in itertools.pairwise(items) if flag == "-m" and m)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names |= _code_imports(node.value)
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    return _tree_imports(ast.parse(path.read_text(), str(path)))
+
+
+def _forbidden(area: str, names: set[str]) -> list[str]:
+    return sorted(
+        name
+        for name in names
+        for forbidden in FORBIDDEN[area]
+        if name == forbidden or name.startswith(forbidden + ".")
+    )
+
+
+def test_imports_are_seen_wherever_they_happen() -> None:
+    """The checker itself: each way of importing a module counts."""
+    code = textwrap.dedent(
+        """
+        import importlib, subprocess, sys
+        TARGET = "motionbot.renderer.settings"
+        PROBE = \'\'\'
+        import json
+        from motionbot.renderer.checks import check_model
+        \'\'\'
+        importlib.import_module("motionbot.bot.cli")
+        importlib.import_module(TARGET)
+        __import__("torch")
+        subprocess.run([sys.executable, "-c", PROBE])
+        subprocess.run([sys.executable, "-m", "motionbot.renderer.worker_cli"])
+        """
+    )
+    seen = _tree_imports(ast.parse(code))
+    assert _forbidden("ops", seen) == [
+        "motionbot.bot.cli",
+        "motionbot.renderer.checks",
+        "motionbot.renderer.settings",
+        "motionbot.renderer.worker_cli",
+        "torch",
+    ]
+    assert _forbidden("ops", _tree_imports(ast.parse('print("no imports here: just words")'))) == []
 
 
 def test_no_top_level_init() -> None:
@@ -59,12 +151,11 @@ def test_stdlib_queue_and_aiosqlite_from_repo_root() -> None:
 
 @pytest.mark.parametrize("area", AREAS)
 def test_import_direction(area: str) -> None:
-    bad: list[str] = []
-    for path in _modules(area):
-        for name in _imports(path):
-            for forbidden in FORBIDDEN[area]:
-                if name == forbidden or name.startswith(forbidden + "."):
-                    bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    bad = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _modules(area)
+        for name in _forbidden(area, _imports(path))
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -89,7 +180,9 @@ def test_wheel_contains_every_module(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("motionbot-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
-        "motionbot/" + area + "/" + str(path.relative_to(ROOT / area)) for area in AREAS for path in _modules(area)
+        "motionbot/" + area + "/" + str(path.relative_to(ROOT / area))
+        for area in AREAS
+        for path in _modules(area)
     }
     assert expected <= names, sorted(expected - names)
-    assert not any(n.startswith(("queue/", "bot/", "renderer/")) for n in names)
+    assert not any(n.startswith(tuple(f"{area}/" for area in AREAS)) for n in names)
