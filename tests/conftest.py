@@ -3,6 +3,10 @@
 Redis is real: one ``redis-server`` per session on a free port in a temporary directory
 (pytest-redis), flushed between tests. Tests that need ../shared/samples skip cleanly when
 it is absent, as it is in a user's clone.
+
+Test helpers are plain modules found through ``pythonpath`` in the pytest settings (tests/
+and each group's folder), never through ``sys.path`` edits; fixtures are defined once, here,
+in a group's conftest, or in chat_fixtures (the bots against the fake chat servers).
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ from pathlib import Path
 import pytest
 from pytest_redis import factories
 
+from motionbot.queue.settings import QueueSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = REPO_ROOT.parent / "shared" / "samples"
+
+pytest_plugins = ("chat_fixtures",)
 
 redis_proc = factories.redis_proc(executable=shutil.which("redis-server") or "/usr/bin/redis-server", port=None)
 
@@ -45,3 +53,19 @@ async def arq_redis(redis_url: str) -> AsyncIterator[object]:
     finally:
         await pool.flushall()
         await pool.aclose()
+
+
+@pytest.fixture
+def qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
+    """Queue settings with short timings on the session's real Redis (flushed around the test
+    through ``arq_redis``) and media/work folders in the test's own directory."""
+    return QueueSettings(
+        redis_url=redis_url,
+        media_dir=tmp_path / "media",
+        work_dir=tmp_path / "work",
+        health_check_interval_s=1,
+        worker_poll_s=0.02,
+        heartbeat_s=0.5,
+        progress_interval_s=0.0,
+        daily_quota=0,
+    )

@@ -1,4 +1,4 @@
-"""Small helpers shared by the bot tests (conftest puts this folder on sys.path)."""
+"""Small helpers shared by the bot tests (found through pythonpath in the pytest settings)."""
 
 from __future__ import annotations
 

@@ -1,35 +1,18 @@
-"""Bot fixtures: queue settings on the session's real Redis, a RenderClient, a history file
-and the conversation core wired the way a frontend wires it."""
+"""Bot fixtures: a RenderClient on the root conftest's queue settings, a history file and the
+conversation core wired the way a frontend wires it."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # bot_helpers
 
 from motionbot.bot.core import Conversation, RedisStateStore
 from motionbot.bot.history import HistoryStore
 from motionbot.bot.settings import BotSettings
 from motionbot.queue.client import RenderClient
 from motionbot.queue.settings import QueueSettings
-
-
-@pytest.fixture
-def qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
-    return QueueSettings(
-        redis_url=redis_url,
-        media_dir=tmp_path / "media",
-        work_dir=tmp_path / "work",
-        health_check_interval_s=1,
-        worker_poll_s=0.02,
-        heartbeat_s=0.5,
-        progress_interval_s=0.0,
-        daily_quota=0,
-    )
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ bot logged in through the same code path as ``motionbot bot discord`` (REST base
 ``MOTIONBOT_DISCORD_API_URL``), Redis, SQLite, the bot process's deliver consumer, and real
 queue workers (inspect, and the warp engine on render:cpu) in this event loop.
 
-Test modules import the fixtures from here (``from dc_harness import dc, ...``).
+Its fixture ``dc`` is defined in chat_fixtures.py, a plugin of the root conftest.
 """
 
 from __future__ import annotations
@@ -11,16 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import discord
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for fakes
 
 from e2e_workers import moving_square_mp4, worker_on
 from fakes import discord as fd
@@ -163,36 +157,9 @@ async def render_burst(qsettings: QueueSettings, tmp_path: Path) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def inspect_worker(qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
+async def inspect_worker_running(qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
     async with worker_on(qsettings, Queues.INSPECT, RendererSettings(cache_dir=tmp_path / "motion-cache")) as w:
         yield w
-
-
-@pytest.fixture
-def dc_qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
-    return QueueSettings(redis_url=redis_url, media_dir=tmp_path / "media", work_dir=tmp_path / "work",
-                         health_check_interval_s=1, worker_poll_s=0.02, heartbeat_s=0.5, progress_interval_s=0.0,
-                         daily_quota=0)
-
-
-@pytest.fixture
-async def dc(dc_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[DC]:
-    base = discord.http.Route.BASE
-    fake = await fd.FakeDiscord().start()
-    bsettings = BotSettings(discord_token="test-token", discord_api_url=fake.api_url,  # type: ignore[arg-type]
-                            history_db=tmp_path / "history.sqlite3", inspect_timeout_s=20.0,
-                            edit_interval_s=0.0, progress_poll_s=0.05)
-    stack = contextlib.AsyncExitStack()
-    bot = await stack.enter_async_context(logged_in(bsettings, dc_qsettings))
-    harness = DC(fake, bsettings, dc_qsettings, bot, stack)
-    await harness.start_delivery()
-    try:
-        yield harness
-    finally:
-        await harness.stop_delivery()
-        await harness.stack.aclose()
-        await fake.stop()
-        discord.http.Route.BASE = base
 
 
 def tiny_mp4(frames: int = 6, side: int = 32) -> bytes:

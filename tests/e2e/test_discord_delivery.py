@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dc_harness import DC, USER, dc, dc_qsettings, render_burst, tiny_mp4
+from dc_harness import DC, USER, render_burst, tiny_mp4
 from fakes import discord as fd
 from test_discord_flow import animate, is_mp4
 
@@ -20,7 +17,6 @@ from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.jobs import DeliverJob, EngineName, Platform, RenderResult
 
 BOOSTED = fd.Place.guild(filesize_limit=50 * 1024 * 1024)
-FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 async def queue_render(dc: DC, place: fd.Place) -> tuple[dict[str, Any], TaskRecord]:

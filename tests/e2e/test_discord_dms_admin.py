@@ -10,10 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dc_harness import DC, OTHER, USER, astronaut_png, dc, dc_qsettings, tiny_mp4
+from dc_harness import DC, OTHER, USER, astronaut_png, tiny_mp4
 from fakes import discord as fd
 from test_discord_delivery import finish
 from test_discord_flow import animate
@@ -23,7 +20,6 @@ from motionbot.bot.discord import texts as dtexts
 from motionbot.queue.jobs import Platform
 
 DM = fd.Place.bot_dm(channel_id=8001)
-FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 def bot_messages(dc: DC, channel: int) -> list[dict[str, Any]]:

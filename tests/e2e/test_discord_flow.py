@@ -3,13 +3,10 @@ SQLite, the bot's deliver consumer and a real burst worker on the warp engine.""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dc_harness import DC, USER, astronaut_png, dc, dc_qsettings, inspect_worker, render_burst
+from dc_harness import DC, USER, astronaut_png, inspect_worker_running, render_burst
 from fakes import discord as fd
 
 from motionbot.bot.core import texts
@@ -17,7 +14,6 @@ from motionbot.bot.history.models import TaskStatus
 from motionbot.queue.jobs import Platform
 
 GUILD = fd.Place.guild()
-FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 def is_mp4(data: bytes) -> bool:
@@ -88,7 +84,7 @@ async def test_animate_photo_and_preset_then_photo_and_video_deliver_mp4_follow_
     # the same photo with the video we just got back as the reference: two attachments,
     # checked by a real inspect worker, findings in the deferred response
     clip = dc.fake.file_bytes(result["attachments"][0])
-    async with inspect_worker(dc.qsettings, tmp_path):
+    async with inspect_worker_running(dc.qsettings, tmp_path):
         cmd2 = await animate(dc, GUILD, video=clip, quality="warp", background="white")
         shown2 = await dc.original(cmd2, "Press Generate")
     assert shown2["content"].startswith("Photo:") and "\nVideo:" in shown2["content"]
@@ -159,7 +155,7 @@ async def test_a_video_the_checks_reject_offers_only_cancel(dc: DC, tmp_path: Pa
     from dc_harness import tiny_mp4
 
     await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
-    async with inspect_worker(dc.qsettings, tmp_path):
+    async with inspect_worker_running(dc.qsettings, tmp_path):
         cmd = await animate(dc, GUILD, video=tiny_mp4(frames=12, side=64))  # a moving square, no one in it
         shown = await dc.original(cmd, "again with another file")
     assert "\nVideo:" in shown["content"]

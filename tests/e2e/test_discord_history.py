@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dc_harness import (
     DC,
     OTHER,
     USER,
-    dc,
-    dc_qsettings,
     finished_task,
     render_burst,
 )
@@ -25,7 +20,6 @@ from motionbot.bot.core import texts
 from motionbot.queue.jobs import Platform
 
 GUILD = fd.Place.guild()
-FIXTURES = (dc, dc_qsettings)  # pytest finds the harness fixtures through these names
 
 
 async def test_history_pages_cards_resend_and_delete(dc: DC) -> None:

@@ -4,20 +4,14 @@ failures in plain words, results over the upload limit."""
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tg_harness import TG, USER, deliver_result, e2e_bsettings, e2e_qsettings, finished_task, key_of, tg
+from tg_harness import TG, USER, deliver_result, finished_task, key_of
 
 from motionbot.bot.core import Reply, texts
 from motionbot.bot.history import TaskStatus
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import DeliverJob, Platform, RenderFailure
-
-__all__ = ["e2e_bsettings", "e2e_qsettings", "tg"]
 
 
 async def test_a_repeated_deliver_job_sends_once(tg: TG) -> None:

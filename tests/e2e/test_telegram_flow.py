@@ -3,28 +3,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from tg_harness import (
     TG,
     USER,
     astronaut_jpeg,
     command,
-    e2e_bsettings,
-    e2e_qsettings,
-    inspect_worker,
-    render_worker,
-    tg,
 )
 
 from motionbot.bot.core import texts
 from motionbot.bot.history import TaskStatus
 from motionbot.queue.jobs import Platform
-
-__all__ = ["e2e_bsettings", "e2e_qsettings", "inspect_worker", "render_worker", "tg"]
 
 
 async def test_photo_preset_render_delivery_history_and_share(

@@ -3,29 +3,19 @@ replies to the member who asked, /share to a channel both the user and the bot r
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+from fakes.telegram import BOT_ID, BOT_USERNAME
 from tg_harness import (
-    BOT_ID,
-    BOT_USERNAME,
     TG,
     USER,
     astronaut_jpeg,
     command,
     deliver_result,
-    e2e_bsettings,
-    e2e_qsettings,
     finished_task,
     key_of,
-    tg,
 )
 
 from motionbot.bot.core import texts
 
-__all__ = ["e2e_bsettings", "e2e_qsettings", "tg"]
 GROUP = -100500
 ANN, BOB = 3001, 3002
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from e2e_workers import moving_square_mp4
-from tg_harness import TG, USER, command, e2e_bsettings, e2e_qsettings, finished_task, key_of, tg
+from tg_harness import TG, USER, command, finished_task, key_of
 
 from motionbot.bot.core import texts
 from motionbot.queue import pins
 from motionbot.queue.jobs import MotionSource, Platform
 
-__all__ = ["e2e_bsettings", "e2e_qsettings", "tg"]
 INTRUDER = 2002
 
 

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from tg_harness import (
     TG,
     USER,
     astronaut_jpeg,
     command,
-    e2e_bsettings,
-    e2e_qsettings,
-    inspect_worker,
     key_of,
     moving_square_mp4,
-    tg,
 )
 
 from motionbot.bot.core import texts
-
-__all__ = ["e2e_bsettings", "e2e_qsettings", "inspect_worker", "tg"]
 
 
 async def test_video_then_photo_with_inspection_refuses_a_video_without_a_person(

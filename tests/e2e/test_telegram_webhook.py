@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tg_harness import TG, TOKEN, USER, command, e2e_qsettings, tg
+from tg_harness import TG, TOKEN, USER, command
 
 from motionbot.bot.core import texts
 from motionbot.bot.settings import BotSettings
 
-__all__ = ["e2e_qsettings", "tg"]
 SECRET = "s3cret-token"
 
 
 @pytest.fixture
-def e2e_bsettings(tmp_path: Path) -> BotSettings:
+def tg_bsettings(tmp_path: Path) -> BotSettings:
     return BotSettings(
         telegram_token=TOKEN,
         history_db=tmp_path / "history.sqlite3",

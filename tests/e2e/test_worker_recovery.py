@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 QUEUE_TESTS = Path(__file__).resolve().parent.parent / "queue"
-sys.path.insert(0, str(QUEUE_TESTS))
 
 from fake_engine import FakeEngine  # noqa: E402
 from queue_helpers import drain_deliveries, fast_settings, png_bytes, run_burst, wait_for  # noqa: E402

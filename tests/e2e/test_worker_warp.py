@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pytest
+from queue_helpers import drain_deliveries, fast_settings, run_burst
 
-QUEUE_TESTS = Path(__file__).resolve().parent.parent / "queue"
-sys.path.insert(0, str(QUEUE_TESTS))
-
-from queue_helpers import drain_deliveries, fast_settings, run_burst  # noqa: E402
-
-from motionbot.queue.client import RenderClient  # noqa: E402
-from motionbot.queue.jobs import (  # noqa: E402
+from motionbot.queue.client import RenderClient
+from motionbot.queue.jobs import (
     DeliveryTarget,
     EngineName,
     MotionSource,
@@ -24,7 +19,7 @@ from motionbot.queue.jobs import (  # noqa: E402
     RenderResult,
     Stage,
 )
-from motionbot.renderer.settings import RendererSettings  # noqa: E402
+from motionbot.renderer.settings import RendererSettings
 
 
 async def test_preset_on_astronaut_through_the_queue(

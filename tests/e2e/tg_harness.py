@@ -2,40 +2,30 @@
 polling, Redis FSM, SQLite history, in-process deliver consumer) and real queue workers
 (inspect, and the warp engine on render:cpu) in this event loop.
 
-Test modules import the fixtures from here (``from tg_harness import tg, render_worker``).
+Its fixtures (``tg``, ``tg_bsettings``, ``inspect_worker``, ``render_worker``) are defined in
+chat_fixtures.py, a plugin of the root conftest, so every test folder can ask for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
-import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ for tests.fakes
-
-from e2e_workers import moving_square_mp4, worker_on
-from fakes.telegram import BOT_ID, BOT_USERNAME, FakeTelegram, Request
+from e2e_workers import moving_square_mp4
+from fakes.telegram import BOT_ID, FakeTelegram, Request
 
 from motionbot.bot.core import texts
 from motionbot.bot.history import HistoryStore
 from motionbot.bot.settings import BotSettings
 from motionbot.bot.telegram.app import TelegramService
-from motionbot.queue.jobs import Queues
 from motionbot.queue.settings import QueueSettings
-from motionbot.renderer.settings import RendererSettings
 
 TOKEN = f"{BOT_ID}:TEST"
-__all__ = ["BOT_ID", "BOT_USERNAME"]
 USER = 1001
 
 
@@ -148,59 +138,6 @@ async def start_service(
     await service.start(delivery=True, poll_delay=0.02)
     polling = asyncio.create_task(service.run_polling(polling_timeout=1))
     return service, polling
-
-
-@pytest.fixture
-def e2e_qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
-    return QueueSettings(
-        redis_url=redis_url,
-        media_dir=tmp_path / "media",
-        work_dir=tmp_path / "work",
-        health_check_interval_s=1,
-        worker_poll_s=0.02,
-        heartbeat_s=0.5,
-        progress_interval_s=0.0,
-        daily_quota=0,
-    )
-
-
-@pytest.fixture
-def e2e_bsettings(tmp_path: Path) -> BotSettings:
-    return BotSettings(
-        telegram_token=TOKEN,
-        history_db=tmp_path / "history.sqlite3",
-        inspect_timeout_s=20.0,
-        edit_interval_s=0.0,
-        progress_poll_s=0.05,
-        rate_limit_events=50,
-    )
-
-
-@pytest.fixture
-async def tg(e2e_qsettings: QueueSettings, e2e_bsettings: BotSettings) -> AsyncIterator[TG]:
-    fake = await FakeTelegram().start()
-    service, polling = await start_service(fake, e2e_bsettings, e2e_qsettings)
-    harness = TG(fake, service, e2e_qsettings, e2e_bsettings, polling)
-    try:
-        yield harness
-    finally:
-        await harness.service.stop_polling()
-        with contextlib.suppress(Exception):
-            await harness.polling
-        await harness.service.close()
-        await fake.close()
-
-
-@pytest.fixture
-async def inspect_worker(e2e_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
-    async with worker_on(e2e_qsettings, Queues.INSPECT, RendererSettings(cache_dir=tmp_path / "mc")) as w:
-        yield w
-
-
-@pytest.fixture
-async def render_worker(e2e_qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[Any]:
-    async with worker_on(e2e_qsettings, Queues.RENDER_CPU, RendererSettings(cache_dir=tmp_path / "mc")) as w:
-        yield w
 
 
 def key_of(user_id: int = USER, chat_id: int | None = None) -> Any:

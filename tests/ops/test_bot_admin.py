@@ -3,22 +3,14 @@ ids in MOTIONBOT_ADMIN_IDS may see the status and pause or resume new renders.""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from dc_harness import DC, OTHER, dc, dc_qsettings
+from dc_harness import DC, OTHER
 from fakes import discord as fd
-from tg_harness import TG, USER, command, e2e_bsettings, e2e_qsettings, tg
+from tg_harness import TG, USER, command
 
 from motionbot.queue import pause as pause_flag
-
-FIXTURES = (dc, dc_qsettings, tg, e2e_bsettings, e2e_qsettings)  # found by pytest through these names
 
 
 async def test_telegram_admin_commands(tg: TG, monkeypatch: pytest.MonkeyPatch) -> None:

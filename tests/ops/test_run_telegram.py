@@ -20,10 +20,6 @@ from typing import Any
 
 import pytest
 import redis
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for fakes
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))  # tg_harness helpers
-
 from fakes.telegram import FakeTelegram
 from tg_harness import USER, astronaut_jpeg, command
 

@@ -3,16 +3,12 @@ store and a request factory."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # queue_helpers, fake_engine
-
 from queue_helpers import RequestFactory, fast_settings, png_bytes
 
 from motionbot.queue.client import RenderClient

@@ -1,4 +1,4 @@
-"""Helpers shared by the queue and worker tests (conftest puts this folder on sys.path, which
+"""Helpers shared by the queue and worker tests (on pythonpath in the pytest settings; a worker
 also lets worker subprocesses import fake_engine)."""
 
 from __future__ import annotations

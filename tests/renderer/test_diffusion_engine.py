@@ -14,14 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import media_factories as mf
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import media_factories as mf
-from tiny_wan import one_torch_thread, tiny_model, tiny_settings
+from tiny_wan import one_torch_thread, tiny_distilled_model, tiny_model, tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions, Stage
@@ -35,7 +33,7 @@ from motionbot.renderer.media.video import open_video
 
 OPTIONS = RenderOptions(engine=EngineName.DIFFUSION)
 
-FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
+FIXTURES = (one_torch_thread, tiny_model, tiny_distilled_model)  # pytest finds them under these names
 
 
 @pytest.fixture(scope="module")
@@ -269,16 +267,16 @@ def test_out_of_memory_twice_fails_with_a_clear_reason(
 
 
 def test_distilled_blocks_use_few_steps_without_guidance(
-    tiny_model: Path, media: dict[str, Path], tmp_path: Path
+    tiny_distilled_model: Path, media: dict[str, Path], tmp_path: Path
 ) -> None:
     default = load_engine(
-        "diffusion", tiny_settings(diffusion_distilled=True, diffusion_steps=None), model=str(tiny_model)
+        "diffusion", tiny_settings(diffusion_distilled=True, diffusion_steps=None), model=str(tiny_distilled_model)
     )
     assert isinstance(default, DiffusionEngine)
     assert default.model.distilled and default.steps == 10 and "distilled:10steps" in default.version
     assert default.model.pipe.guider.guidance_scale == 1.0
     assert default.model.embeds["negative_prompt_embeds"] is None  # one branch: no negative prompt
-    fast = load_engine("diffusion", tiny_settings(diffusion_distilled=True), model=str(tiny_model))
+    fast = load_engine("diffusion", tiny_settings(), model=str(tiny_distilled_model))
     assert isinstance(fast, DiffusionEngine)
     calls, handle = count_transformer_calls(fast.model.transformer)
     try:

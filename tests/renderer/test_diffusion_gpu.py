@@ -5,17 +5,14 @@ Run on a GPU machine with ``pytest -m gpu tests/renderer``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+import media_factories as mf
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import media_factories as mf
 from tiny_wan import tiny_model, tiny_settings
 
 from motionbot.queue.errors import FailureReason

@@ -10,11 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import media_factories as mf
 import numpy as np
+import pytest
 from PIL import Image
 from tiny_wan import (
     PROMPT,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import media_factories as mf
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import media_factories as mf
 from tiny_wan import one_torch_thread, tiny_model, tiny_settings
 
 from motionbot.queue.jobs import EngineName, RenderOptions

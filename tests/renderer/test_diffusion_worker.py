@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import media_factories as mf
 import pytest
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "queue"))  # queue_helpers
-import media_factories as mf
 from queue_helpers import drain_deliveries, fast_settings, png_bytes, running_worker, wait_for
 from tiny_wan import one_torch_thread, tiny_model, tiny_settings
 

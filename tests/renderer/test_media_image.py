@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
+import media_factories as mf
 import numpy as np
 import pytest
 from PIL import Image
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import media_factories as mf
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
