@@ -28,10 +28,16 @@ class RendererSettings(BaseSettings):
     cache_dir: Path = Path("./data/cache")
     # engines
     diffusion_model: str = "Wan-AI/Wan2.2-Animate-2-14B-Diffusers"
-    diffusion_distilled: bool = False
+    # None: the checkpoint's pipeline index decides; true/false must agree with it
+    diffusion_distilled: bool | None = None
+    # auto: the checkpoint's own sampling (base or distilled); fast adds the step cache and FP8
+    diffusion_preset: Literal["auto", "base", "distilled", "fast"] = "auto"
+    diffusion_cache_threshold: float = Field(default=0.1, gt=0)  # fast: first-block cache threshold
+    diffusion_warm_up: bool = True  # compile and run each aspect bucket once before taking jobs
     # diffusion engine (see README.md, "Hardware"); "auto" picks CUDA when torch sees a GPU
     device: str = "auto"
-    diffusion_resolution: str = "480p"  # 480p, 640x800, 720p or WIDTHxHEIGHT (a target area)
+    # auto (the largest that fits the card), 480p, 640x800, 720p or WIDTHxHEIGHT (a target area)
+    diffusion_resolution: str = "auto"
     diffusion_steps: int | None = Field(default=None, ge=1)  # None: 40 (base) / 10 (distilled)
     diffusion_offload: Literal["auto", "none", "group"] = "auto"
     diffusion_compile: bool = True  # compile transformer blocks and the attention mask where possible

@@ -270,7 +270,9 @@ def test_distilled_blocks_use_few_steps_without_guidance(
     tiny_distilled_model: Path, media: dict[str, Path], tmp_path: Path
 ) -> None:
     default = load_engine(
-        "diffusion", tiny_settings(diffusion_distilled=True, diffusion_steps=None), model=str(tiny_distilled_model)
+        "diffusion",
+        tiny_settings(diffusion_distilled=True, diffusion_steps=None),
+        model=str(tiny_distilled_model),
     )
     assert isinstance(default, DiffusionEngine)
     assert default.model.distilled and default.steps == 10 and "distilled:10steps" in default.version

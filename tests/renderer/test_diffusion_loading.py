@@ -139,10 +139,21 @@ def test_empty_weights_file_counts_as_missing(tiny_model: Path, tmp_path: Path) 
     assert "vae/ weights" in (refused(str(broken)).detail or "")
 
 
-def test_corrupt_weights_are_refused_after_loading(tiny_model: Path, tmp_path: Path) -> None:
-    # present but unreadable: load_components only warns and leaves the component None
+def test_corrupt_weights_are_refused_before_loading(tiny_model: Path, tmp_path: Path) -> None:
+    # the memory plan reads every header first: garbage is named before anything loads
     broken = copy_model(tiny_model, tmp_path / "corrupt")
     (broken / "image_encoder" / "model.safetensors").write_bytes(b"not a safetensors file")
+    err = refused(str(broken))
+    assert "image_encoder/model.safetensors is not a readable safetensors file" in (err.detail or "")
+
+
+def test_truncated_weights_are_refused_after_loading(tiny_model: Path, tmp_path: Path) -> None:
+    # a readable header over missing data: load_components only warns and leaves the component None
+    broken = copy_model(tiny_model, tmp_path / "truncated-data")
+    weights = broken / "image_encoder" / "model.safetensors"
+    data = weights.read_bytes()
+    header_end = 8 + int.from_bytes(data[:8], "little")
+    weights.write_bytes(data[: header_end + 16])
     err = refused(str(broken))
     assert "could not load image_encoder" in (err.detail or "")
 

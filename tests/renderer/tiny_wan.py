@@ -104,11 +104,11 @@ def build_tiny_wan(
     return directory
 
 
-def session_model(base: Path, name: str = "tiny-wan") -> Path:
+def session_model(base: Path, name: str = "tiny-wan", *, distilled: bool = False) -> Path:
     """Build once per test session under ``base`` (pytest's session temp dir), then reuse."""
     directory = base / name
     if not (directory / "modular_model_index.json").is_file():
-        build_tiny_wan(directory, prompts=[PROMPT])
+        build_tiny_wan(directory, prompts=[PROMPT], distilled=distilled)
     return directory
 
 
@@ -122,11 +122,14 @@ def folder_size(directory: Path) -> int:
 
 
 def tiny_settings(**overrides: object) -> RendererSettings:
-    """Renderer settings that run the tiny model in seconds: 64x64, 2 steps, 9-frame segments."""
+    """Renderer settings that run the tiny model in seconds: 64x64, 2 steps, 9-frame segments.
+
+    No warm-up: it renders every aspect bucket once per load; the tests about it turn it on.
+    """
     values: dict[str, object] = {
         "device": "cpu", "diffusion_resolution": "64x64", "diffusion_steps": 2, "diffusion_segment_frames": 9,
         "diffusion_carried_frames": 1, "diffusion_compile": False, "diffusion_max_seconds": 10.0,
-        "ai_label_visible": False,
+        "ai_label_visible": False, "diffusion_warm_up": False,
     }  # fmt: skip
     values.update(overrides)
     return RendererSettings(**values)  # type: ignore[arg-type]
@@ -159,3 +162,9 @@ def one_torch_thread() -> Iterator[None]:
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One tiny checkpoint per test session, shared by every diffusion test module."""
     return session_model(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def tiny_distilled_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same tiny checkpoint saved as the distilled repository is (its index names the distilled blocks)."""
+    return session_model(tmp_path_factory.getbasetemp(), "tiny-wan-distilled", distilled=True)

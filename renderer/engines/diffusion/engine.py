@@ -26,16 +26,17 @@ from PIL import Image
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
 from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
+from motionbot.renderer.engines.diffusion import buckets
 from motionbot.renderer.engines.diffusion.loading import BASE_STEPS, DISTILLED_STEPS, LoadedModel, load_model
 from motionbot.renderer.engines.diffusion.memory import (
     MODEL_FPS,
     Resolution,
     count_segments,
     lower_resolution,
-    parse_resolution,
 )
 from motionbot.renderer.engines.diffusion.model_files import resolve_model
 from motionbot.renderer.engines.diffusion.progress import StepTracker, track_steps
+from motionbot.renderer.engines.diffusion.readiness import READINESS, Readiness
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.image import load_image
@@ -45,7 +46,8 @@ from motionbot.renderer.settings import RendererSettings
 log = logging.getLogger(__name__)
 Video = npt.NDArray[np.uint8]  # (T, H, W, 3) RGB
 
-ENGINE_REVISION = 1  # bump when the same settings start giving different pixels
+ENGINE_REVISION = 2  # bump when the same settings start giving different pixels (2: aspect buckets)
+WARM_UP_STEPS = 1  # compiling needs each shape once, not a full schedule
 
 
 class Monotonic:
@@ -99,10 +101,13 @@ class DiffusionEngine:
         self.resolution = resolution
         self.steps = steps
         kind = "distilled" if model.distilled else "base"
+        if model.preset == "fast":
+            kind += f"+fast{settings.diffusion_cache_threshold:g}" + ("+fp8" if model.fp8 else "")
         # the prompts and guidance change the pixels too; a short digest keeps the version readable
         conditioning = f"{settings.diffusion_prompt}|{settings.diffusion_negative_prompt}|"
         conditioning += f"{settings.diffusion_guidance_scale}"
         digest = hashlib.sha256(conditioning.encode()).hexdigest()[:8]
+        self.warm_shapes: frozenset[tuple[int, int]] = frozenset()  # frame shapes compiled at load
         self.version = (
             f"wan-animate-2:{model.source.model_id}:{kind}:{steps}steps:{resolution.label}:"
             f"seg{settings.diffusion_segment_frames}+{settings.diffusion_carried_frames}:"
@@ -110,9 +115,12 @@ class DiffusionEngine:
         )
 
     @classmethod
-    def load(cls, settings: RendererSettings, *, model: str | None = None) -> DiffusionEngine:
-        """Load the checkpoint at ``model`` (a folder or a hub id; default: settings.diffusion_model)."""
-        resolution = parse_resolution(settings.diffusion_resolution)
+    def load(
+        cls, settings: RendererSettings, *, model: str | None = None, readiness: Readiness = READINESS
+    ) -> DiffusionEngine:
+        """Load the checkpoint at ``model`` (a folder or a hub id; default: settings.diffusion_model),
+        then warm it up (``settings.diffusion_warm_up``) before the worker takes a job."""
+        readiness.set("loading")
         seg, carried = settings.diffusion_segment_frames, settings.diffusion_carried_frames
         if (seg - 1) % 4 or carried >= seg:
             raise RendererError(
@@ -122,22 +130,47 @@ class DiffusionEngine:
             )
         source = resolve_model(model or settings.diffusion_model, download=True)
         try:
-            loaded = load_model(settings, source, resolution)
+            loaded = load_model(settings, source)
+            steps = settings.diffusion_steps or (DISTILLED_STEPS if loaded.distilled else BASE_STEPS)
+            engine = cls(settings, loaded, loaded.fit.resolution, steps)
+            if settings.diffusion_warm_up:
+                engine.warm_up(readiness)
         except torch.cuda.OutOfMemoryError as exc:
             gc.collect()
             torch.cuda.empty_cache()
             raise RendererError(
                 FailureReason.GPU_OUT_OF_MEMORY,
-                detail=f"the model does not fit on this card while loading ({exc}); try "
+                detail=f"the model does not fit on this card while loading or warming up ({exc}); try "
                 "MOTIONBOT_DIFFUSION_OFFLOAD=group or a smaller MOTIONBOT_DIFFUSION_RESOLUTION",
             ) from exc
-        steps = settings.diffusion_steps or (DISTILLED_STEPS if loaded.distilled else BASE_STEPS)
-        engine = cls(settings, loaded, resolution, steps)
+        readiness.set("ready")
         log.info(
-            "diffusion engine ready: %s on %s (%s, %s), %s",
-            engine.version, loaded.device, loaded.dtype, loaded.plan.strategy, loaded.plan.reason,
+            "diffusion engine ready: %s on %s (%s), %s",
+            engine.version, loaded.device, loaded.dtype, loaded.fit.summary,
         )  # fmt: skip
         return engine
+
+    def warm_up(self, readiness: Readiness = READINESS) -> None:
+        """Run one short segment per aspect bucket, so each frame shape is compiled before a job.
+
+        Synthetic inputs, one denoising step: the compiler needs each shape once (the reference
+        pass and both guidance branches), not a full schedule. Skipped frames of the output are
+        thrown away; what stays is the compiled code and the attention masks for every shape.
+        """
+        t0 = time.perf_counter()
+        seg = self.settings.diffusion_segment_frames
+        shapes = [buckets.bucket_frame(self.resolution, b) for b in buckets.ASPECT_BUCKETS]
+        for done, (height, width) in enumerate(shapes):
+            readiness.set("warming up", done, len(shapes))
+            ramp = np.linspace(0, 255, width, dtype=np.float32)[None, :, None]
+            photo = np.broadcast_to(ramp, (height, width, 3)).astype(np.uint8)
+            frames = [np.roll(photo, 2 * i, axis=1) for i in range(seg)]
+            self._run(photo, frames, self.resolution, no_progress, steps=WARM_UP_STEPS)
+        if self.model.step_cache is not None:
+            self.model.step_cache.reset()
+        self.warm_shapes = frozenset(shapes)
+        self.model.timings["warm_up"] = time.perf_counter() - t0
+        log.info("diffusion warm-up: %d frame shapes in %.1f s", len(shapes), self.model.timings["warm_up"])
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -241,26 +274,34 @@ class DiffusionEngine:
             "a CPU preview can still render it",
         )
 
-    def _run(self, photo: Frame, frames: list[Frame], res: Resolution, report: ProgressCallback) -> Video:
+    def _run(
+        self, photo: Frame, frames: list[Frame], res: Resolution, report: ProgressCallback, *, steps: int = 0
+    ) -> Video:
         s, m = self.settings, self.model
+        steps = steps or self.steps
         seg, carried = s.diffusion_segment_frames, s.diffusion_carried_frames
+        frame = buckets.bucket_frame(res, buckets.bucket_for(*photo.shape[:2]))
+        boxed, box = buckets.letterbox(photo, frame)
+        area_h, area_w = buckets.requested_area(frame)
         tracker = StepTracker(
-            segments=count_segments(len(frames), seg, carried), steps=self.steps, progress=report
+            segments=count_segments(len(frames), seg, carried), steps=steps, progress=report
         )
         generator = torch.Generator(device="cpu").manual_seed(s.diffusion_seed)
         report(Stage.RENDER, 0.0)
+        if m.step_cache is not None:
+            m.step_cache.reset()
         try:
             with track_steps(m.transformer, tracker):
                 videos = m.pipe(
-                    image=Image.fromarray(photo),
+                    image=Image.fromarray(boxed),
                     driving_video=[Image.fromarray(f) for f in frames],
                     driving_video_fps=None,  # already at the model's rate
                     fps=MODEL_FPS,
-                    height=res.height,
-                    width=res.width,
+                    height=area_h,
+                    width=area_w,
                     segment_frame_length=seg,
                     prev_segment_conditioning_frames=carried,
-                    num_inference_steps=self.steps,
+                    num_inference_steps=steps,
                     generator=generator,
                     output_type="np",
                     output="videos",
@@ -270,7 +311,7 @@ class DiffusionEngine:
             self._free()
             raise
         report(Stage.RENDER, 1.0)
-        video = np.asarray(videos[0], dtype=np.float32)  # (T, H, W, 3) in [0, 1]
+        video = buckets.crop(np.asarray(videos[0], dtype=np.float32), box)  # (T, H, W, 3) in [0, 1]
         return (video * 255.0).round().clip(0, 255).astype(np.uint8)
 
     def _free(self) -> None:

@@ -19,18 +19,22 @@ from typing import Any
 import torch
 
 from motionbot.renderer.engines.diffusion.block_mask import compiler_available, install_block_mask_builder
-from motionbot.renderer.engines.diffusion.memory import (
-    MemoryPlan,
-    ModelFootprint,
-    Resolution,
-    Strategy,
-    plan_memory,
-)
+from motionbot.renderer.engines.diffusion.fit import Fit, footprint_from_folder, host_memory_bytes, plan_fit
+from motionbot.renderer.engines.diffusion.memory import MemoryPlan, ModelFootprint, Strategy
 from motionbot.renderer.engines.diffusion.model_files import (
     REQUIRED_COMPONENTS,
     ModelSource,
     check_model_folder,
+    checkpoint_is_distilled,
     model_missing,
+)
+from motionbot.renderer.engines.diffusion.presets import (
+    Preset,
+    StepCache,
+    apply_preset,
+    check_distilled_flag,
+    fp8_support,
+    resolve_preset,
 )
 from motionbot.renderer.settings import RendererSettings
 
@@ -38,6 +42,11 @@ log = logging.getLogger(__name__)
 
 BASE_STEPS = 40  # the base checkpoint: classifier-free guidance (guider default scale 3.0)
 DISTILLED_STEPS = 10  # the distilled checkpoint: few steps, guidance 1.0 (a single branch)
+# Dynamo compiles each block once per input shape (and per guard it meets, e.g. the step
+# cache's branch); past torch's default of 8 it would fall back to eager flex attention, which
+# materialises the full score matrix and runs out of memory. The aspect buckets bound the
+# shapes, so this is headroom, not a hope.
+RECOMPILE_LIMIT = 64
 
 
 @dataclass
@@ -48,11 +57,24 @@ class LoadedModel:
     distilled: bool
     device: torch.device
     dtype: torch.dtype
-    footprint: ModelFootprint
-    total_vram: int | None
-    plan: MemoryPlan
+    fit: Fit
     compile_mask: bool
+    preset: Preset = Preset.BASE
+    step_cache: StepCache | None = None
+    fp8: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def plan(self) -> MemoryPlan:
+        return self.fit.memory
+
+    @property
+    def footprint(self) -> ModelFootprint:
+        return self.fit.model
+
+    @property
+    def total_vram(self) -> int | None:
+        return self.fit.card_bytes
 
     @property
     def transformer(self) -> Any:
@@ -80,20 +102,19 @@ def choose_device(setting: str) -> torch.device:
 
 
 def build_pipeline(source: ModelSource, distilled: bool) -> Any:
-    """``ModularPipeline.from_pretrained`` (or the distilled blocks on the same files)."""
+    """``ModularPipeline.from_pretrained``: the index's own blocks (base or distilled)."""
     d = diffusers()
-    if source.folder is not None:
-        check_model_folder(source.folder)
     try:
-        if distilled:
-            pipe = d.WanAnimate2DistilledBlocks().init_pipeline(source.ref)
-        else:
-            pipe = d.ModularPipeline.from_pretrained(source.ref)
+        pipe = d.ModularPipeline.from_pretrained(source.ref)
     except (OSError, ValueError) as exc:
         raise model_missing(f"cannot read the pipeline index of {source.ref}: {exc}") from exc
     if not isinstance(pipe, d.WanAnimate2ModularPipeline):
         raise model_missing(
             f"{source.ref} is not a Wan-Animate-2 checkpoint (it loads as {type(pipe).__name__})"
+        )
+    if isinstance(pipe, d.WanAnimate2DistilledModularPipeline) != distilled:
+        raise model_missing(
+            f"{source.ref}: diffusers built {type(pipe).__name__} from an index that reads otherwise"
         )
     return pipe
 
@@ -163,27 +184,7 @@ def without_text_encoder(pipe: Any) -> Any:
     return render
 
 
-def module_bytes(module: Any, dtype_bytes: int | None = None) -> int:
-    if not isinstance(module, torch.nn.Module):
-        return 0
-    tensors = [*module.parameters(), *module.buffers()]
-    return sum(t.numel() * (dtype_bytes or t.element_size()) for t in tensors)
-
-
-def footprint(pipe: Any, dtype: torch.dtype) -> ModelFootprint:
-    config = pipe.transformer.config
-    dtype_bytes = torch.finfo(dtype).bits // 8
-    return ModelFootprint(
-        transformer_bytes=module_bytes(pipe.transformer, dtype_bytes),
-        other_bytes=module_bytes(pipe.image_encoder, dtype_bytes) + module_bytes(pipe.vae, dtype_bytes),
-        num_layers=int(config.num_layers), dim=int(config.dim), ffn_dim=int(config.ffn_dim),
-        num_heads=int(config.num_heads), dtype_bytes=dtype_bytes,
-    )  # fmt: skip
-
-
-def place(
-    pipe: Any, device: torch.device, strategy: Strategy, blocks_per_group: int, compile_blocks: bool
-) -> None:
+def place(pipe: Any, device: torch.device, strategy: Strategy, blocks_per_group: int) -> None:
     """Move the render pipeline's modules according to the memory plan."""
     if strategy is Strategy.GROUP_OFFLOAD:
         pipe.transformer.enable_group_offload(
@@ -194,9 +195,15 @@ def place(
             getattr(pipe, name).to(device)
     else:
         pipe.to(device)
-    if compile_blocks:
-        # diffusers: the flex-attention path of this transformer needs torch.compile at video sizes
-        pipe.transformer.compile_repeated_blocks()
+
+
+def compile_blocks(transformer: Any) -> None:
+    """diffusers: the flex-attention path of this transformer needs torch.compile at video sizes."""
+    import torch._dynamo
+
+    config: Any = torch._dynamo.config
+    config.recompile_limit = max(int(config.recompile_limit), RECOMPILE_LIMIT)
+    transformer.compile_repeated_blocks()
 
 
 def total_vram(device: torch.device) -> int | None:
@@ -205,15 +212,50 @@ def total_vram(device: torch.device) -> int | None:
     return int(torch.cuda.get_device_properties(device).total_memory)
 
 
-def load_model(settings: RendererSettings, source: ModelSource, resolution: Resolution) -> LoadedModel:
+def checkpoint_folder(source: ModelSource) -> Any:
+    if source.folder is None:  # resolve_model(download=True) always gives a folder
+        raise model_missing(f"{source.ref} is not a local folder or cached download")
+    check_model_folder(source.folder)
+    return source.folder
+
+
+def plan_load(
+    settings: RendererSettings, source: ModelSource, device: torch.device
+) -> tuple[Fit, Preset, bool]:
+    """Everything decided before a byte of weights is read: the preset, FP8 and the fit."""
+    folder = checkpoint_folder(source)
+    distilled, said = checkpoint_is_distilled(folder)
+    check_distilled_flag(settings.diffusion_distilled, distilled, said)
+    preset = resolve_preset(settings.diffusion_preset, distilled, said)
+    fp8_possible = fp8_support(device)[0]
+    dtype_bytes = 2 if device.type == "cuda" else 4
+    force = {"none": Strategy.ALL_ON_GPU, "group": Strategy.GROUP_OFFLOAD}.get(settings.diffusion_offload)
+    can_compile = settings.diffusion_compile and compiler_available(device.type)
+    fit = plan_fit(
+        total_vram(device), host_memory_bytes(), footprint_from_folder(folder, dtype_bytes),
+        settings.diffusion_resolution, segment_frames=settings.diffusion_segment_frames, compiler=can_compile,
+        force=force if device.type == "cuda" else None, fp8=preset is Preset.FAST and fp8_possible,
+        fp8_possible=fp8_possible,
+    )  # fmt: skip
+    if device.type == "cuda" and settings.diffusion_compile and not can_compile:
+        log.warning(
+            "no C compiler for Triton ($CC, cc, gcc, clang): the transformer runs uncompiled, and eager "
+            "flex attention materialises the full score matrix, which does not fit at video sizes; "
+            "install gcc and python3-dev in the GPU image"
+        )
+    log.info("diffusion plan: %s preset, %s", preset, fit.summary)
+    return fit, preset, distilled
+
+
+def load_model(settings: RendererSettings, source: ModelSource) -> LoadedModel:
     import time
 
     device = choose_device(settings.device)
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    pipe = build_pipeline(source, settings.diffusion_distilled)
-    distilled = isinstance(pipe, diffusers().WanAnimate2DistilledModularPipeline)
+    fit, preset, distilled = plan_load(settings, source, device)
+    pipe = build_pipeline(source, distilled)
     load_components(pipe, source, dtype)
     timings["load"] = time.perf_counter() - t0
 
@@ -230,29 +272,17 @@ def load_model(settings: RendererSettings, source: ModelSource, resolution: Reso
     timings["encode_prompts"] = time.perf_counter() - t0
 
     compile_mask = install_block_mask_builder(settings.diffusion_compile, device.type)
-    vram = total_vram(device)
-    fp = footprint(render, dtype)
-    force = {"none": Strategy.ALL_ON_GPU, "group": Strategy.GROUP_OFFLOAD}.get(settings.diffusion_offload)
-    can_compile = settings.diffusion_compile and compiler_available(device.type)
-    plan = plan_memory(
-        vram, fp, resolution, segment_frames=settings.diffusion_segment_frames, compiler=can_compile,
-        force=force if vram is not None else None,
-    )  # fmt: skip
-    log.info("diffusion memory plan: %s (%s)", plan.strategy, plan.reason)
-    if device.type == "cuda" and settings.diffusion_compile and not can_compile:
-        log.warning(
-            "no C compiler for Triton ($CC, cc, gcc, clang): the transformer runs uncompiled, and eager "
-            "flex attention materialises the full score matrix, which does not fit at video sizes; "
-            "install gcc and python3-dev in the GPU image"
-        )
-    if not plan.fits:
-        log.warning("the diffusion model is expected not to fit at %s: %s", resolution.label, plan.reason)
     t0 = time.perf_counter()
-    place(render, device, plan.strategy, plan.blocks_per_group, plan.compile_blocks)
+    plan = fit.memory
+    place(render, device, plan.strategy, plan.blocks_per_group)
+    cache, fp8 = apply_preset(
+        preset, render.transformer, device, threshold=settings.diffusion_cache_threshold
+    )
+    if plan.compile_blocks:
+        compile_blocks(render.transformer)
     timings["place"] = time.perf_counter() - t0
-    loaded = LoadedModel(
+    return LoadedModel(
         pipe=render, embeds={k: (v.to(device) if v is not None else None) for k, v in embeds.items()},
-        source=source, distilled=distilled, device=device, dtype=dtype, footprint=fp, total_vram=vram,
-        plan=plan, compile_mask=compile_mask, timings=timings,
+        source=source, distilled=distilled, device=device, dtype=dtype, fit=fit, compile_mask=compile_mask, preset=preset, step_cache=cache, fp8=fp8,
+        timings=timings,
     )  # fmt: skip
-    return loaded

@@ -108,6 +108,7 @@ class ModelFootprint:
     ffn_dim: int
     num_heads: int
     dtype_bytes: int = 2
+    text_encoder_bytes: int = 0  # in host RAM only while the fixed prompts are encoded at load
 
     @classmethod
     def wan_animate_2_14b(cls) -> ModelFootprint:
@@ -117,7 +118,7 @@ class ModelFootprint:
         params = layers * (10 * d * d + 2 * d * ffn)
         return cls(
             transformer_bytes=params * 2, other_bytes=int(1.5 * GIB), num_layers=layers, dim=d, ffn_dim=ffn,
-            num_heads=40,
+            num_heads=40, text_encoder_bytes=int(5.68e9) * 2,  # UMT5-XXL's encoder
         )  # fmt: skip
 
     @property

@@ -104,15 +104,70 @@ def missing_files(folder: Path, components: tuple[str, ...] = REQUIRED_COMPONENT
             missing.append(f"{name} (not listed in {index_name})")
             continue
         class_name = str(entry[1])
-        subfolder = name
+        subfolder, repo, revision = name, None, None
         if len(entry) == 3 and isinstance(entry[2], dict):
-            # a local folder must hold every component itself: an index saved elsewhere still
-            # points at its old location, which would otherwise be loaded silently
             subfolder = entry[2].get("subfolder") or name
-        missing += _component_gaps(
-            folder / subfolder, f"{name}/" if subfolder == name else f"{subfolder}/", class_name
-        )
+            repo, revision = entry[2].get("pretrained_model_name_or_path"), entry[2].get("revision")
+        label = f"{name}/" if subfolder == name else f"{subfolder}/"
+        local = folder / subfolder
+        shared = _shared_component(repo, revision, subfolder) if not local.is_dir() else None
+        if shared is not None:
+            # diffusers loads a component the folder lacks from the repository its index names
+            # (the distilled repository shares the base one's encoders): accepted when that
+            # repository's files are in the local Hugging Face cache, checked there
+            missing += _component_gaps(shared, f"{repo}:{subfolder}/", class_name)
+        elif repo and not local.is_dir() and _is_hub_id(repo):
+            missing.append(
+                f"{label} (the index takes it from {repo}, which is not in the local Hugging Face cache: "
+                f"hf download {repo} --include '{subfolder}/*')"
+            )
+        else:
+            # a local folder must hold every other component itself: an index saved elsewhere
+            # still points at its old location, which would otherwise be loaded silently
+            missing += _component_gaps(local, label, class_name)
     return missing
+
+
+def _is_hub_id(ref: str) -> bool:
+    return (
+        not ref.startswith(("/", ".", "~"))
+        and "\\" not in ref
+        and ref.count("/") == 1
+        and bool(_HUB_ID.match(ref))
+    )
+
+
+def _shared_component(repo: object, revision: object, subfolder: str) -> Path | None:
+    """``subfolder`` of hub repository ``repo`` in the local cache, or None (never downloads)."""
+    if not isinstance(repo, str) or not _is_hub_id(repo):
+        return None
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot = snapshot_download(
+            repo, revision=revision if isinstance(revision, str) else None, local_files_only=True,
+            allow_patterns=[f"{subfolder}/*"],
+        )  # fmt: skip
+    except Exception:  # not cached (LocalEntryNotFoundError) or an unreadable cache
+        return None
+    directory = Path(snapshot) / subfolder
+    return directory if directory.is_dir() else None
+
+
+def checkpoint_is_distilled(folder: Path) -> tuple[bool, str]:
+    """Whether the checkpoint in ``folder`` is the distilled model, and the class names that say so.
+
+    The pipeline index names the blocks (``_blocks_class_name``) and the pipeline class
+    (``_class_name``) it was saved with; the distilled checkpoint's are the ``...Distilled...``
+    ones, which is also what ``ModularPipeline.from_pretrained`` builds from it.
+    """
+    index_name, index = read_index(folder)
+    names = [str(index[k]) for k in ("_blocks_class_name", "_class_name") if index.get(k)]
+    if not names:
+        raise model_missing(
+            f"{folder / index_name} names no pipeline class (_class_name): not a diffusers index"
+        )
+    return any("Distilled" in n for n in names), f"{index_name} names {' / '.join(names)}"
 
 
 def _component_gaps(directory: Path, label: str, class_name: str) -> list[str]:
