@@ -10,7 +10,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import abort_jobs_ss, in_progress_key_prefix, job_key_prefix
@@ -25,6 +25,7 @@ from motionbot.queue.jobs import (
     InspectReport,
     InspectRequest,
     JobNames,
+    MediaKind,
     MediaRef,
     Progress,
     Queues,
@@ -93,7 +94,7 @@ class RenderClient:
 
     # --- inspect ---
     async def inspect(
-        self, media: MediaRef, kind: Literal["photo", "video"], *, timeout_s: float = 10.0
+        self, media: MediaRef, kind: MediaKind, *, timeout_s: float = 10.0
     ) -> InspectReport:
         """Run the input checks on an inspect worker and wait for the report."""
         if await self.board.alive_workers(Queues.INSPECT) == 0:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
+MediaKind = Literal["photo", "video"]  # what a user sends: who (photo) and the move (video)
 
 
 class Queues:
@@ -217,12 +218,12 @@ class Finding(_Model):
 class InspectRequest(_Model):
     version: int = SCHEMA_VERSION
     media: MediaRef
-    kind: Literal["photo", "video"]
+    kind: MediaKind
 
 
 class InspectReport(_Model):
     version: int = SCHEMA_VERSION
-    kind: Literal["photo", "video"]
+    kind: MediaKind
     ok: bool  # False when any finding is an error: rendering would fail or be useless
     findings: list[Finding]
     framing: Framing = Framing.NONE

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason, MotionbotError
-from motionbot.queue.jobs import Finding, Framing, InspectReport, Severity
+from motionbot.queue.jobs import Finding, Framing, InspectReport, MediaKind, Severity
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.media.video import VideoSpec, open_video
@@ -29,7 +28,6 @@ from motionbot.renderer.settings import RendererSettings
 L = Landmark
 RGB = npt.NDArray[np.uint8]
 Keypoints = npt.NDArray[np.float32]
-Kind = Literal["photo", "video"]
 ANALYSIS_SIDE = 1024
 VIDEO_SIDE = 480
 VIDEO_SAMPLES = 12
@@ -43,7 +41,7 @@ def _f(code: str, severity: Severity, message: str) -> Finding:
     return Finding(code=code, severity=severity, message=message)
 
 
-def _failed(kind: Kind, exc: MotionbotError) -> InspectReport:
+def _failed(kind: MediaKind, exc: MotionbotError) -> InspectReport:
     finding = _f(exc.reason.value, Severity.ERROR, exc.message)
     return InspectReport(kind=kind, ok=False, findings=[finding], failure_reason=exc.reason.value)
 
@@ -130,7 +128,7 @@ def _blur(sharpness: float, what: str) -> Finding | None:
     return None
 
 
-def _report(kind: Kind, findings: list[Finding | None], **fields: object) -> InspectReport:
+def _report(kind: MediaKind, findings: list[Finding | None], **fields: object) -> InspectReport:
     kept = [f for f in findings if f is not None]
     ok = not any(f.severity is Severity.ERROR for f in kept)
     return InspectReport.model_validate({"kind": kind, "ok": ok, "findings": kept, **fields})
