@@ -198,7 +198,8 @@ class MetricsServer:
                 extra_ok, extra = False, {"error": type(exc).__name__}
             ok = ok and extra_ok
             body.update(extra)
-        body["status"] = "ok" if ok else "unhealthy"
+        # a failing extra check may say why in its own status ("warming up"); a passing one never overrides "ok"
+        body["status"] = "ok" if ok else str(body.get("status") or "unhealthy")
         return ok, body
 
     def start(self) -> MetricsServer:
