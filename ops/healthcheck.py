@@ -7,6 +7,7 @@ Standard library only, so it starts in milliseconds.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import urllib.error
@@ -24,7 +25,13 @@ def main() -> int:
             print(resp.read().decode(errors="replace"))
             return 0 if resp.status == 200 else 1
     except urllib.error.HTTPError as exc:
-        print(f"unhealthy: HTTP {exc.code} {exc.read().decode(errors='replace')}")
+        body = exc.read().decode(errors="replace")
+        try:
+            status = str(json.loads(body).get("status", "unhealthy"))
+        except (ValueError, AttributeError):
+            status = "unhealthy"
+        # a GPU worker loading or warming up is not broken, only not ready yet
+        print(f"{status}: HTTP {exc.code} {body}")
     except OSError as exc:
         print(f"unhealthy: {url}: {exc}")
     return 1

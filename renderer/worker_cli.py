@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from motionbot.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE
 from motionbot.queue.errors import MotionbotError
+from motionbot.queue.jobs import Queues
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.engines.base import Engine
 from motionbot.renderer.settings import RendererSettings
@@ -63,8 +64,13 @@ def register(subparsers: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     settings, rs = QueueSettings(), RendererSettings()
-    setup_process("worker", redis_url=settings.redis_url, level=args.log_level)
+    server = setup_process("worker", redis_url=settings.redis_url, level=args.log_level)
     queues: list[str] = list(dict.fromkeys(args.queues or ["render:cpu", "inspect"]))
+    if server is not None and Queues.RENDER_GPU in queues:
+        # /healthz says "loading", then "warming up" (with progress), until the engine is warm
+        from motionbot.renderer.engines.diffusion.readiness import READINESS
+
+        server.health = READINESS.health
     if args.concurrency is not None and args.concurrency < 1:
         log.error("--concurrency must be at least 1")
         return 2

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -164,6 +167,10 @@ def test_health_endpoint_says_warming_up_until_ready() -> None:
         assert info.value.code == 503
         body = json.loads(info.value.read())
         assert body["status"] == "warming up" and body["warm_up"] == "2/5 frame shapes"
+        env = {**os.environ, "MOTIONBOT_METRICS_PORT": str(server.port)}
+        check = [sys.executable, "-m", "motionbot.ops.healthcheck"]
+        proc = subprocess.run(check, env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 1 and proc.stdout.startswith("warming up: HTTP 503")
         readiness.set("ready")
         with urllib.request.urlopen(url, timeout=5) as resp:
             assert resp.status == 200 and json.loads(resp.read())["status"] == "ok"
