@@ -7,6 +7,7 @@ message instead of crashing doctor, and doctor itself stays quick to start.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -46,7 +47,8 @@ info = {"torch": torch.__version__, "cuda": bool(cuda.is_available()), "cuda_ver
 if info["cuda"]:
     props = cuda.get_device_properties(0)
     gb = round(props.total_memory / 1024**3, 1)
-    info.update(devices=cuda.device_count(), name=props.name, memory_gb=gb)
+    info.update(devices=cuda.device_count(), name=props.name, memory_gb=gb, memory_bytes=props.total_memory,
+                capability=[props.major, props.minor])
 print(json.dumps(info))
 """
 
@@ -113,15 +115,15 @@ def probe_gpu(timeout_s: float = 120) -> dict[str, object]:
     return result
 
 
-def check_gpu() -> tuple[CheckResult, bool]:
+def check_gpu() -> tuple[CheckResult, dict[str, object]]:
     info = probe_gpu()
     if info.get("torch") is None:
-        return CheckResult("gpu", Status.SKIP, "torch not installed: CPU engine only", required=False), False
+        return CheckResult("gpu", Status.SKIP, "torch not installed: CPU engine only", required=False), info
     if not info.get("cuda"):
         detail = f"torch {info.get('torch')} sees no CUDA device: CPU engine only"
         if info.get("error"):
             detail += f" ({info['error']})"
-        return CheckResult("gpu", Status.SKIP, detail, required=False), False
+        return CheckResult("gpu", Status.SKIP, detail, required=False), info
     return (
         CheckResult(
             "gpu",
@@ -129,8 +131,54 @@ def check_gpu() -> tuple[CheckResult, bool]:
             f"{info.get('name')} x{info.get('devices')}, {info.get('memory_gb')} GB, "
             f"torch {info.get('torch')} (CUDA {info.get('cuda_version')})",
         ),
-        True,
+        info,
     )
+
+
+def check_memory_plan(settings: RendererSettings, gpu: dict[str, object]) -> CheckResult:
+    """What the GPU worker will plan at start: the size it serves and how, or why it refuses.
+
+    The same arithmetic as the worker (``diffusion.fit``) on the card torch reports, this
+    host's RAM and the checkpoint's own files (the published 14B sizes until they are here).
+    """
+    from motionbot.renderer.engines.diffusion.block_mask import compiler_available
+    from motionbot.renderer.engines.diffusion.fit import footprint_from_folder, host_memory_bytes, plan_fit
+    from motionbot.renderer.engines.diffusion.memory import ModelFootprint, Strategy
+    from motionbot.renderer.engines.diffusion.model_files import check_model_folder, resolve_model
+
+    card = gpu.get("memory_bytes")
+    if not gpu.get("cuda") or not isinstance(card, int):
+        return CheckResult("diffusion plan", Status.SKIP, "no CUDA device: nothing to plan", required=False)
+    model, which = ModelFootprint.wan_animate_2_14b(), "the published 14B sizes"
+    try:
+        source = resolve_model(settings.diffusion_model)
+        if source.folder is not None:
+            check_model_folder(source.folder)
+            model, which = footprint_from_folder(source.folder, 2), f"the checkpoint in {source.folder}"
+    except RendererError:
+        pass  # the model check reports it; plan with the published sizes meanwhile
+    capability = gpu.get("capability")
+    fp8 = (
+        settings.diffusion_preset == "fast"
+        and isinstance(capability, list)
+        and tuple(capability) >= (8, 9)
+        and importlib.util.find_spec("torchao") is not None
+    )
+    force = {"none": Strategy.ALL_ON_GPU, "group": Strategy.GROUP_OFFLOAD}.get(settings.diffusion_offload)
+    try:
+        fit = plan_fit(
+            card, host_memory_bytes(), model, settings.diffusion_resolution,
+            segment_frames=settings.diffusion_segment_frames, force=force, fp8=fp8,
+            compiler=settings.diffusion_compile and compiler_available("cuda"),
+        )  # fmt: skip
+    except RendererError as exc:
+        return CheckResult(
+            "diffusion plan",
+            Status.FAIL,
+            f"{exc.detail} (from {which})",
+            fix="the GPU worker will refuse to start",
+        )
+    return CheckResult("diffusion plan", Status.OK, f"{fit.summary} (from {which})")
 
 
 def check_model(settings: RendererSettings, *, required: bool) -> CheckResult:
@@ -164,18 +212,21 @@ def checks() -> list[CheckResult]:
         mediapipe = pool.submit(check_mediapipe)
         gpu_check = pool.submit(check_gpu)
         ffmpeg = check_ffmpeg()
-        gpu, has_cuda = gpu_check.result()
+        gpu, gpu_info = gpu_check.result()
         mp_result = mediapipe.result()
     # weights only matter where the GPU engine can run
-    return [ffmpeg, mp_result, gpu, check_model(settings, required=has_cuda)]
+    has_cuda = bool(gpu_info.get("cuda"))
+    return [
+        ffmpeg, mp_result, gpu, check_model(settings, required=has_cuda), check_memory_plan(settings, gpu_info),
+    ]  # fmt: skip
 
 
 def gpu_worker_ready() -> dict[str, object]:
     """Whether this machine can run a GPU render worker: CUDA, and the weights where the worker
     looks for them. `motionbot run` asks through the ``motionbot.probes`` entry point (in a child
     interpreter), so the launcher never imports the renderer itself."""
-    gpu, has_cuda = check_gpu()
-    if not has_cuda:
+    gpu, info = check_gpu()
+    if not info.get("cuda"):
         return {"cuda": False, "why": gpu.detail}
     model = check_model(RendererSettings(), required=True)
     return {"cuda": True, "model": model.status is Status.OK, "why": model.detail}

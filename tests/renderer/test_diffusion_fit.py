@@ -135,3 +135,18 @@ def test_a_cpu_worker_reports_its_plan(tiny_model: Path) -> None:
 def test_auto_on_the_cpu_takes_the_smallest_size(tiny_model: Path) -> None:
     engine = load_engine("diffusion", tiny_settings(diffusion_resolution="auto"), model=str(tiny_model))
     assert engine.model.fit.resolution.label == "336x576"  # type: ignore[attr-defined]
+
+
+def test_doctor_reports_the_plan_for_the_checkpoint_here(tiny_model: Path) -> None:
+    from motionbot.ops.checks import Status
+    from motionbot.renderer.checks import check_memory_plan
+
+    card = {"cuda": True, "memory_bytes": RTX_4090_24GB, "capability": [8, 9]}
+    ok = check_memory_plan(tiny_settings(diffusion_model=str(tiny_model)), card)
+    assert ok.status is Status.OK and "64x64 (as configured): all on the GPU" in ok.detail
+    assert f"from the checkpoint in {tiny_model}" in ok.detail
+    missing = tiny_settings(diffusion_model=str(tiny_model / "absent"), diffusion_resolution="480p")
+    refused = check_memory_plan(missing, card)
+    assert refused.status is Status.FAIL and "cannot run Wan-Animate-2 at 480p" in refused.detail
+    assert "from the published 14B sizes" in refused.detail and refused.fix
+    assert check_memory_plan(missing, {"cuda": False}).status is Status.SKIP
