@@ -13,8 +13,10 @@ the pipeline's own decode step crops to the photo's region.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from motionbot.renderer.engines.diffusion.memory import Resolution
@@ -70,6 +72,7 @@ def letterbox(photo: Frame, frame: tuple[int, int]) -> tuple[Frame, tuple[int, i
     return canvas, (top, left, src_h, src_w)
 
 
-def crop(video: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def crop(video: npt.NDArray[Any], box: tuple[int, int, int, int]) -> npt.NDArray[Any]:
+    """Frames ``(T, H, W, C)`` cut back to the photo's ``box`` inside the bucket's frame."""
     top, left, h, w = box
     return video[:, top : top + h, left : left + w]
