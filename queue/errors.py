@@ -20,6 +20,8 @@ class FailureReason(StrEnum):
     IMAGE_TOO_LARGE = "image_too_large"
     IMAGE_TOO_SMALL = "image_too_small"
     VIDEO_TOO_LONG = "video_too_long"
+    VIDEO_TOO_SHORT = "video_too_short"  # under the shortest clip a motion can be taken from
+    VIDEO_TOO_SMALL = "video_too_small"  # too few pixels for the pose model to find a body
     NO_VIDEO_STREAM = "no_video_stream"
     NO_FRAMES = "no_frames"
     NO_PERSON_IN_PHOTO = "no_person_in_photo"
@@ -58,6 +60,8 @@ _USER_ERRORS = frozenset(
         FailureReason.IMAGE_TOO_LARGE,
         FailureReason.IMAGE_TOO_SMALL,
         FailureReason.VIDEO_TOO_LONG,
+        FailureReason.VIDEO_TOO_SHORT,
+        FailureReason.VIDEO_TOO_SMALL,
         FailureReason.NO_VIDEO_STREAM,
         FailureReason.NO_FRAMES,
         FailureReason.NO_PERSON_IN_PHOTO,
@@ -75,6 +79,8 @@ DEFAULT_MESSAGES: dict[FailureReason, str] = {
     FailureReason.IMAGE_TOO_LARGE: "That picture is far too large in pixels. Please send a photo under 50 megapixels.",
     FailureReason.IMAGE_TOO_SMALL: "That picture is too small. Please send a photo at least 256 pixels on each side.",
     FailureReason.VIDEO_TOO_LONG: "That video is too long. Please send a shorter clip.",
+    FailureReason.VIDEO_TOO_SHORT: "That clip is too short to take a motion from. Please send a video of at least a second of the move.",
+    FailureReason.VIDEO_TOO_SMALL: "That video is too small to make out the body. Please send a clip at least 96 pixels on its shorter side.",
     FailureReason.NO_VIDEO_STREAM: "That file has no picture track (only sound?). Please send a video of a person moving.",
     FailureReason.NO_FRAMES: "That video has no frames I can read. Please send it again or try another clip.",
     FailureReason.NO_PERSON_IN_PHOTO: "I can't find a person in this photo. Please send a photo where one person is clearly visible.",
@@ -101,10 +107,18 @@ class MotionbotError(Exception):
     the ``message`` is the sentence shown to the user.
     """
 
-    def __init__(self, reason: FailureReason, message: str | None = None, *, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: FailureReason,
+        message: str | None = None,
+        *,
+        detail: str | None = None,
+        params: dict[str, float | int | str] | None = None,
+    ) -> None:
         self.reason = reason
         self.message = message or reason.default_message
         self.detail = detail
+        self.params = params or {}  # the figures behind the reason, for the bot's own words
         super().__init__(f"{reason.value}: {self.message}" + (f" ({detail})" if detail else ""))
 
 

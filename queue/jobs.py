@@ -212,7 +212,9 @@ class Finding(_Model):
 
     code: str
     severity: Severity
-    message: str
+    message: str  # the renderer's English wording, for a bot that does not know ``code``
+    # the figures behind the finding (seconds, pixels), for the bot's own wording of ``code``
+    params: dict[str, float | int | str] = Field(default_factory=dict)
 
 
 class InspectRequest(_Model):

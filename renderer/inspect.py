@@ -17,7 +17,7 @@ from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import Finding, Framing, InspectReport, MediaKind, Severity
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.media.probe import probe
-from motionbot.renderer.media.video import VideoSpec, open_video
+from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, VideoSpec, open_video
 from motionbot.renderer.motion.model import Landmark
 from motionbot.renderer.perception import quality as q
 from motionbot.renderer.perception.face import detect_faces
@@ -37,12 +37,12 @@ MIN_POSE_SCORE = 0.3
 WARN, INFO, GOOD = Severity.WARNING, Severity.INFO, Severity.OK
 
 
-def _f(code: str, severity: Severity, message: str) -> Finding:
-    return Finding(code=code, severity=severity, message=message)
+def _f(code: str, severity: Severity, message: str, **params: float | int | str) -> Finding:
+    return Finding(code=code, severity=severity, message=message, params=params)
 
 
 def _failed(kind: MediaKind, exc: MotionbotError) -> InspectReport:
-    finding = _f(exc.reason.value, Severity.ERROR, exc.message)
+    finding = _f(exc.reason.value, Severity.ERROR, exc.message, **exc.params)
     return InspectReport(kind=kind, ok=False, findings=[finding], failure_reason=exc.reason.value)
 
 
@@ -178,8 +178,8 @@ class _Clip:
     """What inspection keeps of a video: sampled frames, frame pairs ~0.5 s apart, cut count."""
 
     spec: VideoSpec
-    source_size: tuple[int, int]
-    warnings: list[str]
+    source_size: tuple[int, int]  # of the picture, inside any letterbox/pillarbox bars
+    container: str
     samples: list[RGB] = field(default_factory=list)
     pairs: list[tuple[RGB, RGB]] = field(default_factory=list)
     cuts: int = 0
@@ -192,9 +192,12 @@ def _read_clip(path: Path, settings: RendererSettings) -> _Clip:
         max_side=min(VIDEO_SIDE, settings.max_video_side),
         max_seconds=settings.max_seconds,
         max_bytes=settings.max_input_bytes,
+        crop_bars=True,
+        min_side=MIN_CLIP_SIDE,
+        min_seconds=MIN_CLIP_SECONDS,
     )
     clip = _Clip(
-        spec=reader.spec, source_size=(reader.info.width, reader.info.height), warnings=list(reader.warnings)
+        spec=reader.spec, source_size=(reader.info.width, reader.info.height), container=reader.info.container
     )
     n = clip.spec.n_frames
     picks = set(np.linspace(0, n - 1, min(VIDEO_SAMPLES, n)).round().astype(int).tolist())
@@ -287,8 +290,7 @@ def _video_report(clip: _Clip) -> InspectReport:
                 )
             )
     findings.append(_cuts(clip.cuts))
-    findings.append(_duration(spec))
-    findings += [_f("decode_note", INFO, w) for w in clip.warnings]
+    findings.append(_duration(spec, gif=clip.container == "gif"))
     return _report("video", findings, framing=framing, people=n_people, **fields)
 
 
@@ -328,16 +330,30 @@ def _cuts(cuts: int) -> Finding:
     return _f("no_cuts", GOOD, "One continuous shot.")
 
 
-def _duration(spec: VideoSpec) -> Finding | None:
+def _duration(spec: VideoSpec, *, gif: bool) -> Finding | None:
+    """Length worth telling: trimmed, a GIF's (often a fraction of a second), or a short clip.
+    Clips under MIN_CLIP_SECONDS never get here: open_video refuses them."""
     if spec.trimmed:
         return _f(
             "trimmed",
             INFO,
             f"The video is {spec.source_duration_s:.0f} s long; "
             f"only the first {spec.duration_s:.0f} s will be used.",
+            source_s=round(spec.source_duration_s, 1),
+            used_s=round(spec.duration_s, 1),
+        )
+    if gif:
+        seconds = round(spec.duration_s, 1)
+        return _f(
+            "gif_length", INFO, f"This GIF is {seconds:g} s long, so the video will be too.", seconds=seconds
         )
     if spec.duration_s < 1.0:
-        return _f("too_short", WARN, "The clip is under a second long; send a few seconds of motion.")
+        return _f(
+            "short_clip",
+            INFO,
+            f"The clip is only {spec.duration_s:.1f} s long, so the video will be too.",
+            seconds=round(spec.duration_s, 1),
+        )
     return None
 
 

@@ -23,7 +23,8 @@ from motionbot.renderer.media.probe import IMAGE_FORMATS
 def load_image(
     path: Path, *, max_pixels: int = 50_000_000, min_side: int = 64, max_bytes: int | None = None
 ) -> npt.NDArray[np.uint8]:
-    """Decode a JPEG/PNG/WebP photo to an upright HxWx3 uint8 RGB array, or raise MediaError."""
+    """Decode a photo (JPEG, PNG, WebP, HEIC, AVIF, BMP, TIFF) to an upright HxWx3 uint8 RGB
+    array, or raise MediaError."""
     path = Path(path)
     size = file_size(path)
     if max_bytes is not None and size > max_bytes:
@@ -101,7 +102,12 @@ def _iso_brand(path: Path) -> str | None:
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
-    """Flatten transparency onto white: transparent pixels otherwise keep arbitrary colours."""
+    """Flatten transparency onto white: transparent pixels otherwise keep arbitrary colours.
+    16-bit and float greyscale (scanner TIFFs) are scaled to 8 bits, not clipped to white."""
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        values = np.asarray(im, dtype=np.float32)
+        top = 65535.0 if im.mode != "F" else max(1.0, float(values.max()))
+        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)).convert("RGB")
     if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

@@ -20,8 +20,15 @@ from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.ffmpeg import file_size, input_args, run_ffmpeg
 
+try:  # HEIC/HEIF, what iPhones save; Pillow reads AVIF, BMP and TIFF itself
+    from pillow_heif import register_heif_opener
+except ImportError:  # a bot-only install: HEIC stays unreadable, load_image says how to convert
+    pass
+else:
+    register_heif_opener()
+
 # Pillow formats treated as still photos. GIF is not here: it is accepted as a (motion) video.
-IMAGE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
+IMAGE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "HEIF", "AVIF"})
 
 _INPUT_RE = re.compile(r"^Input #0, (?P<container>[^,]+(?:,[^,\s]+)*), from ", re.M)
 _DURATION_RE = re.compile(r"Duration: (?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:\.\d+)?)")
@@ -81,7 +88,7 @@ def _probe_image(path: Path, size: int) -> MediaInfo | None:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
     if fmt not in IMAGE_FORMATS:
-        return None  # GIF, TIFF, ...: let ffmpeg decide whether it is a video
+        return None  # GIF, APNG-less formats...: let ffmpeg decide whether it is a video
     rotation = {3: 180, 6: 90, 8: 270, 5: 90, 7: 270}.get(orientation, 0)
     if rotation in (90, 270):
         width, height = height, width

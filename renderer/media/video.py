@@ -16,7 +16,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +24,17 @@ import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
+from motionbot.renderer.media.bars import Crop, find_bars
 from motionbot.renderer.media.ffmpeg import base_cmd, input_args, run_ffmpeg, stderr_tail
 from motionbot.renderer.media.probe import VIDEO_CONTAINERS, MediaInfo, probe
 
 # How many missing frames at the end are padded by repeating the last one (timestamps
 # rounding in the fps filter); a bigger gap means the file is damaged part way.
 _PAD_TOLERANCE = 2
+# The least a motion can be taken from (Viggle's minimum too), and the shorter side below
+# which the pose model no longer finds a body; open_video enforces them when asked.
+MIN_CLIP_SECONDS = 0.5
+MIN_CLIP_SIDE = 96
 
 Frame = npt.NDArray[np.uint8]  # HxWx3 RGB
 
@@ -52,8 +57,9 @@ class VideoReader:
 
     path: Path
     spec: VideoSpec
-    info: MediaInfo
+    info: MediaInfo  # width/height are the picture's, inside any bars cropped off
     warnings: list[str] = field(default_factory=list)
+    crop: Crop | None = None  # letterbox/pillarbox bars cut off each frame before anything else
 
     def frames(self) -> Generator[Frame, None, None]:
         """Yield RGB uint8 HxWx3 frames; the ffmpeg process is closed on exhaustion or break."""
@@ -119,7 +125,8 @@ class VideoReader:
 
     def _decode_cmd(self) -> list[str]:
         spec, info = self.spec, self.info
-        filters = [f"fps={spec.fps:.6g}"]
+        filters = [self.crop.ffmpeg_filter()] if self.crop is not None else []
+        filters.append(f"fps={spec.fps:.6g}")
         if (spec.width, spec.height) != (info.width, info.height):
             filters.append(f"scale={spec.width}:{spec.height}:flags=bilinear")
         return [
@@ -137,8 +144,15 @@ def open_video(
     max_seconds: float = 30.0,
     max_source_seconds: float = 600.0,
     max_bytes: int | None = None,
+    crop_bars: bool = False,
+    min_side: int = 2,
+    min_seconds: float = 0.0,
 ) -> VideoReader:
-    """Check a reference video and plan its normalisation; raises MediaError for unusable files."""
+    """Check a reference video and plan its normalisation; raises MediaError for unusable files.
+
+    ``crop_bars`` cuts letterbox/pillarbox bars off every frame; ``min_side`` (of the picture
+    inside them) and ``min_seconds`` refuse clips too small or too short to take a motion from.
+    """
     path = Path(path)
     info = probe(path)
     if max_bytes is not None and info.size_bytes > max_bytes:
@@ -171,6 +185,17 @@ def open_video(
             FailureReason.NO_FRAMES, "That video has no picture size I can read. Please send another clip."
         )
 
+    crop = find_bars(path, info.width, info.height, info.duration_s) if crop_bars else None
+    if crop is not None:
+        info = replace(info, width=crop.width, height=crop.height)
+    if min(info.width, info.height) < min_side:
+        raise MediaError(
+            FailureReason.VIDEO_TOO_SMALL,
+            f"That video is only {info.width}x{info.height} pixels, too small to make out the body. "
+            f"Please send a clip at least {min_side} pixels on its shorter side.",
+            params={"width": info.width, "height": info.height, "min_side": min_side},
+        )
+
     n_packets, last_pts = _count_packets(path)
     if n_packets == 0:
         raise MediaError(
@@ -180,6 +205,13 @@ def open_video(
     fps, stream_duration = _stream_timing(info.fps, n_packets, last_pts, info.duration_s, max_fps)
     if stream_duration > max_source_seconds:
         raise _too_long(stream_duration, max_source_seconds, max_seconds)
+    if stream_duration < min_seconds:
+        raise MediaError(
+            FailureReason.VIDEO_TOO_SHORT,
+            f"That clip is only {stream_duration:.2f} s long, too short to take a motion from. "
+            f"Please send a video with at least {min_seconds:g} s of the move (a few seconds work best).",
+            params={"seconds": round(stream_duration, 2), "min_seconds": min_seconds},
+        )
     duration = min(stream_duration, max_seconds)
     n_frames = max(1, round(duration * fps))
     width, height = _fit_size(info.width, info.height, max_side)
@@ -193,7 +225,7 @@ def open_video(
         notes.append(
             f"The video is {stream_duration:.1f} s long; only the first {max_seconds:g} s were used."
         )
-    return VideoReader(path=path, spec=spec, info=info, warnings=notes)
+    return VideoReader(path=path, spec=spec, info=info, warnings=notes, crop=crop)
 
 
 def _too_long(duration: float, limit: float, trim_to: float) -> MediaError:
