@@ -32,6 +32,9 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--max-seconds", type=float, default=None, help="score only the first seconds of each video"
     )
+    p.add_argument(
+        "--sheets", default=None, help="folder for one contact sheet PNG per pair (reference above output)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed or a pair fails")
     p.set_defaults(func=run)
 
@@ -43,8 +46,15 @@ def _fmt(v: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from motionbot.renderer.evaluate.expression import SIGNALS
     from motionbot.renderer.evaluate.pairs import find_pairs
-    from motionbot.renderer.evaluate.report import TARGETS, PairReport, run_report
+    from motionbot.renderer.evaluate.report import (
+        FACE_TARGETS,
+        MOUTH_AMPLITUDE,
+        TARGETS,
+        PairReport,
+        run_report,
+    )
 
     try:
         settings = RendererSettings()
@@ -65,13 +75,24 @@ def run(args: argparse.Namespace) -> int:
             out.print(
                 f"{r.name}: limbs {_fmt(m['limb_share'])} frames {_fmt(m['frame_share'])} "
                 f"pck@0.1 {_fmt(m['pck@0.1'])} pck@0.2 {_fmt(m['pck@0.2'])} face {_fmt(m['face_ssim'])} "
-                f"jitter x{_fmt(m['jitter_ratio'])} ({r.timings.get('render_s', 0):.1f} s render)"
+                f"jitter x{_fmt(m['jitter_ratio'])} wrists in frame {_fmt(m['wrists_in_frame'])} "
+                f"({r.timings.get('render_s', 0):.1f} s render)"
             )
+            if r.face_reference:
+                out.print(
+                    f"  face: expression {_fmt(m['expression'])} (targets {FACE_TARGETS}, mouth amplitude "
+                    f"{MOUTH_AMPLITUDE[0]:g}..{MOUTH_AMPLITUDE[1]:g}; {'met' if r.meets_face_targets() else 'MISSED'})"
+                )
+                for sig in SIGNALS:
+                    out.print(
+                        f"    {sig}: correlation {_fmt(m[sig + '_corr'])} amplitude {_fmt(m[sig + '_amp'])}"
+                    )
         else:
             out.print(f"{r.name}: [red]FAILED[/red] {r.reason}: {r.message}")
 
     out.print(f"Scoring {len(pairs)} pairs into {args.output}")
-    data = run_report(pairs, Path(args.output), settings, on_pair=show)
+    sheets = Path(args.sheets) if args.sheets else None
+    data = run_report(pairs, Path(args.output), settings, on_pair=show, sheets=sheets)
     summary = data["summary"]
     table = Table(title="quality report")
     table.add_column("pair")
@@ -99,7 +120,18 @@ def run(args: argparse.Namespace) -> int:
     out.print(f"failed pairs: {len(summary['failed'])}; targets met: {summary['targets_met']}")
     if summary["target_pairs_missing"]:
         out.print("missed by: " + ", ".join(summary["target_pairs_missing"]))
-    out.print(f"wrote {Path(args.output) / 'report.json'}")
-    if args.strict and not summary["targets_met"]:
+    faces = summary["face_references"]
+    if summary["face_pairs"]:
+        out.print(
+            "face pairs: "
+            + ", ".join(f"{k} {_fmt(v)}" for k, v in faces.items())
+            + f"; face targets met: {summary['face_targets_met']}"
+        )
+        if summary["face_pairs_missing"]:
+            out.print("face targets missed by: " + ", ".join(summary["face_pairs_missing"]))
+    out.print(f"wrote {Path(args.output) / 'report.json'}" + (f" and sheets in {sheets}" if sheets else ""))
+    if args.strict and not (
+        summary["targets_met"] and (summary["face_targets_met"] or not summary["face_pairs"])
+    ):
         return EXIT_TARGETS_MISSED
     return EXIT_OK

@@ -24,6 +24,7 @@ from motionbot.renderer.engines.base import EngineInput
 from motionbot.renderer.engines.warp.engine import WarpEngine
 from motionbot.renderer.engines.warp.retarget import swap_sides
 from motionbot.renderer.engines.warp.rig import TORSO
+from motionbot.renderer.evaluate.expression import expression_metrics, video_signals
 from motionbot.renderer.evaluate.metrics import (
     LIMB_BONES,
     face_crop,
@@ -31,9 +32,10 @@ from motionbot.renderer.evaluate.metrics import (
     jitter,
     limb_agreement,
     pck,
+    wrists_in_frame,
 )
 from motionbot.renderer.evaluate.pairs import Pair
-from motionbot.renderer.evaluate.sheet import contact_row, stack_rows
+from motionbot.renderer.evaluate.sheet import contact_row, stack_rows, write_pair_sheet
 from motionbot.renderer.evaluate.tracks import Track, detect_track
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.motion.cache import MotionCache
@@ -47,6 +49,9 @@ U8 = npt.NDArray[np.uint8]
 
 # What the lead reports: every portrait with every full-body reference must reach these.
 TARGETS = {"limb_share": 0.90, "frame_share": 0.75, "pck@0.2": 0.85}
+# and every portrait whose face the engine moves, with every face reference
+FACE_TARGETS = {"expression": 0.70, "head_roll_corr": 0.80}
+MOUTH_AMPLITUDE = (0.6, 1.4)
 LEG_LIMBS = ("left_thigh", "left_shin", "right_thigh", "right_shin")
 
 
@@ -59,6 +64,7 @@ class PairReport:
     reason: str | None = None
     message: str | None = None
     full_body_reference: bool = False
+    face_reference: bool = False
     limbs: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -70,6 +76,17 @@ class PairReport:
             return False
         keys = TARGETS if self.limbs else {k: v for k, v in TARGETS.items() if k.startswith("pck")}
         return all(_finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in keys.items())
+
+    def meets_face_targets(self) -> bool:
+        if not self.ok or not self.face_reference:
+            return False
+        amp = self.metrics.get("mouth_open_amp")
+        lo, hi = MOUTH_AMPLITUDE
+        return (
+            all(_finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in FACE_TARGETS.items())
+            and _finite(amp)
+            and lo <= float(amp) <= hi
+        )
 
 
 def _finite(v: Any) -> bool:
@@ -85,12 +102,14 @@ def _full_body(motion: Motion) -> bool:
 class Evaluator:
     """Holds the engine, the motion cache and per-video reference tracks across pairs."""
 
-    def __init__(self, settings: RendererSettings, out_dir: Path) -> None:
+    def __init__(self, settings: RendererSettings, out_dir: Path, sheets: Path | None = None) -> None:
         self.settings = settings
         self.out_dir = out_dir
+        self.sheets = sheets
         self.engine = WarpEngine.load(settings)
         self.cache = MotionCache(settings.cache_dir)
         self._refs: dict[Path, tuple[Motion, Track]] = {}
+        self._face_refs: dict[Path, npt.NDArray[np.float64]] = {}
         self.rows: list[U8] = []
 
     def reference(self, video: Path) -> tuple[Motion, Track]:
@@ -166,8 +185,21 @@ class Evaluator:
         m["mirrored"] = moves.mirrored
         m["jitter_ratio"] = jo / jr if _finite(jr) and jr > 0 else float("nan")
         m["face_ssim"] = self._identity(subject.photo, out_track)
+        m["wrists_in_frame"] = wrists_in_frame(ref_kp, out_track.keypoints)
+        report.face_reference = motion.face_shape is not None and subject.face is not None
+        if report.face_reference:
+            m.update(expression_metrics(self._face_signals(pair.video), video_signals(output)))
         report.metrics = m
         self.rows.append(contact_row(subject.photo, ref_track, out_track, report.name, m))
+        if self.sheets is not None:
+            write_pair_sheet(self.sheets / f"{report.name}.png", pair, output, motion.n_frames, m)
+
+    def _face_signals(self, video: Path) -> npt.NDArray[np.float64]:
+        if video not in self._face_refs:
+            self._face_refs[video] = video_signals(
+                video, max_fps=self.settings.max_fps, max_seconds=self.settings.max_seconds
+            )
+        return self._face_refs[video]
 
     def _identity(self, photo: U8, out_track: Track) -> float:
         with PoseDetector(video=False) as detector:
@@ -196,8 +228,15 @@ def summarise(reports: list[PairReport]) -> dict[str, Any]:
         vals = [float(r.metrics[key]) for r in rs if _finite(r.metrics.get(key))]
         return float(np.mean(vals)) if vals else float("nan")
 
-    keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio")
+    keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio", "wrists_in_frame")
+    faces = [r for r in scored if r.face_reference]
+    face_keys = ("expression", "mouth_open_corr", "mouth_open_amp", "eye_open_corr", "brow_lift_corr",
+                 "head_roll_corr")  # fmt: skip
     return {
+        "face_references": {k: mean(k, faces) for k in face_keys},
+        "face_pairs": [r.name for r in faces],
+        "face_pairs_missing": [r.name for r in faces if not r.meets_face_targets()],
+        "face_targets_met": bool(faces) and all(r.meets_face_targets() for r in faces),
         "pairs": len(reports),
         "failed": [{"pair": r.name, "reason": r.reason, "message": r.message} for r in reports if not r.ok],
         "overall": {k: mean(k, scored) for k in keys},
@@ -216,9 +255,12 @@ def run_report(
     out_dir: Path,
     settings: RendererSettings,
     on_pair: Callable[[PairReport], None] | None = None,
+    sheets: Path | None = None,
 ) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    evaluator = Evaluator(settings, out_dir)
+    if sheets is not None:
+        sheets.mkdir(parents=True, exist_ok=True)
+    evaluator = Evaluator(settings, out_dir, sheets)
     reports: list[PairReport] = []
     try:
         for pair in pairs:
@@ -239,7 +281,7 @@ def run_report(
 
 
 def _as_json(r: PairReport) -> dict[str, Any]:
-    return {**r.__dict__, "meets_targets": r.meets_targets()}
+    return {**r.__dict__, "meets_targets": r.meets_targets(), "meets_face_targets": r.meets_face_targets()}
 
 
 def _json_default(o: Any) -> Any:

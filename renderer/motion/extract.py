@@ -19,7 +19,8 @@ from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.errors import RendererError
-from motionbot.renderer.media.video import VideoReader, open_video
+from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, VideoReader, open_video
+from motionbot.renderer.motion.face_shape import FACE_SHAPE_POINTS, FaceShape
 from motionbot.renderer.motion.filters import fill_gaps, one_euro_zero_lag
 from motionbot.renderer.motion.model import FACE_FEATURES, NUM_LANDMARKS, Landmark, Motion
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
@@ -29,7 +30,7 @@ from motionbot.renderer.perception.segmentation import person_blobs, person_mask
 from motionbot.renderer.settings import RendererSettings
 
 # Bump when the output for the same video changes: it is part of the motion cache key.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "4"  # 4: bars cropped off
 POSE_SIDE = 320
 FACE_SIDE = 480
 DECODE_SIDE = 480
@@ -40,6 +41,8 @@ FACE_CLOSEUP_HEIGHT = 0.3  # a face taller than this share of the frame makes it
 # One Euro settings for normalised coordinates (speeds of ~0.1..3 image widths per second).
 KEYPOINT_FILTER = {"min_cutoff": 1.2, "beta": 4.0}
 FACE_FILTER = {"min_cutoff": 1.5, "beta": 0.05}
+# Face points move fast (a blink lasts ~0.15 s): a higher cutoff keeps blinks and lip shapes.
+SHAPE_FILTER = {"min_cutoff": 4.0, "beta": 0.5}
 
 RGB = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float32]
@@ -129,6 +132,16 @@ def face_to_pose(face: FaceResult) -> FloatArray:
     return kp
 
 
+def _face_head(kp: FloatArray, face: FaceResult | None) -> None:
+    """Where the face mesh sees the face, the head's landmarks are the mesh's: on a close-up,
+    BlazePose's eyes and ears guess a head tilt that the face does not make."""
+    if face is None:
+        return
+    for lm, idx in _FACE_TO_POSE.items():
+        kp[lm, :2] = face.landmarks[idx, :2]
+        kp[lm, 3] = 1.0
+
+
 def _is_closeup(faces: list[FaceResult | None]) -> bool:
     heights = [f.box[3] for f in faces if f is not None]
     return len(heights) >= max(1, len(faces) // 2) and float(np.median(heights)) >= FACE_CLOSEUP_HEIGHT
@@ -154,6 +167,9 @@ def extract_motion(
         max_side=min(DECODE_SIDE, settings.max_video_side),
         max_seconds=settings.max_seconds,
         max_bytes=settings.max_input_bytes,
+        crop_bars=True,  # letterbox/pillarbox bars are not part of the scene
+        min_side=MIN_CLIP_SIDE,
+        min_seconds=MIN_CLIP_SECONDS,
     )
     spec = reader.spec
     width, height = reference_size(reader.info.width, reader.info.height, settings.max_video_side)
@@ -270,6 +286,8 @@ def _assemble(
     for i, k in enumerate(keypoints):
         if k is not None:
             kp[i], present[i], conf[i] = k, True, scores[i]
+            if face_track and faces[i] is not None:
+                _face_head(kp[i], faces[i])
         elif face_track and faces[i] is not None:
             face = faces[i]
             assert face is not None
@@ -295,4 +313,21 @@ def _assemble(
         source=video.name,
         face=face_arr,
         meta={},
+        face_shape=_face_shape(faces, fps, max_gap) if face_track else None,
     )
+
+
+def _face_shape(faces: list[FaceResult | None], fps: float, max_gap: int) -> FaceShape:
+    n = len(faces)
+    k = len(FACE_SHAPE_POINTS)
+    points = np.zeros((n, k, 3), dtype=np.float32)
+    teeth = np.zeros((n, 1), dtype=np.float32)
+    has_face = np.array([f is not None for f in faces])
+    for i, f in enumerate(faces):
+        if f is not None:
+            points[i] = f.landmarks[list(FACE_SHAPE_POINTS)]
+            teeth[i, 0] = f.teeth
+    flat, _ = fill_gaps(points.reshape(n, -1), has_face, max_gap)
+    flat = one_euro_zero_lag(flat, fps, **SHAPE_FILTER)
+    teeth, _ = fill_gaps(teeth, has_face, max_gap)
+    return FaceShape(flat.reshape(n, k, 3).astype(np.float32), teeth[:, 0].astype(np.float32))

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.motion.face_shape import FaceShape
+
 FloatArray = npt.NDArray[np.float32]
 
 MOTION_FORMAT_VERSION = 1
@@ -115,7 +117,8 @@ class Motion:
     height (0..1, may leave that range when a joint is off-frame), z in mediapipe's relative
     depth (same scale as x, smaller is nearer the camera), and visibility in 0..1.
     ``confidence`` is (T,) float32: 0 where the frame's pose was filled in, not detected.
-    ``face`` is (T, len(FACE_FEATURES)) or None when no face track was taken.
+    ``face`` is (T, len(FACE_FEATURES)) or None when no face track was taken; ``face_shape``
+    holds the face's points for expression transfer where the face was large enough to read.
     """
 
     fps: float
@@ -126,6 +129,7 @@ class Motion:
     source: str
     face: FloatArray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    face_shape: FaceShape | None = None
 
     def __post_init__(self) -> None:
         kp = self.keypoints
@@ -135,6 +139,8 @@ class Motion:
             raise ValueError("confidence must have one value per frame")
         if self.face is not None and self.face.shape != (kp.shape[0], len(FACE_FEATURES)):
             raise ValueError("face must be (T, len(FACE_FEATURES))")
+        if self.face_shape is not None and len(self.face_shape.teeth) != kp.shape[0]:
+            raise ValueError("face_shape must have one entry per frame")
         if self.fps <= 0 or self.width <= 0 or self.height <= 0:
             raise ValueError("fps, width and height must be positive")
 
@@ -164,6 +170,7 @@ class Motion:
             source=self.source,
             face=None if self.face is None else self.face[:n].copy(),
             meta={**self.meta, "trimmed_from_frames": self.n_frames},
+            face_shape=None if self.face_shape is None else self.face_shape.trimmed(n),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +187,7 @@ class Motion:
             "face_features": list(FACE_FEATURES) if self.face is not None else None,
             "face": None if self.face is None else np.round(self.face.astype(np.float64), 4).tolist(),
             "meta": self.meta,
+            "face_shape": None if self.face_shape is None else self.face_shape.to_dict(),
         }
 
     @classmethod
@@ -189,6 +197,7 @@ class Motion:
         if int(data.get("version", 0)) > MOTION_FORMAT_VERSION:
             raise ValueError(f"motion file version {data['version']} is newer than this release supports")
         face = data.get("face")
+        shape = data.get("face_shape")
         return cls(
             fps=float(data["fps"]),
             width=int(data["width"]),
@@ -198,6 +207,7 @@ class Motion:
             confidence=np.asarray(data["confidence"], dtype=np.float32),
             face=None if face is None else np.asarray(face, dtype=np.float32),
             meta=dict(data.get("meta") or {}),
+            face_shape=None if not shape else FaceShape.from_dict(shape),
         )
 
     def save(self, path: Path) -> None:

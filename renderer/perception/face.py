@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.motion.face_shape import INNER_LIPS
 from motionbot.renderer.motion.model import FACE_FEATURES
 
 FloatArray = npt.NDArray[np.float32]
@@ -40,6 +42,7 @@ class FaceResult:
     landmarks: FloatArray  # (478, 3) x, y normalised to the image, z
     box: tuple[float, float, float, float]  # x, y, w, h normalised
     features: FloatArray  # FACE_FEATURES order
+    teeth: float = 0.0  # share of the open mouth that shows teeth, 0..1
 
 
 def _ramp(value: float, low: float, high: float) -> float:
@@ -76,6 +79,28 @@ def face_features(landmarks: FloatArray, width: int, height: int) -> FloatArray:
     return np.array([values[name] for name in FACE_FEATURES], dtype=np.float32)
 
 
+def teeth_share(rgb: npt.NDArray[np.uint8], landmarks: FloatArray) -> float:
+    """How much of the mouth's opening is teeth: bright, unsaturated pixels inside the inner lips.
+
+    The warp engine draws teeth into a mouth it opens only when the performer shows theirs.
+    """
+    h, w = rgb.shape[:2]
+    poly = np.round(landmarks[list(INNER_LIPS), :2] * np.array([w, h])).astype(np.int32)
+    x0, y0 = np.maximum(poly.min(axis=0), 0)
+    x1, y1 = np.minimum(poly.max(axis=0) + 1, [w, h])
+    if x1 - x0 < 3 or y1 - y0 < 2:
+        return 0.0
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [poly - [x0, y0]], 1)
+    inside = rgb[y0:y1, x0:x1][mask > 0].astype(np.float32)
+    if len(inside) < 6:
+        return 0.0
+    value = inside.max(axis=1)
+    chroma = value - inside.min(axis=1)
+    bright = (value > 150) & (chroma < 0.35 * value)
+    return float(bright.mean())
+
+
 class FaceTracker:
     """mediapipe FaceMesh with iris refinement; video mode tracks between frames."""
 
@@ -104,7 +129,9 @@ class FaceTracker:
             if best is None or box[2] * box[3] > best.box[2] * best.box[3]:
                 feats = face_features(lms, rgb.shape[1], rgb.shape[0])
                 best = FaceResult(landmarks=lms, box=box, features=feats)
-        return best
+        if best is None:
+            return None
+        return FaceResult(best.landmarks, best.box, best.features, teeth_share(rgb, best.landmarks))
 
     def close(self) -> None:
         self._mesh.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from motionbot.renderer.engines.warp.framing import output_size, plan_canvas
 from motionbot.renderer.engines.warp.matte import fill_holes
@@ -140,32 +139,6 @@ def test_a_performer_seen_from_behind_is_not_mirrored() -> None:
     dets = np.linalg.det(b.transforms[:, 1, :, :2])
     assert (dets > 0).all()  # the torso keeps its handedness
     assert np.allclose(a.joints, b.joints, atol=1e-3)
-
-
-def test_expressions_move_lids_and_jaw_the_right_way() -> None:
-    from motionbot.renderer.engines.warp import face as fx
-    from motionbot.renderer.motion.model import FACE_FEATURES
-
-    pts = np.zeros((478, 2), np.float32)
-    pos = {
-        fx.FOREHEAD: (100, 20), fx.CHIN: (100, 200), fx.LEFT_CHEEK: (160, 110), fx.RIGHT_CHEEK: (40, 110),
-        fx.LEFT_EYE_OUTER: (140, 80), fx.LEFT_EYE_INNER: (115, 80), fx.LEFT_EYE_TOP: (127, 75),
-        fx.LEFT_EYE_BOTTOM: (127, 85), fx.RIGHT_EYE_OUTER: (60, 80), fx.RIGHT_EYE_INNER: (85, 80),
-        fx.RIGHT_EYE_TOP: (72, 75), fx.RIGHT_EYE_BOTTOM: (72, 85), fx.MOUTH_LEFT: (125, 150),
-        fx.MOUTH_RIGHT: (75, 150), fx.LIP_TOP: (100, 147), fx.LIP_BOTTOM: (100, 153),
-    }  # fmt: skip
-    for i, xy in pos.items():
-        pts[i] = xy
-    rig = fx.FaceRig(pts)
-    probe = np.array([[127, 74], [127, 88], [100, 195], [100, 60], [125, 150]], np.float32)
-    basis = fx.expression_basis(rig, probe, np.ones(len(probe), np.float32))
-    assert basis[0, 0, 1] > 2 and abs(basis[0, 1, 1]) < 0.5  # upper lid down, lower lid still
-    assert basis[2, 2, 1] > 5 and abs(basis[2, 3, 1]) < 0.5  # chin drops, brow does not
-    assert basis[3, 4, 0] > 2  # the left mouth corner moves out to the left (image right)
-    track = np.zeros((5, len(FACE_FEATURES)), np.float32)
-    track[:, FACE_FEATURES.index("left_eye_open")] = [0.6, 0.6, 0.6, 0.0, 0.6]
-    expr = fx.expression_track(track, 5)
-    assert expr[3, 0] == pytest.approx(1.0) and expr[0, 0] == 0.0
 
 
 def test_a_limb_pointed_at_the_camera_is_drawn_no_shorter_than_half_its_length() -> None:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.mesh import chain_arc
+from motionbot.renderer.engines.warp.mouth import MouthPainter
 from motionbot.renderer.engines.warp.raster import OFF, grid_roi, rasterise, to_grid, warp_layer
 from motionbot.renderer.engines.warp.retarget import Retarget
 from motionbot.renderer.engines.warp.rig import HEAD, LIMB_CHAINS, N_BONES, Layer
@@ -66,10 +67,12 @@ class FrameRenderer:
         self.uv = np.concatenate([m.texture_xy for m in meshes]).astype(np.float32)
         self.weights = np.concatenate([m.weights for m in meshes]).astype(np.float32)
         self.bulge = np.concatenate([m.bulge for m in meshes]).astype(np.float32)
-        self.expression = np.concatenate([m.expression for m in meshes], axis=1).astype(np.float32)
-        self._expressive = bool(np.abs(self.expression).max(initial=0.0) > 0) and bool(
-            np.abs(motion.expression).max(initial=0.0) > 0
-        )
+        expression = np.concatenate([m.expression for m in meshes], axis=0).astype(np.float32)
+        # only the face's vertices take an expression: the product runs over those rows alone
+        self._expr_rows = np.flatnonzero(np.abs(expression).max(axis=1, initial=0.0) > 0)
+        self._expr_weights = f32(expression[self._expr_rows])
+        self._expressive = len(self._expr_rows) > 0 and bool(np.abs(motion.expression).max(initial=0.0) > 0)
+        self.mouth = MouthPainter.build(subject, self.rest) if self._expressive else None
         block = self.grid[0] * self.grid[1]
         groups: list[DrawGroup] = []
         tris: list[I32] = []
@@ -134,8 +137,8 @@ class FrameRenderer:
             pts += self.bulge[:, None] * shift[None, :]
         if self._expressive:
             lin = transforms[HEAD, :, :2]
-            local = np.tensordot(self.motion.expression[t], self.expression, axes=1)  # (n, 2)
-            pts += local @ lin.T  # the expression turns and scales with the head
+            local = self._expr_weights @ self.motion.expression[t]  # (face vertices, 2)
+            pts[self._expr_rows] += local @ lin.T  # the expression turns and scales with the head
         return pts
 
     def torn(self, grid_pts: F32) -> npt.NDArray[np.intp]:
@@ -148,7 +151,8 @@ class FrameRenderer:
 
     def render(self, t: int) -> U8:
         frame = self.subject.background.copy()
-        pts = to_grid(self.deformed(t), self.factor)
+        deformed = self.deformed(t)
+        pts = to_grid(deformed, self.factor)
         keys = np.where(self._body_tri, self._body_key, self.motion.bone_keys[t][self.tri_bone])
         order = np.argsort(-keys, kind="stable")
         torn = self.torn(pts)
@@ -174,6 +178,8 @@ class FrameRenderer:
             if grp.layer is Layer.BODY:
                 body = np.zeros(frame.shape[:2], np.uint8)
                 body[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha
+                if self.mouth is not None:  # inside the face, under any arm in front of it
+                    self.mouth.paint(frame, deformed, self.motion.teeth[t])
         return frame
 
 

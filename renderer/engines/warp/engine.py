@@ -93,7 +93,7 @@ class WarpEngine:
         return subject
 
     def animate(self, subject: Subject, motion: Motion) -> tuple[FrameRenderer, Retarget]:
-        moves = retarget(motion, subject.rig)
+        moves = retarget(motion, subject.rig, face=subject.face)
         return FrameRenderer(subject, moves), moves
 
     def render(self, job: EngineInput, progress: ProgressCallback = no_progress) -> EngineOutput:

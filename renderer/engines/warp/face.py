@@ -1,10 +1,13 @@
-"""Simple expression transfer for close-ups: eyelids, jaw and mouth corners follow the performer.
+"""Expression transfer: the performer's face shape, relative to their own calm face, moves the photo's.
 
-The photo's face mesh gives where its eyes and mouth are; each expression becomes a
-displacement field over the body mesh's vertices (an upper lid sliding down over the eye, the
-jaw dropping, the mouth corners pulling apart), scaled per frame by how far the performer's
-feature moved away from the performer's own usual value. The body mesh is densified around
-the eyes and mouth so those small regions deform smoothly.
+Each reference frame's face points are fitted rigidly (rotation, scale, shift in 3D) onto the
+performer's calm face, so what is left is expression alone, with head pose taken out; the
+calm face is the median of the frames with the mouth least open, so a talking clip's neutral
+is a closed mouth. The residual is carried into the photo's face by a similarity fitted
+between the two faces on their rigid points (so it scales with the face's size and turns
+with its pose), and spread over the body mesh by barycentric interpolation across the photo's
+face points plus a still ring around the face, so the face blends into hair, ears and neck.
+The head's own turn and tilt come from the rig; this adds only what the face does.
 """
 
 from __future__ import annotations
@@ -13,40 +16,59 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import Delaunay
 
 from motionbot.renderer.engines.warp.arrays import f32
-from motionbot.renderer.motion.model import FACE_FEATURES
+from motionbot.renderer.motion.face_shape import (
+    FACE_OVAL,
+    FACE_SHAPE_POINTS,
+    INNER_LIPS,
+    LIDS,
+    N_SHAPE_POINTS,
+    NO_CROSS,
+    RIGID,
+    FaceShape,
+    shape_index,
+)
 from motionbot.renderer.perception.face import (
     CHIN,
     FOREHEAD,
     LEFT_CHEEK,
-    LEFT_EYE_BOTTOM,
     LEFT_EYE_INNER,
     LEFT_EYE_OUTER,
-    LEFT_EYE_TOP,
-    LIP_BOTTOM,
-    LIP_TOP,
     MOUTH_LEFT,
     MOUTH_RIGHT,
     RIGHT_CHEEK,
-    RIGHT_EYE_BOTTOM,
     RIGHT_EYE_INNER,
     RIGHT_EYE_OUTER,
-    RIGHT_EYE_TOP,
 )
 
 F32 = npt.NDArray[np.float32]
-# expression channels: left eye closing, right eye closing, jaw opening, mouth widening
-N_EXPRESSIONS = 4
+F64 = npt.NDArray[np.float64]
 # A face this tall on the canvas, or taller, gets expressions (smaller ones would not show).
 MIN_FACE_SHARE = 0.12
+# The still ring around the face sits this many times the face's radius out from its centre.
+RING_SCALE = 1.45
+# Take the head's turn out of the performer's face in 3D (expression only), or only its tilt,
+# size and place in the picture (a turn then shows as the face's points shifting: the rig
+# alone cannot turn a head).
+RIGID_3D = True
+# The performer's eyes are taken as open at this quantile of their opening over the clip.
+CALM_EYES = 0.7
+# An eye opens at most this many times its calm opening (a performer's eyes wide in surprise).
+MAX_EYE_OPENING = 1.8
+# The frames with the mouth least open (this share of them) make the performer's calm face.
+CALM_SHARE = 0.3
+_OVAL = shape_index(*FACE_OVAL)
+_LIP_GAP = shape_index(13, 14)
 
 
 @dataclass(frozen=True)
 class FaceRig:
-    """The photo's face in canvas pixels."""
+    """The photo's face in canvas pixels: ``points`` (478, 2) and ``depth`` (478,)."""
 
-    points: F32  # (478, 2)
+    points: F32
+    depth: F32 | None = None
 
     def p(self, i: int) -> F32:
         return f32(self.points[i])
@@ -63,18 +85,32 @@ class FaceRig:
         down = f32(np.array([-across[1], across[0]]))
         return f32(across), down
 
+    @property
+    def shape(self) -> F32:
+        """(N_SHAPE_POINTS, 3) the expression points, depth 0 when unknown."""
+        idx = list(FACE_SHAPE_POINTS)
+        z = np.zeros(len(idx), np.float32) if self.depth is None else self.depth[idx]
+        return f32(np.column_stack([self.points[idx], z]))
+
+    @property
+    def mouth_polygon(self) -> F32:
+        return f32(self.points[list(INNER_LIPS)])
+
 
 def densify(face: FaceRig, spacing: float) -> F32:
-    """Extra mesh points around the eyes and the mouth, about a third of the mesh spacing apart."""
+    """Mesh points for the face: its expression points, and a grid about a third of the mesh
+    spacing apart around the eyes and the mouth so those small regions bend smoothly."""
     step = max(1.5, spacing / 3.0)
-    out = []
+    out = [face.shape[:, :2]]
     across, down = face.axes
     for centre, half_w, half_h in _feature_boxes(face):
         us = np.arange(-half_w, half_w + 1e-6, step)
         vs = np.arange(-half_h, half_h + 1e-6, step)
         uu, vv = np.meshgrid(us, vs)
-        out.append(centre + uu.reshape(-1, 1) * across + vv.reshape(-1, 1) * down)
-    return f32(np.concatenate(out)) if out else np.zeros((0, 2), np.float32)
+        grid = centre + uu.reshape(-1, 1) * across + vv.reshape(-1, 1) * down
+        near = np.min(np.linalg.norm(grid[:, None, :] - out[0][None, :, :], axis=2), axis=1)
+        out.append(f32(grid[near > 0.6 * step]))
+    return f32(np.concatenate(out))
 
 
 def _feature_boxes(face: FaceRig) -> list[tuple[F32, float, float]]:
@@ -88,53 +124,100 @@ def _feature_boxes(face: FaceRig) -> list[tuple[F32, float, float]]:
     return boxes
 
 
-def expression_basis(face: FaceRig, pts: F32, head_weight: F32) -> F32:
-    """(N_EXPRESSIONS, n, 2): how each vertex moves at a feature's full strength."""
-    across, down = face.axes
-    basis = np.zeros((N_EXPRESSIONS, len(pts), 2), np.float32)
-    for ch, (top, bottom, outer, inner) in enumerate(
-        (
-            (LEFT_EYE_TOP, LEFT_EYE_BOTTOM, LEFT_EYE_OUTER, LEFT_EYE_INNER),
-            (RIGHT_EYE_TOP, RIGHT_EYE_BOTTOM, RIGHT_EYE_OUTER, RIGHT_EYE_INNER),
-        )
-    ):
-        width = max(float(np.linalg.norm(face.p(outer) - face.p(inner))), 1.0)
-        opening = float(np.linalg.norm(face.p(top) - face.p(bottom)))
-        centre = 0.5 * (face.p(outer) + face.p(inner))
-        u = (pts - centre) @ across / (0.6 * width)
-        v = (pts - face.p(top)) @ down / (0.7 * width)
-        # the upper lid and the skin just above it slide down; the lower lid stays
-        above = np.clip(1.0 - np.abs(v), 0.0, 1.0) * (v <= 0.15)
-        w = np.exp(-(u**2)) * above
-        basis[ch] = (w * opening * 0.9)[:, None] * down[None, :]
-    mouth_w = max(float(np.linalg.norm(face.p(MOUTH_LEFT) - face.p(MOUTH_RIGHT))), 1.0)
-    lip_line = 0.5 * (face.p(LIP_TOP) + face.p(LIP_BOTTOM))
-    u = (pts - lip_line) @ across / (0.9 * mouth_w)
-    v = (pts - lip_line) @ down
-    chin = float((face.p(CHIN) - lip_line) @ down)
-    # the jaw: everything below the lip line, most at the chin, fading below it into the neck
-    jaw = np.clip(v / max(0.35 * chin, 1.0), 0.0, 1.0) * np.clip(
-        1.0 - (v - chin) / max(0.5 * chin, 1.0), 0, 1
-    )
-    jaw = jaw * np.exp(-(u**2))
-    basis[2] = (jaw * 0.35 * mouth_w)[:, None] * down[None, :]
-    for corner, sign in ((MOUTH_LEFT, 1.0), (MOUTH_RIGHT, -1.0)):
-        d = np.linalg.norm(pts - face.p(corner), axis=1) / (0.35 * mouth_w)
-        basis[3] += (np.exp(-(d**2)) * sign * 0.15 * mouth_w)[:, None] * across[None, :]
-    return f32(basis * head_weight[None, :, None])
+def expression_weights(face: FaceRig, pts: F32, head_weight: F32) -> F32:
+    """(n, N_SHAPE_POINTS): how much of each face point's displacement each vertex takes."""
+    shape = face.shape[:, :2]
+    oval = shape[_OVAL]
+    centre = oval.mean(axis=0)
+    ring = centre + RING_SCALE * (oval - centre)
+    control = np.concatenate([shape, ring]).astype(np.float64)
+    tri = Delaunay(control)
+    simplex = tri.find_simplex(pts.astype(np.float64))
+    weights = np.zeros((len(pts), len(control)), np.float64)
+    inside = np.flatnonzero(simplex >= 0)
+    if len(inside):
+        t = tri.transform[simplex[inside]]  # (m, 3, 2)
+        b = np.einsum("mij,mj->mi", t[:, :2], pts[inside].astype(np.float64) - t[:, 2])
+        bary = np.column_stack([b, 1.0 - b.sum(axis=1)])
+        corners = tri.simplices[simplex[inside]]
+        rows = np.repeat(inside, 3)
+        np.add.at(weights, (rows, corners.ravel()), bary.ravel())
+    return f32(weights[:, :N_SHAPE_POINTS] * head_weight[:, None])
 
 
-def expression_track(face: F32 | None, n_frames: int) -> F32:
-    """(T, N_EXPRESSIONS) strengths from a motion's face track, relative to its usual values."""
-    out = np.zeros((n_frames, N_EXPRESSIONS), np.float32)
-    if face is None or len(face) == 0:
+def _similarity(src: F64, dst: F64) -> tuple[float, F64, F64]:
+    """Scale, rotation and shift with dst ~ s R src + t (least squares, Umeyama)."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.ones(len(sig))
+    d[-1] = np.sign(np.linalg.det(u @ vt)) or 1.0
+    rot = u @ np.diag(d) @ vt
+    var = float((a**2).sum() / len(src))
+    s = float((sig * d).sum() / max(var, 1e-12))
+    return s, rot, mu_d - s * rot @ mu_s
+
+
+def performer_expression(shape: FaceShape, width: int, height: int) -> tuple[F64, F64]:
+    """The performer's expression (T, N_SHAPE_POINTS, 3): each frame's face, head pose taken
+    out, minus their calm face; and that calm face (N_SHAPE_POINTS, 3), in reference pixels."""
+    pts = shape.points.astype(np.float64) * np.array([width, height, width])
+    if not RIGID_3D:
+        pts = pts[..., :2]
+    template = np.median(pts, axis=0)
+    aligned = _align_all(pts, template)
+    gap = np.linalg.norm(aligned[:, _LIP_GAP[0]] - aligned[:, _LIP_GAP[1]], axis=1)
+    calm = gap <= np.quantile(gap, CALM_SHARE)
+    neutral = np.median(aligned[calm], axis=0)
+    aligned = _align_all(pts, neutral)
+    return aligned - neutral[None], neutral
+
+
+def _align_all(pts: F64, template: F64) -> F64:
+    out = np.empty_like(pts)
+    for t in range(len(pts)):
+        s, rot, shift = _similarity(pts[t, RIGID], template[RIGID])
+        out[t] = s * pts[t] @ rot.T + shift
+    return out
+
+
+def _blink(moved: F64, photo: F64, performer: F64, neutral: F64, down: F32) -> None:
+    """Set each eye's opening to the performer's, as a share of their calm opening: added as a
+    distance, a blink would only half close a wider eye and overshoot a narrower one."""
+    for eye in LIDS:
+        up, low = [u for u, _ in eye], [v for _, v in eye]
+        now = np.linalg.norm(performer[:, up, :2] - performer[:, low, :2], axis=1).mean(axis=1)
+        # open eyes are the usual state: the calm face (chosen by its mouth) may be mid-blink
+        calm = max(float(np.quantile(now, CALM_EYES)), 1e-6)
+        share = np.clip(now / calm, 0.0, MAX_EYE_OPENING)  # (T,)
+        gap = (photo[low] - photo[up]) @ down  # (points,) the photo's own opening
+        # the whole eye moves as the expression says (a look down, a squint's lift) ...
+        shift = 0.5 * ((moved[:, up] - photo[up]) @ down + (moved[:, low] - photo[low]) @ down).mean(axis=1)
+        # ... and the upper lid does most of a blink: four times the lower lid's travel
+        close = (1.0 - share)[:, None] * gap[None, :]  # (T, points) how much narrower
+        target_up = photo[up] @ down + shift[:, None] + 0.8 * close
+        target_low = photo[low] @ down + shift[:, None] - 0.2 * close
+        moved[:, up] += (target_up - moved[:, up] @ down)[..., None] * down
+        moved[:, low] += (target_low - moved[:, low] @ down)[..., None] * down
+
+
+def expression_track(shape: FaceShape | None, width: int, height: int, face: FaceRig | None, n: int) -> F32:
+    """(T, N_SHAPE_POINTS, 2) how far each of the photo's face points moves, in canvas pixels
+    (in the head's rest frame: the renderer turns and scales it with the head)."""
+    out = np.zeros((n, N_SHAPE_POINTS, 2), np.float32)
+    if shape is None or face is None or len(shape.teeth) == 0:
         return out
-    col = {name: i for i, name in enumerate(FACE_FEATURES)}
-    for ch, name in enumerate(("left_eye_open", "right_eye_open")):
-        x = face[:, col[name]]
-        usual = max(float(np.median(x)), 0.2)
-        out[:, ch] = np.clip((usual - x) / usual, -0.3, 1.0)  # closing is positive
-    for ch, name in ((2, "mouth_open"), (3, "mouth_wide")):
-        x = face[:, col[name]]
-        out[:, ch] = np.clip(x - float(np.median(x)), -0.3, 1.0)
+    residual, neutral = performer_expression(shape, width, height)
+    residual = residual[:n]
+    photo = face.shape.astype(np.float64)[:, : residual.shape[-1]]
+    s, rot, _ = _similarity(neutral[RIGID], photo[RIGID])
+    moved = photo[None, :, :2] + s * (residual @ rot.T)[..., :2]
+    _, down = face.axes
+    _blink(moved, photo[:, :2], residual + neutral[None], neutral, down)
+    for up, low in NO_CROSS:  # an eye or the mouth closes at most, never turns inside out
+        gap = (moved[:, low] - moved[:, up]) @ down
+        fix = np.minimum(gap, 0.0)[:, None] * 0.5 * down[None]
+        moved[:, up] += fix
+        moved[:, low] -= fix
+    out[: len(residual)] = f32(moved - photo[None, :, :2])
     return out

@@ -16,9 +16,10 @@ import numpy.typing as npt
 from scipy.spatial import Delaunay
 
 from motionbot.renderer.engines.warp.arrays import f32
-from motionbot.renderer.engines.warp.face import N_EXPRESSIONS, FaceRig, densify, expression_basis
+from motionbot.renderer.engines.warp.face import FaceRig, densify, expression_weights
 from motionbot.renderer.engines.warp.parts import segment_distance
 from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
+from motionbot.renderer.motion.face_shape import N_SHAPE_POINTS
 
 F32 = npt.NDArray[np.float32]
 # Where (in bone radii past the joint) and over how long a limb hands over from the torso.
@@ -34,7 +35,7 @@ class LayerMesh:
     weights: F32  # (n, N_BONES) rows sum to 1
     tri_bone: npt.NDArray[np.int16]  # (m,) the bone that dominates each triangle
     bulge: F32  # (n,) pseudo-3D head turn strength, 0 off the face
-    expression: F32  # (N_EXPRESSIONS, n, 2) displacement per expression at full strength
+    expression: F32  # (n, N_SHAPE_POINTS) share of each face point's displacement a vertex takes
     uv: F32 | None = None  # (n, 2) texture coordinates where they differ from ``rest``
     grown_from: int | None = None  # triangles from this index on are a grown part (sleeve.py)
 
@@ -196,9 +197,9 @@ def build_mesh(
     centroid_w = weights[tris].mean(axis=1)
     tri_bone = np.argmax(centroid_w, axis=1).astype(np.int16)
     if face is not None and layer is Layer.BODY and rig.rigged[HEAD]:
-        expression = expression_basis(face, rest, weights[:, HEAD])
+        expression = expression_weights(face, rest, weights[:, HEAD])
     else:
-        expression = np.zeros((N_EXPRESSIONS, len(rest), 2), np.float32)
+        expression = np.zeros((len(rest), N_SHAPE_POINTS), np.float32)
     return LayerMesh(
         layer=layer,
         rest=rest.astype(np.float32),

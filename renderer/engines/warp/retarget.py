@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.ndimage import median_filter, uniform_filter1d
 
 from motionbot.renderer.engines.warp.arrays import f32
-from motionbot.renderer.engines.warp.face import expression_track
+from motionbot.renderer.engines.warp.face import FaceRig, expression_track
 from motionbot.renderer.engines.warp.rig import (
     BONES,
     FIXED,
@@ -68,7 +68,8 @@ class Retarget:
     head_turn: F32  # (T, 2) pseudo-3D head turn (sideways, up-down) in -1..1
     driven: npt.NDArray[np.bool_]  # (N_BONES,) bones the reference moves
     mirrored: bool  # the performer faces the other way: their left drives the subject's right
-    expression: F32  # (T, N_EXPRESSIONS) eye closing, jaw, mouth width, from the face track
+    expression: F32  # (T, N_SHAPE_POINTS, 2) how far the photo's face points move (face.py)
+    teeth: F32  # (T,) how much of the performer's open mouth shows teeth
 
 
 def _unit(v: F32) -> F32:
@@ -116,7 +117,7 @@ def faces_away(motion: Motion, rig: Rig) -> bool:
     return bool(np.median(ref) * subject < 0)
 
 
-def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
+def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True, face: FaceRig | None = None) -> Retarget:
     T = motion.n_frames
     mirrored = faces_away(motion, rig)
     kp = swap_sides(motion.keypoints) if mirrored else motion.keypoints
@@ -282,7 +283,8 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True) -> Retarget:
         head_turn=_head_turn(kp, size),
         driven=driven,
         mirrored=mirrored,
-        expression=expression_track(motion.face, T),
+        expression=expression_track(motion.face_shape, motion.width, motion.height, face, T),
+        teeth=np.zeros(T, np.float32) if motion.face_shape is None else motion.face_shape.teeth[:T].copy(),
     )
 
 

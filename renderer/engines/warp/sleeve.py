@@ -26,10 +26,10 @@ import numpy as np
 import numpy.typing as npt
 
 from motionbot.renderer.engines.warp.arrays import f32, u8
-from motionbot.renderer.engines.warp.face import N_EXPRESSIONS
 from motionbot.renderer.engines.warp.mesh import LayerMesh, chain_weights
 from motionbot.renderer.engines.warp.parts import HAND_REACH, LayerTexture
 from motionbot.renderer.engines.warp.rig import BONES, LIMB_CHAINS, Layer, Rig
+from motionbot.renderer.motion.face_shape import N_SHAPE_POINTS
 
 F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
@@ -187,7 +187,7 @@ def add_sleeve(
         tri_bone=np.concatenate([mesh.tri_bone, tri_bone]).astype(np.int16),
         bulge=f32(np.concatenate([mesh.bulge, np.zeros(len(rest), np.float32)])),
         expression=f32(
-            np.concatenate([mesh.expression, np.zeros((N_EXPRESSIONS, len(rest), 2), np.float32)], axis=1)
+            np.concatenate([mesh.expression, np.zeros((len(rest), N_SHAPE_POINTS), np.float32)], axis=0)
         ),
         uv=f32(np.concatenate([mesh.texture_xy, uv])),
         grown_from=len(mesh.triangles),

@@ -253,7 +253,10 @@ def prepare_subject(
     spacing = max(6.0, max(canvas.width, canvas.height) / 80.0)
     face = None
     if face_landmarks is not None:
-        face = FaceRig(canvas.photo_to_canvas(face_landmarks[:, :2] * np.array([pw, ph], np.float32)))
+        face = FaceRig(
+            canvas.photo_to_canvas(face_landmarks[:, :2] * np.array([pw, ph], np.float32)),
+            f32(face_landmarks[:, 2] * pw * canvas.scale),
+        )
         if face.height < MIN_FACE_SHARE * canvas.height:
             face = None  # too small for an expression to show
     # the photo's pixels are labelled by what it shows; the meshes move on the grown rig

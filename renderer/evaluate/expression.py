@@ -1,0 +1,105 @@
+"""Expression fidelity: the same face-mesh signals measured on the reference and on the output.
+
+Each signal is a distance between face-mesh points over the distance between the outer eye
+corners, so it does not depend on how large the face is in either video; head roll is the
+angle of the eye line. A frame counts where both videos show a face. Correlation says whether
+the output moves when the reference does; the amplitude ratio (standard deviation of the
+output's signal over the reference's) says whether it moves as much.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from motionbot.renderer.media.video import open_video
+from motionbot.renderer.perception.face import FaceTracker
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+
+SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll")
+# Expression agreement averages these correlations (head roll is reported on its own).
+EXPRESSION_SIGNALS = ("mouth_open", "eye_open", "brow_lift")
+# mediapipe face-mesh indices (the subject's right eye is on the image's left)
+_EYE_OUTER = (33, 263)
+_EYE_CORNERS = ((33, 133), (263, 362))
+_LIDS = ((159, 145), (386, 374))
+_LIPS = (13, 14)
+_BROWS = ((70, 63, 105, 66, 107), (300, 293, 334, 296, 336))
+MIN_FRAMES = 10
+
+
+def face_signals(points: F32) -> F64:
+    """The four signals of one face, from its (478, >=2) landmarks in pixels."""
+    p = points[:, :2].astype(np.float64)
+    across = p[_EYE_OUTER[1]] - p[_EYE_OUTER[0]]
+    iod = max(float(np.linalg.norm(across)), 1e-6)
+    u = across / iod
+    down = np.array([-u[1], u[0]])
+    mouth = float(np.linalg.norm(p[_LIPS[0]] - p[_LIPS[1]])) / iod
+    eyes = float(np.mean([np.linalg.norm(p[a] - p[b]) for a, b in _LIDS])) / iod
+    brow = 0.0
+    for corners, brow_pts in zip(_EYE_CORNERS, _BROWS, strict=True):
+        eye_centre = p[list(corners)].mean(axis=0)
+        brow += float((eye_centre - p[list(brow_pts)].mean(axis=0)) @ down) / iod
+    roll = math.degrees(math.atan2(across[1], across[0]))
+    return np.array([mouth, eyes, brow / 2.0, roll])
+
+
+def video_signals(
+    video: Path, *, max_side: int = 640, max_fps: float = 60.0, max_seconds: float = 60.0
+) -> F64:
+    """(T, 4) signals per frame, NaN where no face was found."""
+    reader = open_video(video, max_fps=max_fps, max_side=max_side, max_seconds=max_seconds)
+    rows: list[F64] = []
+    with FaceTracker(video=True) as tracker:
+        for frame in reader.frames():
+            face = tracker.detect(frame)
+            if face is None:
+                rows.append(np.full(len(SIGNALS), np.nan))
+                continue
+            h, w = frame.shape[:2]
+            rows.append(face_signals(face.landmarks[:, :2] * np.array([w, h], np.float32)))
+    return np.stack(rows) if rows else np.zeros((0, len(SIGNALS)))
+
+
+@dataclass(frozen=True)
+class SignalScore:
+    correlation: float
+    amplitude: float  # std of the output's signal over the reference's
+
+
+def compare(reference: F64, output: F64) -> dict[str, SignalScore]:
+    """Per-signal correlation and amplitude ratio over the frames both show a face."""
+    n = min(len(reference), len(output))
+    ref, out = reference[:n], output[:n]
+    both = np.isfinite(ref).all(axis=1) & np.isfinite(out).all(axis=1)
+    scores: dict[str, SignalScore] = {}
+    for k, name in enumerate(SIGNALS):
+        if both.sum() < MIN_FRAMES:
+            scores[name] = SignalScore(float("nan"), float("nan"))
+            continue
+        r, o = ref[both, k], out[both, k]
+        sr, so = float(np.std(r)), float(np.std(o))
+        corr = float(np.corrcoef(r, o)[0, 1]) if sr > 1e-9 and so > 1e-9 else 0.0
+        scores[name] = SignalScore(corr, so / sr if sr > 1e-9 else float("nan"))
+    return scores
+
+
+def expression_metrics(reference: F64, output: F64) -> dict[str, float]:
+    """Flat figures for the report: ``<signal>_corr``, ``<signal>_amp`` and ``expression``."""
+    scores = compare(reference, output)
+    out: dict[str, float] = {}
+    for name, s in scores.items():
+        out[f"{name}_corr"], out[f"{name}_amp"] = s.correlation, s.amplitude
+    corrs = [scores[n].correlation for n in EXPRESSION_SIGNALS]
+    out["expression"] = float(np.mean(corrs)) if all(math.isfinite(c) for c in corrs) else float("nan")
+    n = min(len(reference), len(output))
+    both = np.isfinite(reference[:n]).all(axis=1) & np.isfinite(output[:n]).all(axis=1)
+    out["face_frames"] = float(both.mean()) if n else float("nan")
+    return out

@@ -1,0 +1,184 @@
+"""Expression transfer: the performer's face shape moves the photo's face, and only that."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from motionbot.renderer.engines.warp.face import FaceRig, expression_track
+from motionbot.renderer.engines.warp.mouth import MouthPainter, polygon_area
+from motionbot.renderer.motion.face_shape import (
+    BROWS,
+    CHEEKS,
+    FACE_OVAL,
+    FACE_SHAPE_POINTS,
+    INNER_LIPS,
+    IRISES,
+    LIDS,
+    NOSE,
+    OUTER_LIPS,
+    FaceShape,
+    shape_index,
+)
+from motionbot.renderer.motion.model import NUM_LANDMARKS, Motion
+
+F32 = npt.NDArray[np.float32]
+
+
+def synthetic_face() -> F32:
+    """(478, 3) a frontal face in face units (about -0.5..0.5 across), x to the image's right,
+    y down, z towards the viewer negative; only the points the engine reads are placed."""
+    p = np.zeros((478, 3), np.float32)
+    for i, m in enumerate(FACE_OVAL):  # clockwise from the forehead (10) on the image
+        a = np.radians(-90 + 10 * i)
+        p[m] = (0.5 * np.cos(a), 0.65 * np.sin(a), 0.1)
+    p[33], p[133], p[263], p[362] = (-0.28, -0.1, 0), (-0.12, -0.1, 0), (0.28, -0.1, 0), (0.12, -0.1, 0)
+    for pairs, cx in zip(LIDS, (-0.2, 0.2), strict=True):
+        for k, (up, low) in enumerate(pairs):
+            x = cx + (-0.06 + 0.02 * k) * (1 if cx < 0 else -1)
+            bump = 0.035 * np.cos(np.radians(-60 + 20 * k))
+            p[FACE_SHAPE_POINTS[up]] = (x, -0.1 - bump, -0.01)
+            p[FACE_SHAPE_POINTS[low]] = (x, -0.1 + bump, -0.01)
+    for lips, half in ((INNER_LIPS, 0.004), (OUTER_LIPS, 0.05)):
+        n = len(lips)
+        for i, m in enumerate(lips):
+            a = 2 * np.pi * i / n
+            p[m] = (-0.15 * np.cos(a), 0.3 - half * np.sin(a), -0.05)
+    p[61], p[291] = (-0.17, 0.3, -0.05), (0.17, 0.3, -0.05)
+    for i, m in enumerate(BROWS):
+        side = -1 if i < 10 else 1
+        p[m] = (side * (0.08 + 0.03 * (i % 10) / 2), -0.22 - 0.01 * (i % 2), -0.02)
+    for i, m in enumerate(IRISES):
+        cx = -0.2 if i < 5 else 0.2
+        p[m] = (cx + 0.01 * (i % 5 - 2), -0.1, -0.02)
+    for i, m in enumerate(NOSE):
+        p[m] = (0.02 * ((i % 3) - 1), -0.1 + 0.018 * i, -0.12)
+    for i, m in enumerate(CHEEKS):
+        side = -1 if i % 2 == 0 else 1
+        p[m] = (side * (0.28 + 0.01 * (i % 4)), 0.05 + 0.015 * (i // 2), 0.0)
+    return p
+
+
+def _reference(n: int, rng: np.random.Generator) -> F32:
+    """(n, 478, 3) the synthetic face in a 640x480 frame, normalised, its head turning and
+    tilting a little and moving, with detector-sized noise: no expression at all."""
+    base = synthetic_face()
+    out = np.zeros((n, 478, 3), np.float32)
+    for t in range(n):
+        yaw, roll = np.radians(8 * np.sin(t / 5)), np.radians(6 * np.cos(t / 7))
+        ry = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]])
+        rz = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])
+        face = base @ (rz @ ry).T * (200 + 10 * np.sin(t / 3))
+        face = face + np.array([320 + 5 * t, 240, 0]) + rng.normal(0, 0.3, face.shape)
+        out[t] = face / np.array([640, 480, 640])
+    return out
+
+
+def _shape(points: F32) -> FaceShape:
+    return FaceShape(points[:, list(FACE_SHAPE_POINTS)].astype(np.float32), np.zeros(len(points), np.float32))
+
+
+def _photo() -> FaceRig:
+    base = synthetic_face()
+    return FaceRig((base[:, :2] * 300 + [400, 300]).astype(np.float32), (base[:, 2] * 300).astype(np.float32))
+
+
+def test_a_calm_reference_leaves_the_photo_face_as_it_is() -> None:
+    rng = np.random.default_rng(0)
+    moves = expression_track(_shape(_reference(40, rng)), 640, 480, _photo(), 40)
+    # head turns, tilts, zooms and moves are the rig's business: the face itself keeps still
+    assert np.abs(moves).max() < 0.01 * 300
+
+
+def test_mouth_opening_and_a_blink_reach_the_photo() -> None:
+    rng = np.random.default_rng(1)
+    ref = _reference(40, rng)
+    scale = 200 / 480  # the reference face's size, in normalised height
+    lower = [*INNER_LIPS[11:], *OUTER_LIPS[1:10], 152, 148, 377]
+    ref[10:20, lower, 1] += 0.12 * scale  # the jaw drops: lower lip and chin go down
+    for up, low in LIDS[0] + LIDS[1]:  # frames 25..29: both eyes shut
+        ref[25:30, FACE_SHAPE_POINTS[up], :2] = ref[25:30, FACE_SHAPE_POINTS[low], :2]
+    photo = _photo()
+    moves = expression_track(_shape(ref), 640, 480, photo, 40)
+    lip_bottom, lip_top = shape_index(14)[0], shape_index(13)[0]
+    drop = moves[10:20, lip_bottom, 1]
+    assert drop.min() > 0.5 * 0.12 * 300  # about the same share of the photo's face
+    assert np.abs(moves[10:20, lip_top, 1]).max() < 0.2 * drop.min()
+    assert np.abs(moves[:8]).max() < 0.01 * 300
+    shape = photo.shape[:, :2]
+    for up, low in LIDS[0]:
+        rest_gap = shape[low, 1] - shape[up, 1]
+        shut = (shape[low, 1] + moves[25:30, low, 1]) - (shape[up, 1] + moves[25:30, up, 1])
+        if rest_gap > 1.0:
+            assert shut.max() < 0.25 * rest_gap  # closed, and never turned inside out
+            assert shut.min() >= -1e-3
+
+
+def test_the_mouth_inside_is_drawn_only_while_the_mouth_is_open() -> None:
+    photo = _photo()
+    inner = photo.points[list(INNER_LIPS)]
+    width = float(np.linalg.norm(photo.points[291] - photo.points[61]))
+    painter = MouthPainter(
+        np.arange(20), polygon_area(inner), width, np.array([40.0, 15.0, 12.0], np.float32)
+    )
+    frame = np.full((600, 800, 3), 200, np.uint8)
+    painter.paint(frame, inner, teeth=1.0)
+    assert (frame == 200).all()  # closed as in the photo: nothing drawn
+    opened = inner.copy()
+    opened[11:, 1] += 30  # the lower lip drops 30 px
+    painter.paint(frame, opened, teeth=0.0)
+    centre = opened.mean(axis=0).round().astype(int)
+    assert frame[centre[1] + 8, centre[0]].max() < 90  # dark inside
+    assert (frame[:, :300] == 200).all() and (frame[: int(inner[:, 1].min()) - 3] == 200).all()
+    with_teeth = np.full_like(frame, 200)
+    painter.paint(with_teeth, opened, teeth=1.0)
+    top = int(inner[:11, 1].max()) + 2
+    assert with_teeth[top, centre[0]].min() > frame[top, centre[0]].min() + 60  # teeth under the upper lip
+
+
+def test_a_motion_keeps_its_face_shape_through_a_file(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    shape = _shape(_reference(6, rng))
+    kp = np.zeros((6, NUM_LANDMARKS, 4), np.float32)
+    motion = Motion(30.0, 640, 480, kp, np.ones(6, np.float32), "clip.mp4", face_shape=shape)
+    motion.save(tmp_path / "m.json")
+    back = Motion.load(tmp_path / "m.json")
+    assert back.face_shape is not None
+    assert np.allclose(back.face_shape.points, shape.points, atol=1e-4)
+    assert back.trimmed(3 / 30).face_shape is not None and len(back.trimmed(3 / 30).face_shape.teeth) == 3
+
+
+@pytest.mark.timeout(600)
+def test_the_sample_face_pair_talks(samples_dir: Path, tmp_path: Path) -> None:
+    """Face mesh run on the output finds the reference's mouth and eye movements in it."""
+    from motionbot.queue.jobs import RenderOptions
+    from motionbot.renderer.engines.base import EngineInput
+    from motionbot.renderer.engines.warp.engine import WarpEngine
+    from motionbot.renderer.evaluate.expression import expression_metrics, video_signals
+    from motionbot.renderer.motion.extract import extract_motion
+    from motionbot.renderer.settings import RendererSettings
+
+    settings = RendererSettings(cache_dir=tmp_path / "cache", max_seconds=5.0)
+    video = samples_dir / "video_face_talking_woman.mp4"
+    motion = extract_motion(video, settings)
+    assert motion.face_shape is not None
+    engine = WarpEngine.load(settings)
+    try:
+        out = tmp_path / "talk.mp4"
+        engine.render(
+            EngineInput(
+                photo=samples_dir / "portrait_face_man.jpg",
+                output=out,
+                options=RenderOptions(),
+                motion=motion,
+            )
+        )
+    finally:
+        engine.close()
+    m = expression_metrics(video_signals(video, max_seconds=5.0), video_signals(out))
+    assert m["mouth_open_corr"] > 0.7 and 0.5 < m["mouth_open_amp"] < 1.5
+    assert m["eye_open_corr"] > 0.4
+    assert m["head_roll_corr"] > 0.7
