@@ -82,11 +82,9 @@ class PairReport:
             return False
         amp = self.metrics.get("mouth_open_amp")
         lo, hi = MOUTH_AMPLITUDE
-        return (
-            all(_finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in FACE_TARGETS.items())
-            and _finite(amp)
-            and lo <= float(amp) <= hi
-        )
+        if not (isinstance(amp, int | float) and _finite(amp) and lo <= amp <= hi):
+            return False
+        return all(_finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in FACE_TARGETS.items())
 
 
 def _finite(v: Any) -> bool:

@@ -91,7 +91,7 @@ def teeth_share(rgb: npt.NDArray[np.uint8], landmarks: FloatArray) -> float:
     if x1 - x0 < 3 or y1 - y0 < 2:
         return 0.0
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(mask, [poly - [x0, y0]], 1)
+    cv2.fillPoly(mask, [(poly - [x0, y0]).astype(np.int32)], (1,))
     inside = rgb[y0:y1, x0:x1][mask > 0].astype(np.float32)
     if len(inside) < 6:
         return 0.0

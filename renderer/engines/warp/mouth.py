@@ -111,14 +111,14 @@ class MouthPainter:
 
 def _fill(local: F32, size: tuple[int, int], w: int, h: int) -> F32:
     big = np.zeros((size[1], size[0]), np.uint8)
-    cv2.fillPoly(big, [np.round(local).astype(np.int32)], 255, lineType=cv2.LINE_AA)
+    cv2.fillPoly(big, [np.round(local).astype(np.int32)], (255,), lineType=cv2.LINE_AA)
     return f32(cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA) / 255.0)
 
 
 def _band(line: F32, size: tuple[int, int], thickness: float, w: int, h: int) -> F32:
     big = np.zeros((size[1], size[0]), np.uint8)
     pts = [np.round(line).astype(np.int32)]
-    cv2.polylines(big, pts, False, 255, thickness=max(1, round(2 * thickness)), lineType=cv2.LINE_AA)
+    cv2.polylines(big, pts, False, (255,), thickness=max(1, round(2 * thickness)), lineType=cv2.LINE_AA)
     small = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)
     return f32(cv2.GaussianBlur(small, (3, 3), 0) / 255.0)
 
@@ -134,8 +134,8 @@ def _interior(photo: U8, points: F32) -> F32:
     """The lips' own colour, darkened: the mouth's depth in the person's hue and light."""
     h, w = photo.shape[:2]
     outer = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(outer, [np.round(points[list(OUTER_LIPS)]).astype(np.int32)], 1)
-    cv2.fillPoly(outer, [np.round(points[list(INNER_LIPS)]).astype(np.int32)], 0)
+    cv2.fillPoly(outer, [np.round(points[list(OUTER_LIPS)]).astype(np.int32)], (1,))
+    cv2.fillPoly(outer, [np.round(points[list(INNER_LIPS)]).astype(np.int32)], (0,))
     lips = photo[outer > 0].astype(np.float32)
     hue = lips.mean(axis=0) if len(lips) else np.array([150.0, 80.0, 80.0], np.float32)
     return f32(hue * 0.28 + np.array([12.0, 2.0, 2.0], np.float32))
