@@ -158,9 +158,8 @@ def check_memory_plan(settings: RendererSettings, gpu: dict[str, object]) -> Che
     except RendererError:
         pass  # the model check reports it; plan with the published sizes meanwhile
     capability = gpu.get("capability")
-    fp8 = (
-        settings.diffusion_preset == "fast"
-        and isinstance(capability, list)
+    fp8_possible = (
+        isinstance(capability, list)
         and tuple(capability) >= (8, 9)
         and importlib.util.find_spec("torchao") is not None
     )
@@ -168,7 +167,8 @@ def check_memory_plan(settings: RendererSettings, gpu: dict[str, object]) -> Che
     try:
         fit = plan_fit(
             card, host_memory_bytes(), model, settings.diffusion_resolution,
-            segment_frames=settings.diffusion_segment_frames, force=force, fp8=fp8,
+            segment_frames=settings.diffusion_segment_frames, force=force, fp8_possible=fp8_possible,
+            fast=settings.diffusion_preset == "fast",
             compiler=settings.diffusion_compile and compiler_available("cuda"),
         )  # fmt: skip
     except RendererError as exc:

@@ -84,10 +84,29 @@ def test_80gb_card_serves_640x800_offloaded_and_480p_all_on_the_gpu() -> None:
 
 def test_fp8_weights_are_suggested_where_they_would_fit() -> None:
     detail = refusal(H100_80GB, HOST, "640x800", force=Strategy.ALL_ON_GPU, fp8_possible=True).detail or ""
-    assert "MOTIONBOT_DIFFUSION_PRESET=fast" in detail
-    fit = plan_fit(H100_80GB, HOST, WAN_14B, "640x800", force=Strategy.ALL_ON_GPU, fp8=True)
-    assert fit.memory.strategy is Strategy.ALL_ON_GPU and fit.memory.fits
+    assert "MOTIONBOT_DIFFUSION_PRESET=fast (FP8 weights, all on this card)" in detail
     assert "MOTIONBOT_DIFFUSION_PRESET=fast" not in (refusal(H100_80GB, HOST, "720p").detail or "")
+
+
+def test_fast_on_an_fp8_card_fits_640x800_all_on_the_gpu() -> None:
+    # the step cache and FP8 need the whole model on the card; FP8 halves the blocks' weights
+    fit = plan_fit(H100_80GB, HOST, WAN_14B, "auto", fast=True, fp8_possible=True)
+    assert fit.resolution.label == "640x800" and fit.memory.strategy is Strategy.ALL_ON_GPU
+    assert fit.fast and fit.fp8 and "step cache and FP8 weights" in fit.summary
+
+
+def test_fast_without_fp8_prefers_a_size_that_fits_all_on_the_gpu() -> None:
+    fit = plan_fit(H100_80GB, HOST, WAN_14B, "auto", fast=True)
+    assert fit.resolution.label == "480p" and fit.memory.strategy is Strategy.ALL_ON_GPU
+    assert fit.fast and not fit.fp8
+
+
+def test_fast_trades_size_for_its_speed_ups_or_falls_back_to_the_ordinary_plan() -> None:
+    auto = plan_fit(L40S_48GB, HOST, WAN_14B, "auto", fast=True, fp8_possible=True)
+    assert auto.resolution.label == "336x576" and auto.fast and auto.fp8  # 480p fits only offloaded
+    configured = plan_fit(L40S_48GB, HOST, WAN_14B, "480p", fast=True, fp8_possible=True)
+    assert configured.memory.strategy is Strategy.GROUP_OFFLOAD
+    assert not configured.fast and not configured.fp8  # offloaded: neither speed-up
 
 
 def test_141gb_card_serves_720p_all_on_the_gpu() -> None:

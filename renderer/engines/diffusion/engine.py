@@ -101,7 +101,7 @@ class DiffusionEngine:
         self.resolution = resolution
         self.steps = steps
         kind = "distilled" if model.distilled else "base"
-        if model.preset == "fast":
+        if model.step_cache is not None:
             kind += f"+fast{settings.diffusion_cache_threshold:g}" + ("+fp8" if model.fp8 else "")
         # the prompts and guidance change the pixels too; a short digest keeps the version readable
         conditioning = f"{settings.diffusion_prompt}|{settings.diffusion_negative_prompt}|"

@@ -127,13 +127,16 @@ class Fit:
     host_needed: int
     why: str  # "largest size that fits" or "as configured"
     model: ModelFootprint  # as loaded (before any FP8 conversion on the card)
+    fast: bool = False  # the fast preset's speed-ups are part of the plan (all on the GPU, or the CPU)
+    fp8: bool = False  # ... and the transformer's block weights are FP8 on the card
 
     @property
     def summary(self) -> str:
         host = f"host RAM ~{self.host_needed / GIB:.0f} GiB"
         if self.host_bytes is not None:
             host += f" of {self.host_bytes / GIB:.0f} GiB"
-        return f"{self.resolution.label} ({self.why}): {self.memory.reason}; {host}"
+        speed = "; step cache" + (" and FP8 weights" if self.fp8 else "") if self.fast else ""
+        return f"{self.resolution.label} ({self.why}): {self.memory.reason}{speed}; {host}"
 
 
 def _gib(n: int) -> str:
@@ -178,8 +181,16 @@ def _refuse_card(
         ):
             changes.append(f"MOTIONBOT_DIFFUSION_SEGMENT_FRAMES={frames} (a smaller per-segment cache)")
             break
-    if fp8_possible and plan_memory(card, with_fp8(model), res, segment_frames=segment_frames).fits:
-        changes.append("MOTIONBOT_DIFFUSION_PRESET=fast (FP8 weights on this card)")
+    fp8_plan = plan_memory(
+        card,
+        with_fp8(model),
+        res,
+        segment_frames=segment_frames,
+        compiler=compiler,
+        force=Strategy.ALL_ON_GPU,
+    )
+    if fp8_possible and fp8_plan.fits:
+        changes.append("MOTIONBOT_DIFFUSION_PRESET=fast (FP8 weights, all on this card)")
     changes.append(f"a card with at least {_gib(smallest_card(model, res, segment_frames, compiler))}")
     return RendererError(
         FailureReason.GPU_OUT_OF_MEMORY,
@@ -212,46 +223,60 @@ def plan_fit(
     segment_frames: int = 81,
     compiler: bool = True,
     force: Strategy | None = None,
-    fp8: bool = False,
+    fast: bool = False,
     fp8_possible: bool = False,
 ) -> Fit:
     """The size to serve and how it is placed, or a refusal (``RendererError``) naming a fix.
 
     ``resolution`` is ``"auto"`` (the largest of :func:`auto_sizes` that fits) or a size for
-    :func:`parse_resolution`. ``fp8``: the transformer's weights will be FP8 on the card.
+    :func:`parse_resolution`. ``fast``: the fast preset, whose speed-ups (the step cache, FP8
+    weights where ``fp8_possible``) need the whole model on the card: diffusers' group
+    offloading moves block groups from inside the blocks' own hooks, which a cached step skips.
+    So a fast plan first looks for a size that fits all on the GPU with them, and only then
+    falls back to the ordinary plan, without them.
     """
-    on_card = with_fp8(model) if fp8 else model
     auto = resolution.strip().lower() == "auto"
     sizes = auto_sizes() if auto else [parse_resolution(resolution)]
+    why = "largest size that fits" if auto else "as configured"
     if card_bytes is None:  # the CPU: float32 in RAM, no card to fit
         res = sizes[-1] if auto else sizes[0]
-        plan = plan_memory(None, on_card, res, segment_frames=segment_frames)
+        plan = plan_memory(None, model, res, segment_frames=segment_frames)
         needed = host_needed(model, Strategy.ALL_ON_GPU)
-        chosen = Fit(res, plan, None, host_bytes, needed, "no CUDA device", model)
+        chosen = Fit(res, plan, None, host_bytes, needed, "no CUDA device", model, fast=fast)
     else:
         chosen_or_none: Fit | None = None
-        for res in sizes:
+        if fast and force is not Strategy.GROUP_OFFLOAD:
+            on_card = with_fp8(model) if fp8_possible else model
+            for res in sizes:
+                plan = plan_memory(
+                    card_bytes, on_card, res, segment_frames=segment_frames, compiler=compiler,
+                    force=Strategy.ALL_ON_GPU,
+                )  # fmt: skip
+                if plan.fits:
+                    needed = host_needed(model, plan.strategy)
+                    chosen_or_none = Fit(
+                        res, plan, card_bytes, host_bytes, needed, why, model, fast, fp8_possible
+                    )
+                    break
+        for res in sizes if chosen_or_none is None else []:
             plan = plan_memory(
-                card_bytes, on_card, res, segment_frames=segment_frames, compiler=compiler, force=force
+                card_bytes, model, res, segment_frames=segment_frames, compiler=compiler, force=force
             )
             if plan.fits:
-                why = "largest size that fits" if auto else "as configured"
                 needed = host_needed(model, plan.strategy)
                 chosen_or_none = Fit(res, plan, card_bytes, host_bytes, needed, why, model)
                 break
         if chosen_or_none is None:
             res = sizes[-1] if auto else sizes[0]
             plan = plan_memory(
-                card_bytes, on_card, res, segment_frames=segment_frames, compiler=compiler, force=force
+                card_bytes, model, res, segment_frames=segment_frames, compiler=compiler, force=force
             )
             offload = plan_memory(
-                card_bytes, on_card, res, segment_frames=segment_frames, compiler=compiler,
+                card_bytes, model, res, segment_frames=segment_frames, compiler=compiler,
                 force=Strategy.GROUP_OFFLOAD,
             )  # fmt: skip
-            raise _refuse_card(
-                card_bytes, on_card, res, plan, segment_frames, {"offload": offload.fits}, fp8_possible and not fp8,
-                compiler,
-            )  # fmt: skip
+            fits = {"offload": offload.fits}
+            raise _refuse_card(card_bytes, model, res, plan, segment_frames, fits, fp8_possible, compiler)
         chosen = chosen_or_none
     if host_bytes is not None and chosen.host_needed > host_bytes:
         raise _refuse_host(host_bytes, chosen.host_needed, chosen.memory.strategy, model)

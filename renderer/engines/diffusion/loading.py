@@ -234,9 +234,14 @@ def plan_load(
     fit = plan_fit(
         total_vram(device), host_memory_bytes(), footprint_from_folder(folder, dtype_bytes),
         settings.diffusion_resolution, segment_frames=settings.diffusion_segment_frames, compiler=can_compile,
-        force=force if device.type == "cuda" else None, fp8=preset is Preset.FAST and fp8_possible,
-        fp8_possible=fp8_possible,
+        force=force if device.type == "cuda" else None, fast=preset is Preset.FAST, fp8_possible=fp8_possible,
     )  # fmt: skip
+    if preset is Preset.FAST and not fit.fast:
+        log.warning(
+            "fast preset: the model does not fit all on this card at %s, and the step cache and FP8 need it "
+            "there (group offloading moves blocks from hooks a cached step skips): running the checkpoint's "
+            "own sampling", fit.resolution.label,
+        )  # fmt: skip
     if device.type == "cuda" and settings.diffusion_compile and not can_compile:
         log.warning(
             "no C compiler for Triton ($CC, cc, gcc, clang): the transformer runs uncompiled, and eager "
@@ -275,9 +280,7 @@ def load_model(settings: RendererSettings, source: ModelSource) -> LoadedModel:
     t0 = time.perf_counter()
     plan = fit.memory
     place(render, device, plan.strategy, plan.blocks_per_group)
-    cache, fp8 = apply_preset(
-        preset, render.transformer, device, threshold=settings.diffusion_cache_threshold
-    )
+    cache, fp8 = apply_preset(fit, render.transformer, threshold=settings.diffusion_cache_threshold)
     if plan.compile_blocks:
         compile_blocks(render.transformer)
     timings["place"] = time.perf_counter() - t0

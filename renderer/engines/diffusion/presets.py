@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 import torch
 
 from motionbot.queue.errors import FailureReason
+from motionbot.renderer.engines.diffusion.fit import Fit
 from motionbot.renderer.errors import RendererError
 
 log = logging.getLogger(__name__)
@@ -143,31 +143,29 @@ def fp8_support(device: torch.device) -> tuple[bool, str]:
     return True, f"FP8 weights and activations (compute capability {capability[0]}.{capability[1]})"
 
 
-def block_linears(transformer: torch.nn.Module) -> Callable[[torch.nn.Module, str], bool]:
+def block_linear(module: torch.nn.Module, name: str) -> bool:
     """torchao's filter: the linear layers inside the repeated blocks (embeddings and head stay)."""
-
-    def wanted(module: torch.nn.Module, name: str) -> bool:
-        return isinstance(module, torch.nn.Linear) and name.startswith("blocks.")
-
-    return wanted
+    return isinstance(module, torch.nn.Linear) and name.startswith("blocks.")
 
 
 def apply_fp8(transformer: torch.nn.Module) -> None:
     quantization: Any = importlib.import_module("torchao.quantization")
     config = quantization.Float8DynamicActivationFloat8WeightConfig(granularity=quantization.PerRow())
-    quantization.quantize_(transformer, config, filter_fn=block_linears(transformer))
+    quantization.quantize_(transformer, config, filter_fn=block_linear)
 
 
 def apply_preset(
-    preset: Preset, transformer: torch.nn.Module, device: torch.device, *, threshold: float
+    fit: Fit, transformer: torch.nn.Module, *, threshold: float
 ) -> tuple[StepCache | None, bool]:
-    """Put ``fast``'s speed-ups on the placed transformer; returns the cache and whether FP8 is on."""
-    if preset is not Preset.FAST:
+    """Put the fast preset's speed-ups on the placed transformer where the plan has them.
+
+    Returns the step cache and whether the weights are FP8.
+    """
+    if not fit.fast:
         return None, False
-    fp8, why = fp8_support(device)
-    if fp8:
+    if fit.fp8:
         apply_fp8(transformer)
     log.info(
-        "fast preset: first-block cache (threshold %.3g); %s", threshold, why if fp8 else f"no FP8: {why}"
+        "fast preset: first-block cache (threshold %.3g)%s", threshold, ", FP8 weights" if fit.fp8 else ""
     )
-    return StepCache(transformer, threshold), fp8
+    return StepCache(transformer, threshold), fit.fp8
