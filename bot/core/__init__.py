@@ -3,6 +3,12 @@
 A behaviour is written once here; a frontend only turns platform events into calls and
 :class:`Reply` objects into platform messages (text, button rows, a video).
 
+The conversation is a set of feature modules, each owning its state changes and its button
+actions: :mod:`.consent` (the rights prompt), :mod:`.inputs` (photo and move, what comes next),
+:mod:`.options` (the keyboard), :mod:`.render` (Generate, /cancel), :mod:`.history` (past
+tasks), :mod:`.moves` (presets and saved moves), :mod:`.sharing` and :mod:`.admin` (service
+operators). Button actions are typed classes in :mod:`.actions`, packed and parsed there only.
+
 Wiring (once per process, at the entry point)::
 
     client = await RenderClient.connect(queue_settings)
@@ -12,35 +18,36 @@ Wiring (once per process, at the entry point)::
 
 Events (``key = ConversationKey(Platform.DISCORD, chat_id, user_id)``)::
 
-    /start            -> await conv.start(key)                        -> list[Reply]
-    upload            -> send(conv.received(kind))                    # instantly, before any I/O
-                         acc = await conv.add_input(key, kind, path_or_bytes, filename=...)
+    /start            -> await conv.consent.start(key)                -> list[Reply]
+    upload            -> send(conv.inputs.received(kind))             # instantly, before any I/O
+                         acc = await conv.inputs.add(key, kind, path_or_bytes, filename=...)
                          send each of acc.replies                     # next step / options keyboard
-                         in the background: edit the first message with await conv.inspect(kind, acc.ref)
-    /motions          -> conv.motions(key)
-    button pressed    -> await conv.dispatch(key, action)             # every action except "gen"
-    "gen" pressed     -> g = await conv.generate(key, post_status=send_and_return_id, max_bytes=upload_limit)
+                         in the background: edit the first message with await conv.inputs.inspect(kind, acc.ref)
+    /motions          -> await conv.moves.menu(key)
+    button pressed    -> await conv.press(key, data)                  # every action but Generate/Shorter/Share
+    Generate pressed  -> g = await conv.render.generate(key, post_status=send_and_return_id, max_bytes=limit)
                          g.status_message_id None: send g.reply; else edit the status message with it and
                          start watch_progress(...) (unless g.cached: the result is already on its way)
-    /cancel           -> await conv.cancel(key)
-    /history          -> await conv.history_page(key, 0)
+    /cancel           -> await conv.render.cancel(key)
+    /history          -> await conv.history.page(key, 0)
 
-A :class:`Reply` has ``text``, ``buttons`` (rows of :class:`Button` with an ``action`` to hand
-back to ``dispatch``, a ``url``, or ``share`` = a task id to share), an optional ``video``
-(:class:`VideoAttachment`: platform file id if known, else the stored media), ``edit``
-(replace the message whose button was pressed) and ``private`` (ephemeral where possible).
-Results and failures arrive through ``motionbot.bot.delivery`` (one ``Notifier`` per platform).
+A :class:`Reply` has ``text``, ``buttons`` (rows of :class:`Button` with a typed ``action``, a
+``url``, or ``share`` = a task id to share), an optional ``video`` (:class:`VideoAttachment`:
+platform file id if known, else the stored media) and ``edit`` (replace the message whose button
+was pressed). Results and failures arrive through ``motionbot.bot.delivery`` (one ``Notifier``
+per platform).
 """
 
-from motionbot.bot.core.conversation import Accepted, Conversation, Generated
+from motionbot.bot.core.conversation import Conversation
+from motionbot.bot.core.inputs import Accepted
 from motionbot.bot.core.keys import ConversationKey, new_task_id
 from motionbot.bot.core.progress import ChatThrottle, watch_progress
-from motionbot.bot.core.replies import Actions, Button, Reply, VideoAttachment
+from motionbot.bot.core.render import Generated
+from motionbot.bot.core.replies import Button, Reply, VideoAttachment
 from motionbot.bot.core.state import ConversationState, Phase, RedisStateStore, StateStore
 
 __all__ = [
     "Accepted",
-    "Actions",
     "Button",
     "ChatThrottle",
     "Conversation",

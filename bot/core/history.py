@@ -1,7 +1,7 @@
-"""One user's past tasks: the history list, a task's card, re-send, reuse, delete.
+"""The history feature: one user's past tasks, a task's card, re-send, reuse, delete.
 
-Mixed into :class:`~motionbot.bot.core.conversation.Conversation`; every method that takes a
-task id from a client checks that the asker owns it first (button data can be forged).
+Every method that takes a task id from a client checks that the asker owns it first (button
+data can be forged): :meth:`TaskHistory.owned_task` is that one check.
 """
 
 from __future__ import annotations
@@ -9,58 +9,53 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
+from motionbot.bot.core.deps import CoreDeps
+from motionbot.bot.core.handlers import Handlers
+from motionbot.bot.core.inputs import InputChange, Inputs
 from motionbot.bot.core.keys import ConversationKey, looks_like_task_id
 from motionbot.bot.core.replies import Reply, VideoAttachment
-from motionbot.bot.core.state import StateStore
 from motionbot.bot.history.models import TaskRecord, TaskStatus
-from motionbot.bot.history.store import HistoryStore
-from motionbot.bot.settings import BotSettings
 from motionbot.ops.retention import expired_before
-from motionbot.queue.client import RenderClient
-from motionbot.queue.jobs import MediaRef, MotionSource
-from motionbot.queue.store import MediaStore
+from motionbot.queue.jobs import MediaRef
 
 log = logging.getLogger(__name__)
 
+Reuse = Literal["motion", "photo", "both"]
 
-class TaskLibrary:
-    client: RenderClient
-    store: MediaStore
-    history: HistoryStore
-    states: StateStore
-    settings: BotSettings
 
-    async def _set_inputs(
-        self,
-        key: ConversationKey,
-        *,
-        photo: MediaRef | None = None,
-        motion: MotionSource | None = None,
-        clear_photo: bool = False,
-        clear_motion: bool = False,
-        lead: str | None = None,
-    ) -> list[Reply]:
-        raise NotImplementedError  # Conversation provides it
+def reused_media(task: TaskRecord, what: Reuse) -> list[MediaRef]:
+    """The stored files a reuse of ``task`` needs."""
+    needed = [task.photo] if what in ("photo", "both") else []
+    if what in ("motion", "both") and task.motion.video is not None:
+        needed.append(task.motion.video)
+    return needed
 
-    async def history_page(self, key: ConversationKey, page: int = 0) -> Reply:
-        size = self.settings.history_page_size
-        total = await self.history.count_tasks(key.platform, key.user_id)
-        last_page = max(0, (total - 1) // size)
-        page = min(max(0, page), last_page)
-        tasks = await self.history.list_tasks(key.platform, key.user_id, offset=page * size, limit=size)
+
+class TaskHistory:
+    def __init__(self, deps: CoreDeps, inputs: Inputs) -> None:
+        self.deps = deps
+        self.inputs = inputs
+
+    async def page(self, key: ConversationKey, page: int = 0) -> Reply:
+        history = self.deps.history
+        size = self.deps.settings.history_page_size
+        total = await history.count_tasks(key.platform, key.user_id)
+        page = min(max(0, page), max(0, (total - 1) // size))
+        tasks = await history.list_tasks(key.platform, key.user_id, offset=page * size, limit=size)
         return presenters.history_page(
             tasks, page=page, page_size=size, total=total, expired_before=await self._expired_before()
         )
 
     async def _expired_before(self) -> float | None:
         """Files stored before the last retention sweep's cutoff are gone (the rows stay)."""
-        cutoff = await expired_before(self.client.redis)
+        cutoff = await expired_before(self.deps.client.redis)
         return cutoff.timestamp() if cutoff is not None else None
 
     async def owned_task(self, key: ConversationKey, task_id: str) -> TaskRecord | Reply:
         """The task when the asker owns it, else the refusal to show (ids come from clients)."""
-        task = await self.history.get_task(task_id) if looks_like_task_id(task_id) else None
+        task = await self.deps.history.get_task(task_id) if looks_like_task_id(task_id) else None
         if task is None:
             return Reply(texts.TASK_NOT_FOUND)
         if not task.owned_by(key.platform, key.user_id):
@@ -68,21 +63,18 @@ class TaskLibrary:
             return Reply(texts.NOT_YOURS)
         return task
 
-    async def task_card(self, key: ConversationKey, task_id: str) -> Reply:
+    async def card(self, key: ConversationKey, task_id: str) -> Reply:
         task = await self.owned_task(key, task_id)
         if isinstance(task, Reply):
             return task
-        delivery = await self.history.get_delivery(task_id)
-        newer = await self._position(key, task)
+        delivery = await self.deps.history.get_delivery(task_id)
+        newer = await self.deps.history.count_newer(key.platform, key.user_id, task.created_at)
         return presenters.task_card(
             task,
             delivery,
-            back_page=newer // self.settings.history_page_size,
+            back_page=newer // self.deps.settings.history_page_size,
             expired_before=await self._expired_before(),
         )
-
-    async def _position(self, key: ConversationKey, task: TaskRecord) -> int:
-        return await self.history.count_newer(key.platform, key.user_id, task.created_at)
 
     async def resend(self, key: ConversationKey, task_id: str) -> Reply:
         task = await self.owned_task(key, task_id)
@@ -90,18 +82,21 @@ class TaskLibrary:
             return task
         if task.status is not TaskStatus.DONE or task.output is None:
             return Reply(texts.NOT_FINISHED)
-        delivery = await self.history.get_delivery(task_id)
+        delivery = await self.deps.history.get_delivery(task_id)
         file_id = delivery.file_id if delivery and delivery.platform == key.platform else None
-        if file_id is None and not await self.store.exists(task.output):
+        if file_id is None and not await self.deps.store.exists(task.output):
             return Reply(texts.MEDIA_GONE)
-        text = texts.RESULT_CAPTION.format(
-            task_id=task_id, engine=presenters.engine_name(task.engine.value), duration=task.duration_s or 0.0
-        )
         return Reply(
-            text,
+            presenters.task_caption(task),
             buttons=presenters.result_buttons(task_id, savable=presenters.savable(task)),
             video=VideoAttachment(task_id=task_id, media=task.output, file_id=file_id),
         )
+
+    async def _media_gone(self, task: TaskRecord, what: Reuse) -> bool:
+        for ref in reused_media(task, what):
+            if not await self.deps.store.exists(ref):
+                return True
+        return False
 
     async def shorter_seconds(self, key: ConversationKey, task_id: str) -> float | Reply:
         """Load a task's inputs and options again for a render half as long as it was (its
@@ -109,33 +104,30 @@ class TaskLibrary:
         task = await self.owned_task(key, task_id)
         if isinstance(task, Reply):
             return task
-        replies = await self.reuse(key, task_id, "both")
-        if replies and replies[0].text == texts.MEDIA_GONE:
-            return replies[0]
+        if await self._media_gone(task, "both"):
+            return Reply(texts.MEDIA_GONE)
+        await self._reuse(key, task, "both")
         return max(1.0, (task.duration_s or task.options.max_seconds) / 2)
 
-    async def reuse(
-        self, key: ConversationKey, task_id: str, what: Literal["motion", "photo", "both"]
-    ) -> list[Reply]:
+    async def reuse(self, key: ConversationKey, task_id: str, what: Reuse) -> list[Reply]:
         task = await self.owned_task(key, task_id)
         if isinstance(task, Reply):
             return [task]
-        needed = [task.photo] if what in ("photo", "both") else []
-        if what in ("motion", "both") and task.motion.video is not None:
-            needed.append(task.motion.video)
-        for ref in needed:
-            if not await self.store.exists(ref):
-                return [Reply(texts.MEDIA_GONE)]
+        if await self._media_gone(task, what):
+            return [Reply(texts.MEDIA_GONE)]
+        return await self._reuse(key, task, what)
+
+    async def _reuse(self, key: ConversationKey, task: TaskRecord, what: Reuse) -> list[Reply]:
+        tid = task.task_id
         if what == "motion":
-            return await self._set_inputs(
-                key, motion=task.motion, clear_photo=True, lead=texts.REUSE_MOTION.format(task_id=task_id)
-            )
+            lead = texts.REUSE_MOTION.format(task_id=tid)
+            return await self.inputs.change(key, InputChange(motion=task.motion, clear_photo=True, lead=lead))
         if what == "photo":
-            return await self._set_inputs(
-                key, photo=task.photo, clear_motion=True, lead=texts.REUSE_PHOTO.format(task_id=task_id)
-            )
-        async with self.states.lock(key):
-            state = await self.states.load(key)
+            lead = texts.REUSE_PHOTO.format(task_id=tid)
+            return await self.inputs.change(key, InputChange(photo=task.photo, clear_motion=True, lead=lead))
+        states = self.deps.states
+        async with states.lock(key):
+            state = await states.load(key)
             chosen = state.options.model_copy(
                 update={
                     "engine": task.engine,
@@ -143,21 +135,53 @@ class TaskLibrary:
                     "keep_sound": task.options.keep_sound,
                 }
             )
-            await self.states.save(key, state.model_copy(update={"options": chosen}))
-        return await self._set_inputs(
-            key, photo=task.photo, motion=task.motion, lead=texts.REUSE_AGAIN.format(task_id=task_id)
-        )
+            await states.save(key, state.model_copy(update={"options": chosen}))
+        lead = texts.REUSE_AGAIN.format(task_id=tid)
+        return await self.inputs.change(key, InputChange(photo=task.photo, motion=task.motion, lead=lead))
 
     async def delete(self, key: ConversationKey, task_id: str) -> Reply:
         task = await self.owned_task(key, task_id)
         if isinstance(task, Reply):
             return task
         if not task.status.finished:
-            await self.client.cancel(task_id)
-        orphans = await self.history.delete_task(task_id)
+            await self.deps.client.cancel(task_id)
+        orphans = await self.deps.history.delete_task(task_id)
         for ref in orphans:
             try:
-                await self.store.delete(ref)
+                await self.deps.store.delete(ref)
             except Exception:  # the row is gone either way; a leftover file expires with the store
                 log.exception("could not delete %s from the media store", ref.key)
         return Reply(texts.TASK_DELETED.format(task_id=task_id), edit=True)
+
+    def handlers(self) -> Handlers:
+        async def page(key: ConversationKey, action: act.HistoryPage) -> list[Reply]:
+            reply = await self.page(key, action.page)
+            return [Reply(reply.text, buttons=reply.buttons, edit=True)]
+
+        async def card(key: ConversationKey, action: act.ShowTask) -> list[Reply]:
+            return [await self.card(key, action.task_id)]
+
+        async def resend(key: ConversationKey, action: act.Resend) -> list[Reply]:
+            return [await self.resend(key, action.task_id)]
+
+        async def delete(key: ConversationKey, action: act.DeleteTask) -> list[Reply]:
+            return [await self.delete(key, action.task_id)]
+
+        async def same_move(key: ConversationKey, action: act.SameMove) -> list[Reply]:
+            return await self.reuse(key, action.task_id, "motion")
+
+        async def same_photo(key: ConversationKey, action: act.SamePhoto) -> list[Reply]:
+            return await self.reuse(key, action.task_id, "photo")
+
+        async def again(key: ConversationKey, action: act.Again) -> list[Reply]:
+            return await self.reuse(key, action.task_id, "both")
+
+        return {
+            act.HistoryPage: page,
+            act.ShowTask: card,
+            act.Resend: resend,
+            act.DeleteTask: delete,
+            act.SameMove: same_move,
+            act.SamePhoto: same_photo,
+            act.Again: again,
+        }

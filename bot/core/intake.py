@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Literal
 
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".heic", ".heif"})
+from motionbot.queue.jobs import MediaKind
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".heic", ".heif", ".avif", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".gif", ".3gp"})
 
 
-def classify(mime_type: str | None, filename: str | None) -> Literal["photo", "video"] | None:
+def classify(mime_type: str | None, filename: str | None) -> MediaKind | None:
     """A document's kind from its MIME type, else its file name; None for anything else."""
     mime = (mime_type or "").lower()
     if mime == "image/gif":
@@ -26,7 +27,7 @@ def classify(mime_type: str | None, filename: str | None) -> Literal["photo", "v
     return None
 
 
-def suffix_for(kind: Literal["photo", "video"], mime_type: str | None, filename: str | None) -> str:
+def suffix_for(kind: MediaKind, mime_type: str | None, filename: str | None) -> str:
     suffix = PurePath(filename or "").suffix.lower()
     if suffix:
         return suffix

@@ -1,5 +1,5 @@
-"""The options keyboard: quality, background, sound, then Generate; and the conversation
-step that shows it and applies presses.
+"""The options feature: the keyboard (quality, background, sound, then Generate), showing it
+for the pending inputs and applying presses.
 
 Only the qualities this deployment offers are shown: the engines allowed in settings that
 a worker serves right now (falling back on the default engine so a user can still queue
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
+from motionbot.bot.core.deps import CoreDeps
+from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.bot.core.replies import Actions, Button, Reply
-from motionbot.bot.core.state import ChosenOptions, ConversationState, StateStore
-from motionbot.bot.settings import BotSettings
-from motionbot.queue.client import RenderClient
+from motionbot.bot.core.replies import Button, Reply
+from motionbot.bot.core.state import ChosenOptions, ConversationState
 from motionbot.queue.jobs import EngineName
 
 BACKGROUNDS = ("photo", "white", "green")
@@ -45,18 +46,18 @@ def _mark(label: str, on: bool) -> str:
 
 def keyboard(chosen: ChosenOptions, offered: list[EngineName], *, text: str = texts.OPTIONS_TITLE) -> Reply:
     quality = tuple(
-        Button(_mark(QUALITY_LABELS[e], chosen.engine is e), action=f"{Actions.OPTION}:q:{e.value}")
+        Button(_mark(QUALITY_LABELS[e], chosen.engine is e), action=act.SetOption("q", e.value))
         for e in offered
     )
     background = tuple(
-        Button(_mark(texts.BACKGROUND_NAMES[b], chosen.background == b), action=f"{Actions.OPTION}:bg:{b}")
+        Button(_mark(texts.BACKGROUND_NAMES[b], chosen.background == b), action=act.SetOption("bg", b))
         for b in BACKGROUNDS
     )
     sound = (
-        Button(_mark(texts.SOUND_ON, chosen.keep_sound), action=f"{Actions.OPTION}:snd:1"),
-        Button(_mark(texts.SOUND_OFF, not chosen.keep_sound), action=f"{Actions.OPTION}:snd:0"),
+        Button(_mark(texts.SOUND_ON, chosen.keep_sound), action=act.SetOption("snd", "1")),
+        Button(_mark(texts.SOUND_OFF, not chosen.keep_sound), action=act.SetOption("snd", "0")),
     )
-    go = (Button(texts.GENERATE, action=Actions.GENERATE),)
+    go = (Button(texts.GENERATE, action=act.Generate()),)
     return Reply(text, buttons=(quality, background, sound, go))
 
 
@@ -82,44 +83,57 @@ def apply(
     return chosen, False
 
 
-class OptionsMenu:
-    """The options step of a conversation: show the keyboard, apply a press.
+class Options:
+    """The options step: show the keyboard for the pending inputs, apply a press.
 
-    Mixed into :class:`~motionbot.bot.core.conversation.Conversation`. Which qualities are
-    offered is asked of the queue on every showing: workers come and go.
+    Which qualities are offered is asked of the queue on every showing: workers come and go.
     """
 
-    client: RenderClient
-    states: StateStore
-    settings: BotSettings
+    def __init__(self, deps: CoreDeps) -> None:
+        self.deps = deps
 
-    async def _offered(self) -> list[EngineName]:
-        alive = await self.client.available_engines()
-        return offered_engines(self.settings.engines, alive, self.settings.default_engine)
+    async def offered(self) -> list[EngineName]:
+        alive = await self.deps.client.available_engines()
+        return offered_engines(self.deps.settings.engines, alive, self.deps.settings.default_engine)
 
-    async def _options_reply(self, key: ConversationKey, state: ConversationState) -> Reply:
-        offered = await self._offered()
+    async def keyboard_for(self, state: ConversationState) -> Reply:
+        offered = await self.offered()
         engine = pick_engine(state.options, offered, explicit=state.engine_chosen)
         return keyboard(state.options.model_copy(update={"engine": engine}), offered)
 
-    async def options(self, key: ConversationKey) -> Reply:
-        async with self.states.lock(key):
-            state = await self.states.load(key)
+    async def show(self, key: ConversationKey) -> Reply:
+        async with self.deps.states.lock(key):
+            state = await self.deps.states.load(key)
         if not state.ready:
             return Reply(texts.NOTHING_TO_GENERATE)
-        return await self._options_reply(key, state)
+        return await self.keyboard_for(state)
 
-    async def set_option(self, key: ConversationKey, name: str, value: str) -> Reply:
-        offered = await self._offered()
-        async with self.states.lock(key):
-            state = await self.states.load(key)
+    async def choose(self, key: ConversationKey, name: act.OptionName, value: str) -> Reply:
+        offered = await self.offered()
+        async with self.deps.states.lock(key):
+            state = await self.deps.states.load(key)
             chosen, explicit = apply(state.options, name, value, offered)
             state = state.model_copy(
                 update={"options": chosen, "engine_chosen": state.engine_chosen or explicit}
             )
-            await self.states.save(key, state)
+            await self.deps.states.save(key, state)
         if not state.ready:
             return Reply(texts.NOTHING_TO_GENERATE, edit=True)
-        engine = pick_engine(state.options, offered, explicit=state.engine_chosen)
-        reply = keyboard(state.options.model_copy(update={"engine": engine}), offered)
+        reply = await self.keyboard_for(state)
         return Reply(reply.text, buttons=reply.buttons, edit=True)
+
+    async def keyboard_shown(self, key: ConversationKey, message_id: str) -> str | None:
+        """Record the message now showing the options keyboard; returns the one that showed
+        it before, whose buttons the frontend removes (one live keyboard per conversation, so
+        two Generate presses cannot come from two keyboards)."""
+        async with self.deps.states.lock(key):
+            state = await self.deps.states.load(key)
+            previous = state.keyboard_message_id
+            await self.deps.states.save(key, state.model_copy(update={"keyboard_message_id": message_id}))
+        return previous if previous != message_id else None
+
+    def handlers(self) -> Handlers:
+        async def set_option(key: ConversationKey, action: act.SetOption) -> list[Reply]:
+            return [await self.choose(key, action.name, action.value)]
+
+        return {act.SetOption: set_option}

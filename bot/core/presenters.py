@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Literal
 
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
-from motionbot.bot.core.replies import Actions, Button, Reply, rows
+from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.history.models import DeliveryRecord, TaskRecord, TaskStatus
 from motionbot.queue.errors import FailureReason
-from motionbot.queue.jobs import InspectReport, Progress, RenderFailure, RenderResult, Severity, Stage
-
-Kind = Literal["photo", "video"]
+from motionbot.queue.jobs import (
+    InspectReport,
+    MediaKind,
+    Progress,
+    RenderFailure,
+    RenderResult,
+    Severity,
+    Stage,
+)
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -38,11 +44,11 @@ def engine_name(engine: str | None) -> str:
 # inputs -------------------------------------------------------------------------------------
 
 
-def received(kind: Kind) -> Reply:
+def received(kind: MediaKind) -> Reply:
     return Reply(texts.RECEIVED_PHOTO if kind == "photo" else texts.RECEIVED_VIDEO)
 
 
-def findings(kind: Kind, report: InspectReport) -> Reply:
+def findings(kind: MediaKind, report: InspectReport) -> Reply:
     """The inspect report as one message; buttons only when the user has a choice to make
     (a warning: go on or send another; an error: send another)."""
     notes = [f.message for f in report.findings if f.severity is not Severity.OK]
@@ -50,13 +56,13 @@ def findings(kind: Kind, report: InspectReport) -> Reply:
     template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
     another = Button(
         texts.SEND_ANOTHER_PHOTO if kind == "photo" else texts.SEND_ANOTHER_VIDEO,
-        action=f"{Actions.REPLACE}:{kind}",
+        action=act.ReplaceInput(kind),
     )
     if not report.ok:
         text = template.format(summary=summary) + "\n" + texts.FINDINGS_ERROR_TAIL
         return Reply(text, buttons=rows(another))
     if any(f.severity is Severity.WARNING for f in report.findings):
-        cont = Button(texts.CONTINUE_ANYWAY, action=f"{Actions.CONTINUE}:{kind}")
+        cont = Button(texts.CONTINUE_ANYWAY, action=act.KeepInput(kind))
         return Reply(template.format(summary=summary), buttons=rows(cont, another))
     return Reply(template.format(summary=summary))
 
@@ -67,7 +73,7 @@ def report_highlights(report: InspectReport) -> str:
     return " ".join(m if m.endswith((".", "!")) else m + "." for m in good)
 
 
-def checking_unavailable(kind: Kind) -> Reply:
+def checking_unavailable(kind: MediaKind) -> Reply:
     template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
     return Reply(template.format(summary=texts.CHECKING_UNAVAILABLE))
 
@@ -92,7 +98,7 @@ def progress(p: Progress) -> str:
 
 
 def status_reply(text: str, *, cancellable: bool) -> Reply:
-    buttons = rows(Button("Cancel", action=Actions.CANCEL)) if cancellable else ()
+    buttons = rows(Button(texts.CANCEL, action=act.Cancel())) if cancellable else ()
     return Reply(text, buttons=buttons)
 
 
@@ -122,13 +128,19 @@ def caption(result: RenderResult) -> str:
     )
 
 
+def task_caption(task: TaskRecord) -> str:
+    return texts.RESULT_CAPTION.format(
+        task_id=task.task_id, engine=engine_name(task.engine.value), duration=task.duration_s or 0.0
+    )
+
+
 def result_buttons(task_id: str, *, savable: bool = True) -> tuple[tuple[Button, ...], ...]:
     """``savable``: the move came from the user's own video (a preset is always at hand)."""
-    save = ((Button(texts.SAVE_MOTION, action=f"{Actions.SAVE_MOTION}:{task_id}"),),) if savable else ()
+    save = ((Button(texts.SAVE_MOTION, action=act.SaveMove(act.TaskId(task_id))),),) if savable else ()
     return (
         (Button(texts.SHARE, share=task_id),),
-        (Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{task_id}"),),
-        (Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{task_id}"),),
+        (Button(texts.SAME_MOTION_NEW_PHOTO, action=act.SameMove(act.TaskId(task_id))),),
+        (Button(texts.AGAIN_OTHER_OPTIONS, action=act.Again(act.TaskId(task_id))),),
         *save,
     )
 
@@ -143,7 +155,7 @@ def result_too_large(size: int, limit: int) -> str:
 
 def too_large_reply(text: str, task_id: str) -> Reply:
     """A result that cannot be sent here, with the way out: the same render, half as long."""
-    return Reply(text, buttons=rows(Button(texts.SHORTER, action=f"{Actions.SHORTER}:{task_id}")))
+    return Reply(text, buttons=rows(Button(texts.SHORTER, action=act.Shorter(act.TaskId(task_id)))))
 
 
 # history ------------------------------------------------------------------------------------
@@ -175,12 +187,12 @@ def history_page(
             duration=_duration(task),
         )
         lines.append(line + (texts.EXPIRED_MARK if expired(task, expired_before) else ""))
-        buttons.append((Button(f"{number}. {task.task_id}", action=f"{Actions.TASK}:{task.task_id}"),))
+        buttons.append((Button(f"{number}. {task.task_id}", action=act.ShowTask(act.TaskId(task.task_id))),))
     nav = []
     if page > 0:
-        nav.append(Button(texts.HISTORY_PREV, action=f"{Actions.HISTORY}:{page - 1}"))
+        nav.append(Button(texts.HISTORY_PREV, action=act.HistoryPage(page - 1)))
     if first + len(tasks) - 1 < total:
-        nav.append(Button(texts.HISTORY_NEXT, action=f"{Actions.HISTORY}:{page + 1}"))
+        nav.append(Button(texts.HISTORY_NEXT, action=act.HistoryPage(page + 1)))
     if nav:
         buttons.append(tuple(nav))
     return Reply("\n".join(lines), buttons=tuple(buttons))
@@ -207,20 +219,18 @@ def task_card(
         duration=_duration(task),
         failure=failure,
     )
-    tid = task.task_id
+    tid = act.TaskId(task.task_id)
     done_ = task.status is TaskStatus.DONE
     sent = delivery is not None and delivery.file_id is not None  # the platform keeps its copy
     inputs = not gone  # the photo and the reference video are gone with the task's files
     buttons = rows(
-        Button(texts.RESEND, action=f"{Actions.RESEND}:{tid}") if done_ and (sent or not gone) else None,
+        Button(texts.RESEND, action=act.Resend(tid)) if done_ and (sent or not gone) else None,
         Button(texts.SHARE, share=tid) if done_ and sent else None,
-        Button(texts.SAME_MOTION_NEW_PHOTO, action=f"{Actions.SAME_MOTION}:{tid}") if inputs else None,
-        Button(texts.SAME_PHOTO_NEW_MOTION, action=f"{Actions.SAME_PHOTO}:{tid}") if inputs else None,
-        Button(texts.AGAIN_OTHER_OPTIONS, action=f"{Actions.AGAIN}:{tid}") if inputs else None,
-        Button(texts.SAVE_MOTION, action=f"{Actions.SAVE_MOTION}:{tid}")
-        if inputs and savable(task)
-        else None,
-        Button(texts.DELETE, action=f"{Actions.DELETE}:{tid}"),
-        Button(texts.BACK, action=f"{Actions.HISTORY}:{back_page}"),
+        Button(texts.SAME_MOTION_NEW_PHOTO, action=act.SameMove(tid)) if inputs else None,
+        Button(texts.SAME_PHOTO_NEW_MOTION, action=act.SamePhoto(tid)) if inputs else None,
+        Button(texts.AGAIN_OTHER_OPTIONS, action=act.Again(tid)) if inputs else None,
+        Button(texts.SAVE_MOTION, action=act.SaveMove(tid)) if inputs and savable(task) else None,
+        Button(texts.DELETE, action=act.DeleteTask(tid)),
+        Button(texts.BACK, action=act.HistoryPage(back_page)),
     )
     return Reply(text, buttons=buttons, edit=True)

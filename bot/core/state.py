@@ -44,6 +44,8 @@ class ConversationState(BaseModel):
     engine_chosen: bool = False  # the user picked a quality (else the default may change)
     task_id: str | None = None  # the task queued or rendering now
     last_task_id: str | None = None
+    consent_asked: bool = False  # the consent prompt is on screen already: don't repeat it per file
+    keyboard_message_id: str | None = None  # the message with the live options keyboard
 
     @property
     def ready(self) -> bool:

@@ -20,7 +20,9 @@ CONSENT = (
     "and that you won't use this to make misleading videos or videos of people without their consent."
 )
 CONSENT_BUTTON = "I agree"
-CONSENT_THANKS = "Thank you! Send a photo or a video to begin."
+THANKS = "Thank you!"
+CONSENT_THANKS = THANKS + " Send a photo or a video to begin."
+CONSENT_PENDING = 'Please press "I agree" above first; then I\'ll go on with your files.'
 CONSENT_NEEDED = "Please read and accept this first, then I can render for you."
 ALREADY_AGREED = "You're all set. Send a photo or a video to begin."
 
@@ -70,6 +72,10 @@ INPUT_REJECTED_PHOTO = "This photo can't be used: {summary} Please send another 
 INPUT_REJECTED_VIDEO = "This video can't be used: {summary} Please send another video."
 NO_ENGINE = "Rendering is unavailable right now (no renderer is running). Please try again later."
 ALREADY_RENDERING = "You already have a video being made. Wait for it, or /cancel it."
+ALREADY_SENT = (
+    "I've just sent you this video. Change an option, or send another photo or video, to make a new one."
+)
+CANCEL = "Cancel"
 
 QUEUED = "Queued: {ahead} ahead of you. {eta}"
 QUEUED_NEXT = "Queued: you're next. {eta}"
@@ -149,7 +155,7 @@ SAVED_MOTION_FORGOTTEN = 'Forgot the saved move "{name}".'
 SAVED_MOTIONS_TITLE = "Your saved moves:"
 FORGET_MENU = "Forget a saved move"
 FORGET_TITLE = "Which saved move should I forget?"
-FORGET_ONE = "Forget \"{name}\""
+FORGET_ONE = 'Forget "{name}"'
 UNTITLED_MOTION = "Move of {date}"
 
 RATE_LIMITED = "You're sending messages too fast. Please wait a few seconds."
@@ -173,3 +179,7 @@ COMMANDS = {
 }
 
 INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment."
+
+ADMIN_PAUSED = "Paused. New requests now get: {message}\nResume with the resume command."
+ADMIN_RESUMED = "Resumed: accepting new renders."
+ADMIN_NOT_PAUSED = "Renders were not paused."

@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.intake import suffix_for
-from motionbot.bot.core.replies import Actions, Button, Reply, rows
+from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.discord import policy
 from motionbot.bot.discord import texts as dtexts
-from motionbot.bot.discord.limits import Kind, attachment_problem
+from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.respond import key_for, say, show
 from motionbot.queue.errors import FailureReason, QueueError
-from motionbot.queue.jobs import InspectReport, MediaRef, MotionSource, Platform
+from motionbot.queue.jobs import InspectReport, MediaKind, MediaRef, MotionSource, Platform
 from motionbot.queue.presets import PRESET_NAMES, preset_title
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ BACKGROUNDS = [
 ]
 
 
-def findings_text(kind: Kind, report: InspectReport | None) -> tuple[str, bool]:
+def findings_text(kind: MediaKind, report: InspectReport | None) -> tuple[str, bool]:
     """One line per input and whether the input can be used."""
     if report is None:
         return presenters.checking_unavailable(kind).text, True
@@ -123,14 +124,12 @@ class AnimateCog(commands.Cog):
             return
         key = key_for(interaction)
         pending = await rt.conv.states.load(key)
-        refused = await policy.refusal(rt.guilds, interaction)
-        if refused is None and (
-            (video is not None and motion is not None)
-            or (video is None and motion is None and not pending.motion)
-        ):
-            refused = dtexts.NEED_ONE_MOTION
-        if refused is None and photo is None and pending.photo is None:
-            refused = dtexts.NEED_PHOTO
+        refused = await policy.refusal(rt.guilds, interaction) or missing_inputs(
+            photo=photo is not None or pending.photo is not None,
+            video=video is not None,
+            motion=motion is not None,
+            pending_motion=pending.motion is not None,
+        )
         if refused is None and photo is not None:
             refused = attachment_problem(photo, "photo", download_limit=rt.download_limit)
         if refused is None and video is not None:
@@ -146,7 +145,7 @@ class AnimateCog(commands.Cog):
         notes: list[str] = []
         if photo is not None:
             photo_ref = await self._store(photo, "photo")
-            await conv.use_input(key, "photo", photo_ref)
+            await conv.inputs.use(key, "photo", photo_ref)
         else:
             assert pending.photo is not None
             photo_ref = pending.photo
@@ -154,29 +153,30 @@ class AnimateCog(commands.Cog):
         video_ref: MediaRef | None = None
         if video is not None:
             video_ref = await self._store(video, "video")
-            await conv.use_input(key, "video", video_ref)
+            await conv.inputs.use(key, "video", video_ref)
         elif source is not None:
-            await conv.use_motion(key, source)
+            await conv.moves.use(key, source)
         else:
             assert pending.motion is not None
             notes.append(dtexts.PREVIOUS_MOTION)
             video_ref = pending.motion.video if pending.motion.kind == "video" else None
             source = None if pending.motion.kind == "video" else pending.motion
-        for name, choice in (("q", quality), ("bg", background)):
-            if choice is not None:
-                await conv.set_option(key, name, choice.value)
+        if quality is not None:
+            await conv.options.choose(key, "q", quality.value)
+        if background is not None:
+            await conv.options.choose(key, "bg", background.value)
         if keep_sound is not None:
-            await conv.set_option(key, "snd", "1" if keep_sound else "0")
+            await conv.options.choose(key, "snd", "1" if keep_sound else "0")
         reports = await asyncio.gather(
-            conv.report("photo", photo_ref),
-            conv.report("video", video_ref) if video_ref is not None else _none(),
+            conv.inputs.report("photo", photo_ref),
+            conv.inputs.report("video", video_ref) if video_ref is not None else _none(),
         )
         summary = await self._summary(interaction, reports, source)
         if notes:
             summary = Reply(" ".join(notes) + "\n" + summary.text, buttons=summary.buttons)
         await show(interaction, [summary], fill_original=True)
 
-    async def _store(self, attachment: discord.Attachment, k: Kind) -> MediaRef:
+    async def _store(self, attachment: discord.Attachment, k: MediaKind) -> MediaRef:
         try:
             data = await attachment.read()
         except discord.HTTPException as exc:
@@ -209,15 +209,16 @@ class AnimateCog(commands.Cog):
             lines.append(texts.PRESET_CHOSEN.format(title=preset_title(source.preset)))
         else:
             lines.append(dtexts.SAVED_MOTION)
-        cancel = Button(dtexts.CANCEL, action=Actions.CANCEL)
+        cancel = Button(texts.CANCEL, action=act.Cancel())
         if not ok:
             return Reply("\n".join([*lines, dtexts.REJECTED_TAIL]), buttons=rows(cancel))
-        if not await self.bot.rt.conv.acknowledged(key):
-            consent = self.bot.rt.conv.consent()
-            return Reply("\n".join(lines) + "\n\n" + consent.text, buttons=rows(*consent.buttons[0], cancel))
+        consent = self.bot.rt.conv.consent
+        if not await consent.given(key):
+            prompt = consent.prompt()
+            return Reply("\n".join(lines) + "\n\n" + prompt.text, buttons=rows(*prompt.buttons[0], cancel))
         return Reply(
             "\n".join([*lines, dtexts.READY]),
-            buttons=rows(Button(texts.GENERATE, action=Actions.GENERATE), cancel),
+            buttons=rows(Button(texts.GENERATE, action=act.Generate()), cancel),
         )
 
     @animate.autocomplete("motion")
@@ -225,6 +226,21 @@ class AnimateCog(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await self.motion_choices(interaction, current)
+
+
+def missing_inputs(*, photo: bool, video: bool, motion: bool, pending_motion: bool) -> str | None:
+    """What /animate lacks or has twice (a sentence for the user), or None. ``photo``: one is
+    attached or pending; ``pending_motion``: the conversation has a move from before."""
+    if video and motion:
+        return dtexts.NOT_BOTH_MOTIONS
+    has_motion = video or motion or pending_motion
+    if not photo and not has_motion:
+        return dtexts.NEED_PHOTO_AND_MOTION
+    if not has_motion:
+        return dtexts.NEED_MOTION
+    if not photo:
+        return dtexts.NEED_PHOTO
+    return None
 
 
 async def _none() -> None:

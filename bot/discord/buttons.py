@@ -1,15 +1,15 @@
 """What a pressed button does.
 
-Every button is an :class:`~.views.ActionButton` carrying its owner and a core action. Only
-the owner may press it (ids can be forged, so the core checks task ownership again). Most
+Every button is an :class:`~.views.ActionButton` carrying its owner and a typed core action.
+Only the owner may press it (ids can be forged, so the core checks task ownership again). Most
 actions go straight to :meth:`Conversation.dispatch`; three need Discord's hands:
 
-* ``gen`` - Generate: the pressed message becomes the task's status message, its
-  interaction token (fresh for 15 minutes) is kept for progress edits and the delivery;
-* ``share:<task>`` - post the finished video into this channel, through the interaction
-  response (so it works where the bot is no member: user-installed app in DMs / group DMs);
-* ``short:<task>`` - the same inputs again, half as long (offered when a result was too
-  large to upload here even compressed).
+* Generate: the pressed message becomes the task's status message, its interaction token
+  (fresh for 15 minutes) is kept for progress edits and the delivery;
+* ShareHere: post the finished video into this channel, through the interaction response
+  (so it works where the bot is no member: user-installed app in DMs / group DMs);
+* Shorter: the same inputs again, half as long (offered when a result was too large to
+  upload here even compressed).
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.bot.core.replies import Actions, Reply
+from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import policy
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.messenger import TaskContext
 from motionbot.bot.discord.respond import bot_can_post, key_for, show
-from motionbot.bot.discord.views import SHARE, content, task_embed, view_for
-from motionbot.bot.history.models import TaskStatus
+from motionbot.bot.discord.views import content, task_embed, view_for
 from motionbot.queue.errors import MotionbotError
 
 if TYPE_CHECKING:
@@ -39,7 +39,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REUSE_HINTS = {Actions.SAME_MOTION: dtexts.REUSE_MOTION_HINT, Actions.SAME_PHOTO: dtexts.REUSE_PHOTO_HINT}
+REUSE_HINTS: dict[type[act.Action], str] = {
+    act.SameMove: dtexts.REUSE_MOTION_HINT,
+    act.SamePhoto: dtexts.REUSE_PHOTO_HINT,
+}
 
 
 class ButtonHandler:
@@ -50,33 +53,31 @@ class ButtonHandler:
     def rt(self) -> Any:
         return self.bot.rt
 
-    async def pressed(self, interaction: discord.Interaction[Any], owner: int, action: str) -> None:
-        if interaction.user.id != owner:
-            await interaction.response.send_message(
-                dtexts.NOT_YOUR_BUTTONS.format(owner=owner), ephemeral=True
-            )
+    async def pressed(self, interaction: discord.Interaction[Any], owned: act.Owned, *, data: str) -> None:
+        """``data``: the button's packed action, for the core's answer when it did not parse."""
+        if not owned.pressed_by(interaction.user.id):
+            await interaction.response.send_message(dtexts.NOT_YOUR_BUTTONS, ephemeral=True)
             return
-        verb, args = Actions.split(action)
+        action = owned.action
         try:
-            if verb == SHARE and args:
-                await self.share(interaction, args[0])
+            if isinstance(action, act.ShareHere):
+                await self.share(interaction, action.task_id)
                 return
-            refused = await policy.refusal(
-                self.rt.guilds, interaction, render=verb in (Actions.GENERATE, Actions.SHORTER)
-            )
+            render = isinstance(action, act.Generate | act.Shorter)
+            refused = await policy.refusal(self.rt.guilds, interaction, render=render)
             if refused is not None:
                 await show(interaction, [Reply(refused)])
                 return
             key = key_for(interaction)
-            if verb == Actions.GENERATE:
+            if isinstance(action, act.Generate):
                 await self.generate(interaction, key)
-            elif verb == Actions.SHORTER and args:
-                await self.shorter(interaction, key, args[0])
+            elif isinstance(action, act.Shorter):
+                await self.shorter(interaction, key, action.task_id)
             else:
-                replies = await self.rt.conv.dispatch(key, action)
-                if verb == Actions.CANCEL and replies:  # the pressed message is what was cancelled
+                replies = await self.rt.conv.press(key, data)
+                if isinstance(action, act.Cancel) and replies:  # the pressed message is what was cancelled
                     replies = [dataclasses.replace(replies[0], edit=True), *replies[1:]]
-                hint = REUSE_HINTS.get(verb)
+                hint = REUSE_HINTS.get(type(action)) if action is not None else None
                 if replies and hint and not interaction.context.dm_channel:
                     replies = [*replies, Reply(hint)]  # here files reach the bot only through /animate
                 if replies:
@@ -86,7 +87,7 @@ class ButtonHandler:
         except MotionbotError as exc:
             await show(interaction, [Reply(exc.message)])
         except Exception:
-            log.exception("button %s failed", action)
+            log.exception("button %s failed", data)
             with contextlib.suppress(discord.HTTPException):
                 await show(interaction, [Reply(texts.INTERNAL_ERROR)])
 
@@ -104,7 +105,7 @@ class ButtonHandler:
             await self.rt.contexts.save(status_id, self.context_of(interaction))
             return status_id
 
-        generated = await self.rt.conv.generate(
+        generated = await self.rt.conv.render.generate(
             key, post_status=post_status, max_bytes=interaction.filesize_limit, max_seconds=max_seconds
         )
         if generated.status_message_id is None:  # refused before anything was queued
@@ -142,7 +143,7 @@ class ButtonHandler:
     async def shorter(
         self, interaction: discord.Interaction[Any], key: ConversationKey, task_id: str
     ) -> None:
-        seconds = await self.rt.conv.shorter_seconds(key, task_id)
+        seconds = await self.rt.conv.history.shorter_seconds(key, task_id)
         if isinstance(seconds, Reply):
             await show(interaction, [seconds])
             return
@@ -154,21 +155,14 @@ class ButtonHandler:
         """Post a finished video publicly where the interaction happened."""
         key = key_for(interaction)
         refused = await policy.refusal(self.rt.guilds, interaction)
-        task = await self.rt.conv.owned_task(key, task_id)
-        if refused is not None or isinstance(task, Reply):
-            await show(interaction, [task if isinstance(task, Reply) else Reply(refused or "")])
+        if refused is not None:
+            await show(interaction, [Reply(refused)])
             return
-        if task.status is not TaskStatus.DONE or task.output is None:
-            await show(interaction, [Reply(texts.NOT_FINISHED)])
+        task = await self.rt.conv.sharing.shareable(key, task_id, upload_limit=interaction.filesize_limit)
+        if isinstance(task, Reply):
+            await show(interaction, [task])
             return
-        if not await self.rt.client.store.exists(task.output):
-            await show(interaction, [Reply(texts.MEDIA_GONE)])
-            return
-        if task.output.size > interaction.filesize_limit:
-            from motionbot.bot.core.presenters import result_too_large
-
-            await show(interaction, [Reply(result_too_large(task.output.size, interaction.filesize_limit))])
-            return
+        assert task.output is not None  # shareable: finished, with its video
         await interaction.response.defer(thinking=True)  # public: this is the shared post
         with tempfile.TemporaryDirectory(prefix="motionbot-dc-") as tmp:
             path = await self.rt.client.store.fetch(task.output, Path(tmp))

@@ -8,19 +8,21 @@ message into the status message (:mod:`.buttons`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
 from motionbot.bot.core.intake import classify, suffix_for
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
-from motionbot.bot.discord.limits import Kind, attachment_problem
+from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.views import content, view_for
 from motionbot.queue.errors import MotionbotError
-from motionbot.queue.jobs import MediaRef, Platform
+from motionbot.queue.jobs import MediaKind, MediaRef, Platform
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
@@ -33,11 +35,21 @@ class DirectMessages(commands.Cog):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
 
-    async def _send(self, channel: discord.abc.Messageable, reply: Reply, owner: int) -> discord.Message:
+    async def _send(
+        self, channel: discord.abc.Messageable, reply: Reply, key: ConversationKey, owner: int
+    ) -> discord.Message:
+        """Send a reply; one with the options keyboard becomes the conversation's live keyboard
+        and the message that showed it before loses its buttons."""
         view = view_for(reply, owner)
         if view is None:
             return await channel.send(content=content(reply))
-        return await channel.send(content=content(reply), view=view)
+        sent = await channel.send(content=content(reply), view=view)
+        if reply.offers(act.Generate) and isinstance(sent.channel, discord.DMChannel):
+            previous = await self.bot.rt.conv.options.keyboard_shown(key, str(sent.id))
+            if previous is not None:
+                with contextlib.suppress(discord.HTTPException):  # deleted meanwhile
+                    await sent.channel.get_partial_message(int(previous)).edit(view=None)
+        return sent
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -49,8 +61,8 @@ class DirectMessages(commands.Cog):
         conv = self.bot.rt.conv
         try:
             if not message.attachments:
-                for reply in await conv.start(key):
-                    await self._send(message.channel, reply, owner)
+                for reply in await conv.consent.start(key):
+                    await self._send(message.channel, reply, key, owner)
                 return
             for attachment in message.attachments[:MAX_FILES]:
                 await self._take(message.channel, key, owner, attachment)
@@ -73,9 +85,9 @@ class DirectMessages(commands.Cog):
             await channel.send(problem)
             return
         conv = self.bot.rt.conv
-        first = await self._send(channel, conv.received(kind), owner)
+        first = await self._send(channel, conv.inputs.received(kind), key, owner)
         data = await attachment.read()
-        accepted = await conv.add_input(
+        accepted = await conv.inputs.add(
             key,
             kind,
             data,
@@ -83,10 +95,10 @@ class DirectMessages(commands.Cog):
             suffix=suffix_for(kind, attachment.content_type, attachment.filename),
         )
         for reply in accepted.replies:
-            await self._send(channel, reply, owner)
+            await self._send(channel, reply, key, owner)
         self.bot.rt.spawn(self._findings(first, kind, accepted.ref, owner), name=f"inspect:{first.id}")
 
-    async def _findings(self, message: discord.Message, kind: Kind, ref: MediaRef, owner: int) -> None:
-        reply = await self.bot.rt.conv.inspect(kind, ref)
+    async def _findings(self, message: discord.Message, kind: MediaKind, ref: MediaRef, owner: int) -> None:
+        reply = await self.bot.rt.conv.inputs.inspect(kind, ref)
         view = view_for(reply, owner)
         await message.edit(content=content(reply), view=view)

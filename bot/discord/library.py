@@ -37,7 +37,7 @@ class LibraryCog(commands.Cog):
         if refused is not None:
             await say(interaction, refused)
             return
-        page = await self.bot.rt.conv.history_page(key_for(interaction), 0)
+        page = await self.bot.rt.conv.history.page(key_for(interaction), 0)
         await show(interaction, [page])
 
     @app_commands.command(name="share", description="Post one of your finished videos here")
@@ -69,10 +69,10 @@ class LibraryCog(commands.Cog):
         if refused:
             await show(interaction, [Reply(refused)])
             return
-        await show(interaction, [await self.bot.rt.conv.motions(key_for(interaction))])
+        await show(interaction, [await self.bot.rt.conv.moves.menu(key_for(interaction))])
 
     @app_commands.command(name="cancel", description="Stop your current video, or forget the files you sent")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(**EVERYWHERE)
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
-        await show(interaction, await self.bot.rt.conv.cancel(key_for(interaction)))
+        await show(interaction, await self.bot.rt.conv.render.cancel(key_for(interaction)))

@@ -7,15 +7,14 @@ in boosted guilds). The bot reads that limit rather than assuming one.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Protocol
 
 from motionbot.bot.core import texts
 from motionbot.bot.core.intake import classify
+from motionbot.queue.jobs import MediaKind
 
 MB = 1_000_000
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-
-Kind = Literal["photo", "video"]
 
 
 class AttachmentLike(Protocol):
@@ -24,7 +23,7 @@ class AttachmentLike(Protocol):
     content_type: str | None
 
 
-def attachment_problem(attachment: AttachmentLike, kind: Kind, *, download_limit: int) -> str | None:
+def attachment_problem(attachment: AttachmentLike, kind: MediaKind, *, download_limit: int) -> str | None:
     """Why this attachment can't be used as ``kind`` (a sentence for the user), or None."""
     found = classify(attachment.content_type, attachment.filename)
     if found != kind:

@@ -2,7 +2,7 @@
 
 Unlike ``/motionbot-admin`` (a server's own settings, for its managers) these act on the whole
 deployment, so they are checked against the operator's list of user ids, in DMs too. The
-logic is platform-neutral (:mod:`motionbot.ops.admin`); answers are ephemeral.
+feature is the core's (:mod:`motionbot.bot.core.admin`); answers are ephemeral.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
-from motionbot.bot.discord.respond import say
-from motionbot.ops import admin
-from motionbot.ops.settings import OpsSettings
-from motionbot.queue import pause as pause_flag
+from motionbot.bot.discord.respond import key_for, say
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
@@ -30,11 +27,10 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
         self.bot = bot
         super().__init__()
 
-    @staticmethod
-    async def _refused(interaction: discord.Interaction[Any]) -> bool:
+    async def _refused(self, interaction: discord.Interaction[Any]) -> bool:
         """Checked in each command (not interaction_check): the tree's error handler would
         answer a failed check with the Manage Server message of /motionbot-admin."""
-        if OpsSettings().is_admin("discord", interaction.user.id):
+        if self.bot.rt.conv.admin.is_admin(key_for(interaction)):
             return False
         await say(interaction, NOT_ADMIN)
         return True
@@ -43,25 +39,17 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         if await self._refused(interaction):
             return
-        snapshot = await admin.status(
-            self.bot.rt.client.redis,
-            health_check_interval_s=self.bot.rt.client.settings.health_check_interval_s,
-        )
-        await say(interaction, snapshot.format())
+        await say(interaction, (await self.bot.rt.conv.admin.status()).text)
 
     @app_commands.command(name="pause", description="Refuse new renders (running ones finish)")
     @app_commands.describe(reason="shown to people who try to start a render")
     async def pause(self, interaction: discord.Interaction[Any], reason: str = "") -> None:
         if await self._refused(interaction):
             return
-        state = await pause_flag.pause(
-            self.bot.rt.client.redis, by=f"discord:{interaction.user.id}", reason=reason
-        )
-        await say(interaction, f"Paused. New requests now get: {state.message}")
+        await say(interaction, (await self.bot.rt.conv.admin.pause(key_for(interaction), reason)).text)
 
     @app_commands.command(name="resume", description="Accept new renders again")
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         if await self._refused(interaction):
             return
-        was = await pause_flag.resume(self.bot.rt.client.redis)
-        await say(interaction, "Resumed: accepting new renders." if was else "Renders were not paused.")
+        await say(interaction, (await self.bot.rt.conv.admin.resume()).text)

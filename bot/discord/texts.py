@@ -9,7 +9,11 @@ through the command tree, not here).
 from __future__ import annotations
 
 # /animate
-NEED_ONE_MOTION = "Give either a `video` or a `motion` (a built-in move or one you saved), not both."
+NOT_BOTH_MOTIONS = "Give either a `video` or a `motion` (a built-in move or one you saved), not both."
+NEED_MOTION = "Attach either a `video` or a `motion` (a built-in move or one you saved): the move to copy."
+NEED_PHOTO_AND_MOTION = (
+    "Attach a `photo` of the person, and either a `video` or a `motion` (a built-in move or one you saved)."
+)
 NEED_PHOTO = "Attach a `photo` of the person who should do the move."
 PREVIOUS_PHOTO = "Using the photo from before."
 PREVIOUS_MOTION = "Using the move from before."
@@ -17,12 +21,11 @@ SAVED_MOTION = "Move: your saved motion."
 UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or attach a `video` instead."
 READY = "Press Generate to start, or Cancel."
 REJECTED_TAIL = "Please run /animate again with another file."
-CANCEL = "Cancel"
 DOWNLOAD_FAILED = "I couldn't download `{name}` from Discord. Please run /animate again."
 TOO_FAST = "{rate_limited} (try again in {seconds:.0f} s)"
 
 # buttons
-NOT_YOUR_BUTTONS = "These buttons belong to <@{owner}>. Use /animate or /history for your own."
+NOT_YOUR_BUTTONS = "These buttons belong to someone else. Use /animate or /history for your own."
 REUSE_MOTION_HINT = "Run /animate with just the new `photo`: I'll use this move."
 REUSE_PHOTO_HINT = "Run /animate with just a `video` or a `motion`: I'll use this photo."
 SHARED_BY = "<@{user}> shared this:"

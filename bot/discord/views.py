@@ -1,14 +1,14 @@
 """Core buttons as persistent Discord buttons.
 
 Every button is an :class:`ActionButton`, a ``DynamicItem`` whose custom id carries all its
-state: ``mb:<owner user id>:<core action>`` (e.g. ``mb:123:hm:abcd234567``). The class is
+state: its owner and its typed action, packed by :func:`motionbot.bot.core.actions.pack_owned`
+(``mb:<owner user id>:<action>``, e.g. ``mb:123:hm:abcd234567``). The class is
 registered once in ``setup_hook`` (``bot.add_dynamic_items``), so a button keeps working
 after a restart without any view being re-created, and nothing is kept in memory per
 message. Custom ids are visible to clients and can be forged: the owner in the id is only a
 first filter (someone else's click gets a polite refusal); the core checks every task id
-against the presser again.
-
-Discord actions that are not the core's: ``share:<task>`` (post the video here).
+against the presser again. A core button with ``share`` becomes a
+:class:`~motionbot.bot.core.actions.ShareHere` (post the video here).
 """
 
 from __future__ import annotations
@@ -17,31 +17,26 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import discord
-from motionbot.bot.core.replies import Actions, Button, Reply
+from motionbot.bot.core import actions as act
+from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.history.models import TaskRecord
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
 
-PREFIX = "mb"
-SHARE = "share"
 MAX_CONTENT = 2000
 MAX_LABEL = 80
 MAX_ROWS = 5
 MAX_PER_ROW = 5
 
-_STYLES = {
-    Actions.GENERATE: discord.ButtonStyle.success,
-    Actions.CANCEL: discord.ButtonStyle.danger,
-    Actions.DELETE: discord.ButtonStyle.danger,
-    Actions.ACK: discord.ButtonStyle.primary,
-    SHARE: discord.ButtonStyle.primary,
+_STYLES: dict[type[act.Action], discord.ButtonStyle] = {
+    act.Generate: discord.ButtonStyle.success,
+    act.Cancel: discord.ButtonStyle.danger,
+    act.DeleteTask: discord.ButtonStyle.danger,
+    act.Acknowledge: discord.ButtonStyle.primary,
+    act.ShareHere: discord.ButtonStyle.primary,
 }
-
-
-def custom_id(owner: int | str, action: str) -> str:
-    return f"{PREFIX}:{owner}:{action}"
 
 
 class ActionButton(
@@ -50,40 +45,52 @@ class ActionButton(
     def __init__(
         self,
         owner: int,
-        action: str,
+        action: act.Action | None,
         *,
         label: str = "?",
         style: discord.ButtonStyle | None = None,
         row: int | None = None,
+        custom_id: str | None = None,
     ) -> None:
-        verb, _ = Actions.split(action)
+        """``action`` None: the custom id did not parse (stale or forged); it is kept as is."""
+        if custom_id is None:
+            assert action is not None, "a button without a parsed action keeps its custom id"
+            custom_id = act.pack_owned(owner, action)
         super().__init__(
             discord.ui.Button(
                 label=label[:MAX_LABEL],
-                style=style or _STYLES.get(verb, discord.ButtonStyle.secondary),
-                custom_id=custom_id(owner, action),
+                style=style
+                or (
+                    _STYLES.get(type(action), discord.ButtonStyle.secondary)
+                    if action
+                    else discord.ButtonStyle.secondary
+                ),
+                custom_id=custom_id,
             ),
             row=row,
         )
         self.owner = owner
         self.action = action
+        self.data = act.unowned(custom_id)
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ActionButton:
         label = getattr(item, "label", None) or "?"
-        return cls(int(match["owner"]), match["action"], label=label)
+        owned = act.parse_owned(match.string)
+        action = owned.action if owned is not None else None
+        return cls(int(match["owner"]), action, label=label, custom_id=match.string)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: MotionBot = interaction.client
-        await bot.buttons.pressed(interaction, self.owner, self.action)
+        await bot.buttons.pressed(interaction, act.Owned(self.owner, self.action), data=self.data)
 
 
 def _item(b: Button, owner: int, row: int) -> discord.ui.Item[Any]:
     if b.url is not None:
         return discord.ui.Button(label=b.label[:MAX_LABEL], url=b.url, row=row)
-    action = f"{SHARE}:{b.share}" if b.share is not None else b.action
+    action = act.ShareHere(act.TaskId(b.share)) if b.share is not None else b.action
     assert action is not None
     return ActionButton(owner, action, label=b.label, row=row)
 

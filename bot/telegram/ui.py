@@ -34,7 +34,8 @@ def _button(b: Button) -> InlineKeyboardButton:
         return InlineKeyboardButton(text=b.label, url=b.url)
     if b.share is not None:
         return InlineKeyboardButton(text=b.label, switch_inline_query=b.share)
-    return InlineKeyboardButton(text=b.label, callback_data=b.action)
+    assert b.action is not None
+    return InlineKeyboardButton(text=b.label, callback_data=b.action.pack())
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -12,7 +12,8 @@ import discord
 import pytest
 
 from motionbot.bot.core import presenters, texts
-from motionbot.bot.core.replies import Actions, Button, Reply, rows
+from motionbot.bot.core import actions as act
+from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.messenger import ContextStore, Messenger, TaskContext
 from motionbot.bot.discord.notifier import share_buttons
@@ -27,20 +28,24 @@ OWNER = 98765432109876543210  # 20 digits: the longest snowflake
 
 
 async def test_every_core_action_fits_a_custom_id_with_its_owner() -> None:
-    actions = [f"{Actions.SAME_MOTION}:abcdefghjk", f"{Actions.OPTION}:bg:green", f"{Actions.HISTORY}:12",
-               "x" * 64, "share:abcdefghjk", "short:abcdefghjk"]
+    task = act.TaskId("abcdefghjk")
+    actions = [act.SameMove(task), act.SetOption("bg", "green"), act.HistoryPage(12),
+               act.ChoosePreset("x" * 60), act.ShareHere(task), act.Shorter(task)]  # fmt: skip
     for action in actions:
         button = ActionButton(OWNER, action, label="label" * 30)
         assert len(button.custom_id) <= 100
-        assert button.custom_id == f"mb:{OWNER}:{action}"
+        assert button.custom_id == f"mb:{OWNER}:{action.pack()}"
         match = ActionButton.__discord_ui_compiled_template__.fullmatch(button.custom_id)
-        assert match is not None and match["owner"] == str(OWNER) and match["action"] == action
+        assert match is not None and match["owner"] == str(OWNER) and match["action"] == action.pack()
+        assert act.parse_owned(button.custom_id) == act.Owned(OWNER, action)
         assert len(button.item.label or "") <= 80
+    with pytest.raises(act.ActionError):
+        act.ChoosePreset("x" * 61).pack()  # 65 bytes: more than Telegram's callback data holds
 
 
 async def test_views_repack_more_rows_than_discord_allows() -> None:
-    tasks = [(Button(f"{i}", action=f"ht:{i:010d}"),) for i in range(5)]
-    nav = (Button("Newer", action="hp:0"), Button("Older", action="hp:2"))
+    tasks = [(Button(f"{i}", action=act.ShowTask(act.TaskId(f"{i:010d}"))),) for i in range(5)]
+    nav = (Button("Newer", action=act.HistoryPage(0)), Button("Older", action=act.HistoryPage(2)))
     history = Reply("page", buttons=(*tasks, nav))
     view = view_for(history, OWNER)
     assert view is not None
@@ -56,8 +61,7 @@ async def test_result_buttons_share_here_and_links() -> None:
     view = view_for(reply, OWNER)
     assert view is not None
     ids = [getattr(i, "custom_id", None) for i in view.children]
-    assert ids[:3] == [f"mb:{OWNER}:share:abcdefghjk", f"mb:{OWNER}:{Actions.SAME_MOTION}:abcdefghjk",
-                       f"mb:{OWNER}:{Actions.AGAIN}:abcdefghjk"]
+    assert ids[:3] == [f"mb:{OWNER}:share:abcdefghjk", f"mb:{OWNER}:hm:abcdefghjk", f"mb:{OWNER}:ha:abcdefghjk"]
     link = view.children[-1]
     assert isinstance(link, discord.ui.Button) and link.url == "https://example.org" and link.custom_id is None
     assert len(share_buttons("abcdefghjk")) == len(presenters.result_buttons("abcdefghjk"))

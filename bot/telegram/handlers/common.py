@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
+from motionbot.bot.core import actions as act
+from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.runtime import Runtime
 
@@ -35,20 +39,38 @@ def message_id_of(cb: CallbackQuery) -> int | None:
 
 async def show(
     rt: Runtime,
-    chat_id: int | str,
+    key: ConversationKey,
     replies: list[Reply],
     *,
     edit_id: int | None = None,
     reply_to: int | None = None,
 ) -> None:
-    """Send core replies in order; the first one marked ``edit`` replaces ``edit_id``."""
+    """Send core replies in order; the first one marked ``edit`` replaces ``edit_id``.
+
+    A reply with the options keyboard becomes the conversation's one live keyboard: the
+    message that showed the keyboard before loses its buttons.
+    """
+    chat_id = key.chat_id
     for reply in replies:
         if reply.video is not None:
             await send_video_reply(rt, chat_id, reply, reply_to=reply_to)
             continue
-        await rt.ui.answer(chat_id, reply, edit_id=edit_id, reply_to=reply_to)
+        sent = await rt.ui.answer(chat_id, reply, edit_id=edit_id, reply_to=reply_to)
+        shown_in = sent.message_id if sent is not None else edit_id
         if reply.edit:
             edit_id = None
+        if reply.offers(act.Generate) and shown_in is not None:
+            await retire_keyboard(rt, key, await rt.conv.options.keyboard_shown(key, str(shown_in)))
+
+
+async def retire_keyboard(rt: Runtime, key: ConversationKey, message_id: str | int | None) -> None:
+    """Remove the buttons of a keyboard that is no longer the live one (its text stays)."""
+    if message_id is None:
+        return
+    with contextlib.suppress(TelegramBadRequest):  # deleted, or already without buttons
+        await rt.bot.edit_message_reply_markup(
+            chat_id=key.chat_id, message_id=int(message_id), reply_markup=None
+        )
 
 
 async def send_video_reply(rt: Runtime, chat_id: int | str, reply: Reply, *, reply_to: int | None) -> None:
@@ -65,3 +87,10 @@ async def send_video_reply(rt: Runtime, chat_id: int | str, reply: Reply, *, rep
         msg = await rt.ui.send_video(chat_id, reply, path=str(path), reply_to=reply_to)
     if msg.video is not None:
         await rt.history.update_file_id(video.task_id, msg.video.file_id)
+
+
+async def pressed(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
+    """A button the core handles on its own: its replies, the first in place of the pressed message."""
+    await cb.answer()
+    replies = await rt.conv.press(key, cb.data or "")
+    await show(rt, key, replies, edit_id=message_id_of(cb), reply_to=origin_of(cb))

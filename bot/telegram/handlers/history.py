@@ -5,29 +5,29 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 
+from motionbot.bot.core import actions as act
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.bot.core.replies import Actions
-from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, reply_to_of, show
+from motionbot.bot.telegram.handlers.common import pressed, reply_to_of, show
 from motionbot.bot.telegram.runtime import Runtime
 
-VERBS = (Actions.HISTORY, *Actions.ON_TASK)
+HISTORY_ACTIONS = (act.HistoryPage, act.ShowTask, act.Resend, act.SameMove, act.SamePhoto, act.Again,
+                   act.DeleteTask, act.SaveMove)  # fmt: skip
+
+
+def _history_verb(data: str) -> bool:
+    """History buttons, parsed or not: a malformed task id is answered as not found."""
+    return data.partition(":")[0] in {cls.verb for cls in HISTORY_ACTIONS}
 
 
 async def history(message: Message, key: ConversationKey, rt: Runtime) -> None:
-    await show(rt, key.chat_id, [await rt.conv.history_page(key, 0)], reply_to=reply_to_of(message))
-
-
-async def history_buttons(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
-    await cb.answer()
-    replies = await rt.conv.dispatch(key, cb.data or "")
-    await show(rt, key.chat_id, replies, edit_id=message_id_of(cb), reply_to=origin_of(cb))
+    await show(rt, key, [await rt.conv.history.page(key, 0)], reply_to=reply_to_of(message))
 
 
 def router() -> Router:
     """A fresh router (a router belongs to one dispatcher; tests build several)."""
     r = Router(name="history")
     r.message.register(history, Command("history"))
-    r.callback_query.register(history_buttons, F.data.func(lambda d: d.split(":", 1)[0] in VERBS))
+    r.callback_query.register(pressed, F.data.func(_history_verb))
     return r

@@ -14,25 +14,24 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
-from typing import Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 
+from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
-from motionbot.bot.core.conversation import Conversation
+from motionbot.bot.core.inputs import Inputs
 from motionbot.bot.core.intake import classify, suffix_for
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.bot.core.replies import Actions, Reply
+from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.files import download
-from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, reply_to_of, show
+from motionbot.bot.telegram.handlers.common import pressed, reply_to_of, show
 from motionbot.bot.telegram.runtime import Runtime
 from motionbot.queue.errors import QueueError
-from motionbot.queue.jobs import MediaRef
+from motionbot.queue.jobs import MediaKind, MediaRef
 
 log = logging.getLogger(__name__)
-Kind = Literal["photo", "video"]
 ALBUM_TTL_S = 120
 
 
@@ -64,8 +63,8 @@ class Addressed(Filter):
         return state.photo is not None or state.motion is not None
 
 
-async def _findings(rt: Runtime, chat_id: str, message_id: int, kind: Kind, ref: MediaRef) -> None:
-    reply = await rt.conv.inspect(kind, ref)
+async def _findings(rt: Runtime, chat_id: str, message_id: int, kind: MediaKind, ref: MediaRef) -> None:
+    reply = await rt.conv.inputs.inspect(kind, ref)
     await rt.ui.edit(chat_id, message_id, reply)
 
 
@@ -73,7 +72,7 @@ async def receive(
     message: Message,
     key: ConversationKey,
     rt: Runtime,
-    kind: Kind,
+    kind: MediaKind,
     file_id: str,
     *,
     size: int | None,
@@ -82,7 +81,7 @@ async def receive(
 ) -> None:
     """Answer at once; fetch, store and inspect in the background (bounded by ingest_slots)."""
     reply_to = reply_to_of(message)
-    first = await rt.ui.send(key.chat_id, Conversation.received(kind), reply_to=reply_to)
+    first = await rt.ui.send(key.chat_id, Inputs.received(kind), reply_to=reply_to)
     rt.spawn(
         _ingest(
             rt,
@@ -102,7 +101,7 @@ async def receive(
 async def _ingest(
     rt: Runtime,
     key: ConversationKey,
-    kind: Kind,
+    kind: MediaKind,
     file_id: str,
     first_id: int,
     *,
@@ -123,11 +122,11 @@ async def _ingest(
                     size=size,
                     limit=rt.settings.telegram_download_limit(),
                 )
-                accepted = await rt.conv.add_input(key, kind, path, filename=filename or f"{kind}{suffix}")
+                accepted = await rt.conv.inputs.add(key, kind, path, filename=filename or f"{kind}{suffix}")
             except QueueError as exc:
                 await rt.ui.edit(key.chat_id, first_id, Reply(exc.message))
                 return
-    await show(rt, key.chat_id, accepted.replies, reply_to=reply_to)
+    await show(rt, key, accepted.replies, reply_to=reply_to)
     await _findings(rt, key.chat_id, first_id, kind, accepted.ref)
 
 
@@ -182,28 +181,22 @@ async def unsupported(message: Message, key: ConversationKey, rt: Runtime) -> No
     await rt.ui.send(key.chat_id, Reply(texts.UNSUPPORTED_FILE))
 
 
-async def input_buttons(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
-    await cb.answer()
-    if cb.data and cb.data.split(":")[0] in (Actions.CONTINUE, Actions.REPLACE) and cb.message is not None:
-        # the choice is made: drop the findings' buttons, keep their text
+async def findings_choice(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
+    """Continue anyway / send another, under the findings: the choice is made, so the
+    findings keep their text and lose their buttons."""
+    if cb.message is not None:
         try:
             await rt.bot.edit_message_reply_markup(
                 chat_id=key.chat_id, message_id=cb.message.message_id, reply_markup=None
             )
         except Exception:  # cosmetic
             log.debug("could not clear the findings' buttons", exc_info=True)
-    replies = await rt.conv.dispatch(key, cb.data or "")
-    await show(rt, key.chat_id, replies, edit_id=message_id_of(cb), reply_to=origin_of(cb))
+    await pressed(cb, key, rt)
 
 
 async def fallback_text(message: Message, key: ConversationKey, rt: Runtime) -> None:
     """Any other text in a private chat: say what the bot expects next."""
-    state = await rt.conv.states.load(key)
-    text = texts.NEED_VIDEO if state.photo else texts.NEED_PHOTO if state.motion else texts.WELCOME
-    if state.ready:
-        await show(rt, key.chat_id, [await rt.conv.options(key)])
-        return
-    await rt.ui.send(key.chat_id, Reply(text))
+    await show(rt, key, [await rt.conv.inputs.hint(key)])
 
 
 def router() -> Router:
@@ -216,14 +209,9 @@ def router() -> Router:
     r.message.register(document, F.document, Addressed())
     r.message.register(unsupported, F.sticker | F.audio | F.voice, F.chat.type == "private")
     r.callback_query.register(
-        input_buttons,
-        F.data.startswith(Actions.CONTINUE + ":")
-        | F.data.startswith(Actions.REPLACE + ":")
-        | (F.data == Actions.MOTIONS)
-        | F.data.startswith(Actions.PRESET + ":")
-        | F.data.startswith(Actions.SAVED + ":")
-        | (F.data == Actions.FORGET)
-        | F.data.startswith(Actions.FORGET + ":"),
+        findings_choice, F.data.func(lambda d: act.is_verb(d, act.KeepInput, act.ReplaceInput))
     )
+    moves = (act.ShowMoves, act.ChoosePreset, act.UseSavedMove, act.ForgetMenu, act.ForgetSavedMove)
+    r.callback_query.register(pressed, F.data.func(lambda d: d.partition(":")[0] in {m.verb for m in moves}))
     r.message.register(fallback_text, F.text, F.chat.type == "private")
     return r

@@ -8,16 +8,11 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery
 
+from motionbot.bot.core import actions as act
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.bot.core.replies import Actions, Reply
-from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, show
+from motionbot.bot.core.replies import Reply
+from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, pressed, show
 from motionbot.bot.telegram.runtime import Runtime
-
-
-async def set_option(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
-    await cb.answer()
-    replies = await rt.conv.dispatch(key, cb.data or "")
-    await show(rt, key.chat_id, replies, edit_id=message_id_of(cb), reply_to=origin_of(cb))
 
 
 async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
@@ -28,10 +23,11 @@ async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None
 async def shorter(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
     """A result too big to send here: the same inputs and options again, half as long."""
     await cb.answer()
-    _verb, args = Actions.split(cb.data or "")
-    seconds = await rt.conv.shorter_seconds(key, args[0] if args else "")
+    action = act.parse(cb.data or "")
+    assert isinstance(action, act.Shorter)  # the router's filter
+    seconds = await rt.conv.history.shorter_seconds(key, action.task_id)
     if isinstance(seconds, Reply):
-        await show(rt, key.chat_id, [seconds], reply_to=origin_of(cb))
+        await show(rt, key, [seconds], reply_to=origin_of(cb))
         return
     await _generate(cb, key, rt, max_seconds=seconds)
 
@@ -45,7 +41,7 @@ async def _generate(
         msg = await rt.ui.send(key.chat_id, reply, reply_to=reply_to)
         return str(msg.message_id)
 
-    result = await rt.conv.generate(
+    result = await rt.conv.render.generate(
         key,
         post_status=post_status,
         reply_to=str(reply_to) if reply_to else None,
@@ -53,7 +49,7 @@ async def _generate(
         max_seconds=max_seconds,
     )
     if result.status_message_id is None:
-        await show(rt, key.chat_id, [result.reply], reply_to=reply_to)
+        await show(rt, key, [result.reply], reply_to=reply_to)
         return
     options_id = message_id_of(cb)
     # the keyboard (or the Shorter button) did its job; a second press would start a second render
@@ -71,7 +67,7 @@ async def _generate(
 def router() -> Router:
     """A fresh router (a router belongs to one dispatcher; tests build several)."""
     r = Router(name="options")
-    r.callback_query.register(set_option, F.data.startswith(Actions.OPTION + ":"))
-    r.callback_query.register(generate, F.data == Actions.GENERATE)
-    r.callback_query.register(shorter, F.data.startswith(Actions.SHORTER + ":"))
+    r.callback_query.register(pressed, F.data.func(lambda d: act.is_verb(d, act.SetOption)))
+    r.callback_query.register(generate, F.data.func(lambda d: act.is_verb(d, act.Generate)))
+    r.callback_query.register(shorter, F.data.func(lambda d: act.is_verb(d, act.Shorter)))
     return r

@@ -12,7 +12,6 @@ from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, Message
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
-from motionbot.bot.history.models import TaskStatus
 from motionbot.bot.telegram.handlers.common import reply_to_of
 from motionbot.bot.telegram.runtime import Runtime
 
@@ -30,13 +29,10 @@ async def share(message: Message, command: CommandObject, key: ConversationKey, 
         await say(texts.SHARE_USAGE)
         return
     task_id, channel = args
-    task = await rt.conv.owned_task(key, task_id)
-    if isinstance(task, Reply):
-        await say(task.text)
-        return
-    delivery = await rt.history.get_delivery(task_id)
-    if task.status is not TaskStatus.DONE or delivery is None or delivery.file_id is None:
-        await say(texts.NOT_FINISHED)
+    task = await rt.conv.sharing.shareable(key, task_id)
+    file_id = await rt.conv.sharing.file_id(task_id)
+    if isinstance(task, Reply) or file_id is None:
+        await say(task.text if isinstance(task, Reply) else texts.NOT_FINISHED)
         return
     me = await rt.bot.me()
     try:
@@ -51,13 +47,9 @@ async def share(message: Message, command: CommandObject, key: ConversationKey, 
     if not isinstance(bot_member, ChatMemberAdministrator) or bot_member.can_post_messages is False:
         await say(texts.SHARE_NOT_ADMIN_BOT.format(channel=channel))
         return
-    caption = texts.RESULT_CAPTION.format(
-        task_id=task_id, engine=presenters.engine_name(task.engine.value), duration=task.duration_s or 0.0
-    )
+    caption = presenters.task_caption(task)
     try:
-        await rt.bot.send_video(
-            chat_id=channel, video=delivery.file_id, caption=caption, supports_streaming=True
-        )
+        await rt.bot.send_video(chat_id=channel, video=file_id, caption=caption, supports_streaming=True)
     except (TelegramBadRequest, TelegramForbiddenError) as exc:
         log.info("posting %s to %s failed: %s", task_id, channel, exc)
         await say(texts.SHARE_NOT_ADMIN_BOT.format(channel=channel))
