@@ -10,7 +10,7 @@ import math
 from datetime import UTC, datetime
 
 from motionbot.bot.core import actions as act
-from motionbot.bot.core import texts
+from motionbot.bot.core import finding_words, texts
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.history.models import DeliveryRecord, TaskRecord, TaskStatus
 from motionbot.queue.errors import FailureReason
@@ -51,7 +51,7 @@ def received(kind: MediaKind) -> Reply:
 def findings(kind: MediaKind, report: InspectReport) -> Reply:
     """The inspect report as one message; buttons only when the user has a choice to make
     (a warning: go on or send another; an error: send another)."""
-    notes = [f.message for f in report.findings if f.severity is not Severity.OK]
+    notes = [finding_words.finding_text(f) for f in report.findings if f.severity is not Severity.OK]
     summary = " ".join([report_highlights(report), *notes]).strip() or texts.FINDINGS_OK
     template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
     another = Button(
@@ -59,7 +59,7 @@ def findings(kind: MediaKind, report: InspectReport) -> Reply:
         action=act.ReplaceInput(kind),
     )
     if not report.ok:
-        text = template.format(summary=summary) + "\n" + texts.FINDINGS_ERROR_TAIL
+        text = finding_words.with_request(template.format(summary=summary), texts.FINDINGS_ERROR_TAIL, "\n")
         return Reply(text, buttons=rows(another))
     if any(f.severity is Severity.WARNING for f in report.findings):
         cont = Button(texts.CONTINUE_ANYWAY, action=act.KeepInput(kind))

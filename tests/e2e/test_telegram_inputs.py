@@ -19,7 +19,8 @@ async def test_video_then_photo_with_inspection_refuses_a_video_without_a_person
 ) -> None:
     fake = tg.fake
     await tg.acknowledge()
-    await fake.push_message(USER, USER, **fake.video_fields(moving_square_mp4()))
+    # big enough to be read (64 px is refused as too small before anyone looks for a person)
+    await fake.push_message(USER, USER, **fake.video_fields(moving_square_mp4(side=128)))
     await tg.wait_text(texts.RECEIVED_VIDEO)
     await tg.wait_text(texts.NEED_PHOTO)
     finding = await tg.wait_text("Video:", timeout=30)
