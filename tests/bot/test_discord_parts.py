@@ -11,8 +11,8 @@ import aiosqlite
 import discord
 import pytest
 
-from motionbot.bot.core import presenters, texts
 from motionbot.bot.core import actions as act
+from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.messenger import ContextStore, Messenger, TaskContext
