@@ -112,3 +112,41 @@ def test_a_card_too_small_refuses_at_load(tiny_model: Path) -> None:
         torch.cuda.set_per_process_memory_fraction(1.0)
     assert info.value.reason is FailureReason.GPU_OUT_OF_MEMORY
     assert "MOTIONBOT_DIFFUSION_OFFLOAD=group" in (info.value.detail or "")
+
+
+def test_the_plan_reads_this_card(tiny_model: Path) -> None:
+    engine = cuda_engine(tiny_model, diffusion_resolution="auto")
+    fit = engine.model.fit
+    assert fit.card_bytes == torch.cuda.get_device_properties(0).total_memory
+    assert (
+        fit.resolution.label == "720p" and fit.memory.strategy is Strategy.ALL_ON_GPU
+    )  # tiny: anything fits
+
+
+def test_compiled_warm_up_leaves_nothing_to_compile_for_the_first_job(
+    tiny_model: Path, inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from torch._dynamo.utils import counters
+
+    engine = cuda_engine(tiny_model, diffusion_compile=True, diffusion_warm_up=True)
+    assert engine.model.plan.compile_blocks and len(engine.warm_shapes) == 5
+    graphs = counters["stats"]["unique_graphs"]
+    engine.render(job(inputs, tmp_path / "first.mp4"))
+    assert counters["stats"]["unique_graphs"] == graphs  # the first job compiled nothing new
+
+
+def test_fast_preset_with_fp8_where_the_card_has_it(
+    tiny_model: Path, inputs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from motionbot.renderer.engines.diffusion.presets import fp8_support
+
+    supported, why = fp8_support(torch.device("cuda"))
+    if not supported:
+        pytest.skip(why)
+    engine = cuda_engine(tiny_model, diffusion_preset="fast")
+    assert engine.model.fit.fp8 and engine.model.fp8 and engine.model.step_cache is not None
+    assert "+fp8" in engine.version
+    weight = engine.model.transformer.blocks[0].ffn[0].weight
+    assert type(weight).__name__ == "Float8Tensor"  # torchao's, in the blocks' linear layers
+    result = engine.render(job(inputs, tmp_path / "fp8.mp4"))
+    assert probe(result.path).width == result.width
