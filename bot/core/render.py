@@ -17,6 +17,7 @@ from motionbot.bot.core import options as opts
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.consent import Consent
 from motionbot.bot.core.deps import CoreDeps
+from motionbot.bot.core.finding_words import summary, with_request
 from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.inputs import Inputs
 from motionbot.bot.core.keys import ConversationKey, new_task_id
@@ -91,16 +92,16 @@ class Render:
             return Reply(texts.ALREADY_RENDERING)
         if repeat == "sent" and not repeat_ok:
             return Reply(texts.ALREADY_SENT)
-        checks: list[tuple[MediaKind, MediaRef | None, str]] = [
-            ("photo", state.photo, texts.INPUT_REJECTED_PHOTO),
-            ("video", state.motion.video, texts.INPUT_REJECTED_VIDEO),
+        checks: list[tuple[MediaKind, MediaRef | None, str, str]] = [
+            ("photo", state.photo, texts.INPUT_REJECTED_PHOTO, texts.ASK_OTHER_PHOTO),
+            ("video", state.motion.video, texts.INPUT_REJECTED_VIDEO, texts.ASK_OTHER_VIDEO),
         ]
-        for kind, ref, template in checks:
+        for kind, ref, template, ask in checks:
             report = await self.inputs.report(kind, ref, run=False) if ref else None
             if report is not None and not report.ok:
                 another = texts.SEND_ANOTHER_PHOTO if kind == "photo" else texts.SEND_ANOTHER_VIDEO
                 return Reply(
-                    template.format(summary=report.summary),
+                    with_request(template.format(summary=summary(report)), ask),
                     buttons=rows(Button(another, action=act.ReplaceInput(kind))),
                 )
         return None
