@@ -28,6 +28,7 @@ from motionbot.queue.jobs import (
 )
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
+from motionbot.renderer.engines.diffusion.readiness import READINESS
 from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.settings import RendererSettings
@@ -44,7 +45,9 @@ def settings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings
 
 @pytest.fixture
 def rs(tiny_model: Path, tmp_path: Path) -> RendererSettings:
-    return tiny_settings(diffusion_model=str(tiny_model), cache_dir=tmp_path / "cache")
+    return tiny_settings(
+        diffusion_model=str(tiny_model), cache_dir=tmp_path / "cache", diffusion_warm_up=True
+    )
 
 
 @pytest.fixture
@@ -89,6 +92,7 @@ async def test_gpu_worker_loads_the_engine_and_delivers(
     async with running_worker(settings, None, rs, queue=Queues.RENDER_GPU) as worker:
         engine = worker.ctx["motionbot"].engine
         assert isinstance(engine, DiffusionEngine)  # loaded by the registry from MOTIONBOT_DIFFUSION_MODEL
+        assert len(engine.warm_shapes) == 5 and READINESS.ready  # warmed up before the first job
         req = await make_request(client, tmp_path, "gpu-1", allow_cpu_fallback=False)
         sub = await client.submit(req)
         assert sub.queue == Queues.RENDER_GPU and not sub.fallback_to_cpu
