@@ -77,38 +77,53 @@ class RecordingReadiness(Readiness):
 
 
 class ShapeLog:
-    """Each transformer call's (mode, latent shape): what torch.compile would specialise on."""
+    """Each transformer call's (mode, latent shape): what torch.compile would specialise on.
+
+    ``block_runs`` counts how often the last block really ran (the step cache skips it).
+    """
 
     def __init__(self) -> None:
         self.shapes: list[tuple[str, tuple[int, ...]]] = []
+        self.block_runs = 0
 
     def __call__(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.shapes.append((str(kwargs["kv_cache_mode"]), tuple(args[0][0].shape)))
 
+    def block_ran(self, *_: object) -> None:
+        self.block_runs += 1
 
-@pytest.fixture(scope="module")
-def warm(tiny_model: Path) -> tuple[DiffusionEngine, RecordingReadiness, ShapeLog]:
+
+def load_logged(model: Path, **settings: Any) -> tuple[DiffusionEngine, RecordingReadiness, ShapeLog]:
     """An engine loaded with its warm-up, every transformer call of the warm-up logged."""
     log = ShapeLog()
     original = DiffusionEngine.warm_up
 
     def logged_warm_up(self: DiffusionEngine, readiness: Readiness) -> None:
-        handle = self.model.transformer.register_forward_pre_hook(log, with_kwargs=True)
+        handles = [
+            self.model.transformer.register_forward_pre_hook(log, with_kwargs=True),
+            self.model.transformer.blocks[-1].ffn.register_forward_pre_hook(log.block_ran),
+        ]
         try:
             original(self, readiness)
         finally:
-            handle.remove()
+            for handle in handles:
+                handle.remove()
 
     readiness = RecordingReadiness()
     patch = pytest.MonkeyPatch()
     patch.setattr(DiffusionEngine, "warm_up", logged_warm_up)
     try:
         engine = DiffusionEngine.load(
-            tiny_settings(diffusion_warm_up=True), model=str(tiny_model), readiness=readiness
+            tiny_settings(diffusion_warm_up=True, **settings), model=str(model), readiness=readiness
         )
     finally:
         patch.undo()
     return engine, readiness, log
+
+
+@pytest.fixture(scope="module")
+def warm(tiny_model: Path) -> tuple[DiffusionEngine, RecordingReadiness, ShapeLog]:
+    return load_logged(tiny_model)
 
 
 def test_the_warm_up_runs_each_bucket_once_at_load(
@@ -154,6 +169,16 @@ def test_the_first_job_meets_no_new_shape(
     assert len(warm_log.shapes) == warm_calls  # no warm-up ran again
     assert set(job_log.shapes) <= set(warm_log.shapes)  # nothing for the compiler to specialise anew
     assert set(engine.model.transformer.block_masks) == masks_before  # every attention mask built at load
+
+
+def test_the_fast_presets_warm_up_also_takes_the_cached_path(tiny_model: Path) -> None:
+    engine, _, log = load_logged(tiny_model, diffusion_preset="fast")
+    assert engine.model.step_cache is not None
+    # each bucket: the reference pass and both branches computed once, then both branches cached
+    assert [mode for mode, _ in log.shapes] == ["extract", "cached", "cached", "cached", "cached"] * 5
+    assert log.block_runs == 3 * 5
+    head = engine.model.transformer.blocks[0]._diffusers_hook.get_hook("fbc_leader_block_hook")
+    assert head.threshold == 0.1  # the configured threshold is back after the warm-up
 
 
 def test_health_endpoint_says_warming_up_until_ready() -> None:

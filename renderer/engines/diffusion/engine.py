@@ -11,6 +11,7 @@ queue can offer the CPU preview instead.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import importlib
@@ -160,14 +161,16 @@ class DiffusionEngine:
         t0 = time.perf_counter()
         seg = self.settings.diffusion_segment_frames
         shapes = [buckets.bucket_frame(self.resolution, b) for b in buckets.ASPECT_BUCKETS]
-        for done, (height, width) in enumerate(shapes):
-            readiness.set("warming up", done, len(shapes))
-            ramp = np.linspace(0, 255, width, dtype=np.float32)[None, :, None]
-            photo = np.broadcast_to(ramp, (height, width, 3)).astype(np.uint8)
-            frames = [np.roll(photo, 2 * i, axis=1) for i in range(seg)]
-            self._run(photo, frames, self.resolution, no_progress, steps=WARM_UP_STEPS)
-        if self.model.step_cache is not None:
-            self.model.step_cache.reset()
+        cache = self.model.step_cache
+        # with the step cache, a second step takes the skipping path (see skipping_every_step)
+        steps = WARM_UP_STEPS + (cache is not None)
+        with cache.skipping_every_step() if cache is not None else contextlib.nullcontext():
+            for done, (height, width) in enumerate(shapes):
+                readiness.set("warming up", done, len(shapes))
+                ramp = np.linspace(0, 255, width, dtype=np.float32)[None, :, None]
+                photo = np.broadcast_to(ramp, (height, width, 3)).astype(np.uint8)
+                frames = [np.roll(photo, 2 * i, axis=1) for i in range(seg)]
+                self._run(photo, frames, self.resolution, no_progress, steps=steps)
         self.warm_shapes = frozenset(shapes)
         self.model.timings["warm_up"] = time.perf_counter() - t0
         log.info("diffusion warm-up: %d frame shapes in %.1f s", len(shapes), self.model.timings["warm_up"])

@@ -18,8 +18,10 @@ one segment from reusing another's residuals.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -121,6 +123,26 @@ class StepCache:
     def reset(self) -> None:
         """Forget every cached residual (a new segment, a new job)."""
         self.registry.reset_stateful_hooks(recurse=True)
+
+    @contextlib.contextmanager
+    def skipping_every_step(self) -> Iterator[None]:
+        """Every step after a branch's first reuses the cache: the warm-up compiles that path too.
+
+        Compiled blocks specialise on whether the cache computes or skips them; a warm-up that
+        only ever computed would leave the skipping graphs to the first real job.
+        """
+        first_block: Any = self.transformer.blocks[0]  # type: ignore[index]
+        hooks: Any = importlib.import_module("diffusers.hooks")
+        fbc: Any = importlib.import_module("diffusers.hooks.first_block_cache")
+        head = hooks.HookRegistry.check_if_exists_or_initialize(first_block).get_hook(
+            fbc._FBC_LEADER_BLOCK_HOOK
+        )
+        saved, head.threshold = head.threshold, float("inf")
+        try:
+            yield
+        finally:
+            head.threshold = saved
+            self.reset()
 
 
 # --- FP8 ----------------------------------------------------------------------------------
