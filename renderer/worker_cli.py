@@ -77,7 +77,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         engines = _load_engines(queues, rs, args.engine_factory)
     except MotionbotError as exc:
-        log.error("cannot start: %s", exc)
+        # the operator's words (what to change), not the user-facing sentence of the reason
+        log.error("cannot start (%s): %s", exc.reason.value, exc.detail or exc.message)
         return EXIT_UNAVAILABLE
     try:
         serve = _serve(settings, rs, queues, engines, concurrency=args.concurrency, burst=args.burst)
