@@ -19,12 +19,14 @@ from typing import Any
 from e2e_workers import moving_square_mp4, worker_on
 from fakes import discord as fd
 
+from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.delivery import DeliveryDispatcher
 from motionbot.bot.discord.cli import logged_in
 from motionbot.bot.discord.client import MotionBot
+from motionbot.bot.history.models import TaskRecord
 from motionbot.bot.settings import BotSettings
-from motionbot.queue.delivery import delivery_worker
-from motionbot.queue.jobs import Platform, Queues
+from motionbot.queue.delivery import delivery_worker, enqueue_deliver
+from motionbot.queue.jobs import DeliverJob, EngineName, Platform, Queues, RenderResult
 from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
 from motionbot.renderer.worker import build_worker
@@ -190,3 +192,28 @@ async def finished_task(dc: DC, *, user: int = USER, task_id: str | None = None,
     await dc.rt.history.record_delivery(tid, platform=Platform.DISCORD, chat_id=str(channel), message_id="1",
                                         file_id="https://cdn.example/x.mp4")
     return tid
+
+
+def is_mp4(data: bytes) -> bool:
+    return data[4:8] == b"ftyp"
+
+
+async def animate(dc: DC, place: fd.Place, *, user: int = USER, video: bytes | None = None,
+                  motion: str | None = None, **options: Any) -> dict[str, Any]:
+    attachments = {"photo": dc.fake.add_attachment("me.png", astronaut_png(), "image/png")}
+    if video is not None:
+        attachments["video"] = dc.fake.add_attachment("move.mp4", video, "video/mp4")
+    if motion is not None:
+        options["motion"] = motion
+    return dc.inject(fd.slash(dc.fake, "animate", user, place, attachments=attachments, options=options))
+
+
+async def finish(dc: DC, task: TaskRecord, data: bytes) -> None:
+    """What the render worker does at the end: the MP4 in the store and a deliver job."""
+    output = await dc.rt.client.store.put_bytes(data, suffix=".mp4", filename=f"{task.task_id}.mp4")
+    assert await dc.rt.client.cancel(task.task_id)  # the queued render job is not needed here
+    result = RenderResult(task_id=task.task_id, output=output, duration_s=1.0, width=32, height=32, fps=6.0,
+                          engine=EngineName.WARP, engine_version="warp-1")
+    key = ConversationKey(Platform.DISCORD, task.chat_id, task.user_id)
+    await enqueue_deliver(dc.rt.client.redis, DeliverJob(
+        task_id=task.task_id, target=key.target(status_message_id=task.status_message_id), outcome=result))

@@ -6,15 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dc_harness import DC, USER, render_burst, tiny_mp4
+from dc_harness import DC, USER, animate, finish, is_mp4, render_burst, tiny_mp4
 from fakes import discord as fd
-from test_discord_flow import animate, is_mp4
 
 from motionbot.bot.core import texts
-from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.history.models import TaskRecord
-from motionbot.queue.delivery import enqueue_deliver
-from motionbot.queue.jobs import DeliverJob, EngineName, Platform, RenderResult
+from motionbot.queue.jobs import Platform
 
 BOOSTED = fd.Place.guild(filesize_limit=50 * 1024 * 1024)
 
@@ -28,17 +25,6 @@ async def queue_render(dc: DC, place: fd.Place) -> tuple[dict[str, Any], TaskRec
     await dc.original(click, "Queued")
     (task,) = await dc.rt.history.list_tasks(Platform.DISCORD, str(USER))
     return click, task
-
-
-async def finish(dc: DC, task: TaskRecord, data: bytes) -> None:
-    """What the render worker does at the end: the MP4 in the store and a deliver job."""
-    output = await dc.rt.client.store.put_bytes(data, suffix=".mp4", filename=f"{task.task_id}.mp4")
-    assert await dc.rt.client.cancel(task.task_id)  # the queued render job is not needed here
-    result = RenderResult(task_id=task.task_id, output=output, duration_s=1.0, width=32, height=32, fps=6.0,
-                          engine=EngineName.WARP, engine_version="warp-1")
-    key = ConversationKey(Platform.DISCORD, task.chat_id, task.user_id)
-    await enqueue_deliver(dc.rt.client.redis, DeliverJob(
-        task_id=task.task_id, target=key.target(status_message_id=task.status_message_id), outcome=result))
 
 
 async def test_render_request_carries_the_upload_limit_discord_gave(dc: DC) -> None:

@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dc_harness import DC, OTHER, USER, astronaut_png, tiny_mp4
+from dc_harness import DC, OTHER, USER, animate, astronaut_png, finish, tiny_mp4
 from fakes import discord as fd
-from test_discord_delivery import finish
-from test_discord_flow import animate
 
 from motionbot.bot.core import texts
 from motionbot.bot.discord import texts as dtexts
@@ -64,6 +62,37 @@ async def test_dm_conversation_video_first_then_photo_then_generate(dc: DC) -> N
     unsupported = fake.add_attachment("notes.pdf", b"%PDF", "application/pdf")
     dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[unsupported]))
     await dc.channel_message(DM.channel_id, texts.UNSUPPORTED_FILE)
+
+
+async def test_dm_consent_is_asked_once_for_a_photo_then_a_video(dc: DC) -> None:
+    fake = dc.fake
+    photo = fake.add_attachment("me.png", astronaut_png(), "image/png")
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[photo]))
+    consent = await dc.channel_message(DM.channel_id, texts.CONSENT)
+    video = fake.add_attachment("move.mp4", tiny_mp4(), "video/mp4")
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[video]))
+    await dc.channel_message(DM.channel_id, texts.CONSENT_PENDING)
+    assert len([m for m in bot_messages(dc, DM.channel_id) if texts.CONSENT in m["content"]]) == 1
+
+    agree = dc.inject(fd.click(fake, consent, fd.button(consent, texts.CONSENT_BUTTON), USER, DM))
+    options = await dc.original(agree, texts.OPTIONS_TITLE)
+    assert options["content"].startswith(texts.THANKS) and fd.button(options, texts.GENERATE)
+    assert texts.CONSENT_THANKS not in options["content"]
+
+
+async def test_dm_a_newer_keyboard_replaces_the_older_one(dc: DC) -> None:
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    fake = dc.fake
+    both = [fake.add_attachment("move.mp4", tiny_mp4(), "video/mp4"),
+            fake.add_attachment("me.png", astronaut_png(), "image/png")]
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=both))
+    first = await dc.channel_message(DM.channel_id, texts.OPTIONS_TITLE)
+    again = fake.add_attachment("me2.png", astronaut_png(160), "image/png")
+    dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=[again]))
+    second = await dc.channel_message(DM.channel_id, texts.PHOTO_REPLACED)
+    assert fd.button(second, texts.GENERATE) and second["id"] != first["id"]
+    await dc.wait_for(lambda: not fd.buttons(fake.messages[int(first["id"])]))
+    assert texts.OPTIONS_TITLE in fake.messages[int(first["id"])]["content"]  # its text stays
 
 
 async def test_dm_photo_and_video_in_one_message(dc: DC) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dc_harness import DC, USER, astronaut_png, inspect_worker_running, render_burst
+from dc_harness import DC, USER, animate, astronaut_png, inspect_worker_running, is_mp4, render_burst
 from fakes import discord as fd
 
 from motionbot.bot.core import texts
@@ -14,20 +14,6 @@ from motionbot.bot.history.models import TaskStatus
 from motionbot.queue.jobs import Platform
 
 GUILD = fd.Place.guild()
-
-
-def is_mp4(data: bytes) -> bool:
-    return data[4:8] == b"ftyp"
-
-
-async def animate(dc: DC, place: fd.Place, *, user: int = USER, video: bytes | None = None,
-                  motion: str | None = None, **options: Any) -> dict[str, Any]:
-    attachments = {"photo": dc.fake.add_attachment("me.png", astronaut_png(), "image/png")}
-    if video is not None:
-        attachments["video"] = dc.fake.add_attachment("move.mp4", video, "video/mp4")
-    if motion is not None:
-        options["motion"] = motion
-    return dc.inject(fd.slash(dc.fake, "animate", user, place, attachments=attachments, options=options))
 
 
 async def generate_and_render(dc: DC, tmp_path: Path, message: dict[str, Any], place: fd.Place,
@@ -94,6 +80,23 @@ async def test_animate_photo_and_preset_then_photo_and_video_deliver_mp4_follow_
     task2 = await dc.rt.history.get_task({f["name"]: f["value"] for f in result2["embeds"][0]["fields"]}["Task"])
     assert task2 is not None and task2.motion.kind == "video" and task2.options.background == "white"
     assert is_mp4(dc.fake.file_bytes(result2["attachments"][0]))
+
+
+async def test_animate_says_what_is_missing(dc: DC) -> None:
+    from motionbot.bot.discord import texts as dtexts
+
+    fake = dc.fake
+    nothing = dc.inject(fd.slash(fake, "animate", USER, GUILD))
+    assert (await dc.original(nothing, "Attach"))["content"] == dtexts.NEED_PHOTO_AND_MOTION
+    photo = fake.add_attachment("me.png", astronaut_png(), "image/png")
+    only_photo = dc.inject(fd.slash(fake, "animate", USER, GUILD, attachments={"photo": photo}))
+    assert (await dc.original(only_photo, "Attach"))["content"] == dtexts.NEED_MOTION
+    video = fake.add_attachment("move.mp4", b"\0" * 16, "video/mp4")
+    both = dc.inject(fd.slash(fake, "animate", USER, GUILD, attachments={"photo": photo, "video": video},
+                              options={"motion": "preset:wave"}))
+    assert (await dc.original(both, "not both"))["content"] == dtexts.NOT_BOTH_MOTIONS
+    for payload in (nothing, only_photo):
+        assert "not both" not in (await dc.original(payload))["content"]
 
 
 async def test_attachments_are_checked_before_download(dc: DC) -> None:

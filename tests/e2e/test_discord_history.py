@@ -10,11 +10,12 @@ from dc_harness import (
     DC,
     OTHER,
     USER,
+    animate,
     finished_task,
+    is_mp4,
     render_burst,
 )
 from fakes import discord as fd
-from test_discord_flow import animate, is_mp4
 
 from motionbot.bot.core import texts
 from motionbot.queue.jobs import Platform
@@ -60,6 +61,7 @@ async def test_only_the_owner_sees_or_acts_on_a_task(dc: DC) -> None:
     theirs = dc.inject(fd.click(dc.fake, page, fd.button(page, mine), OTHER, GUILD))
     refused = await dc.original(theirs, "These buttons belong to")
     assert refused["flags"] & 64 and refused["id"] != page["id"]
+    assert str(USER) not in refused["content"] and "<@" not in refused["content"]  # the owner is not named
 
     # a forged custom id with their own user id but the owner's task: the core refuses it
     forged = dict(page, components=[{"type": 1, "components": [
