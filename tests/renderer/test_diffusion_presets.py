@@ -209,3 +209,19 @@ def test_index_entries_from_an_uncached_repository_are_named(
     assert proc.returncode != 0
     assert f"the index takes it from {BASE_REPO}, which is not in the local Hugging Face cache" in proc.stderr
     assert f"hf download {BASE_REPO} --include 'text_encoder/*'" in proc.stderr
+
+
+def test_the_gpu_worker_refuses_to_start_on_a_contradicting_flag(tiny_model: Path, tmp_path: Path) -> None:
+    from motionbot.queue.cli import EXIT_UNAVAILABLE
+
+    env = {
+        **os.environ, "MOTIONBOT_DIFFUSION_MODEL": str(tiny_model), "MOTIONBOT_DIFFUSION_DISTILLED": "true",
+        "MOTIONBOT_DEVICE": "cpu", "MOTIONBOT_METRICS_PORT": "0", "MOTIONBOT_REDIS_URL": "redis://127.0.0.1:9/0",
+        "MOTIONBOT_LOG_FORMAT": "text", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
+    }  # fmt: skip
+    motionbot = Path(sys.executable).with_name("motionbot")
+    cmd = [str(motionbot), "worker", "--queue", "render:gpu"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240, check=False)
+    assert proc.returncode == EXIT_UNAVAILABLE, proc.stderr[-2000:]
+    out = proc.stdout + proc.stderr
+    assert "cannot start (engine_unavailable): MOTIONBOT_DIFFUSION_DISTILLED=true but the checkpoint" in out
