@@ -40,7 +40,7 @@ from motionbot.queue.progress import ProgressBoard, eta_for
 from motionbot.queue.serde import ARQ_SERDE
 from motionbot.queue.settings import QueueSettings
 from motionbot.queue.store import MediaStore, open_store
-from motionbot.queue.tasks import CANCELLED, TaskBook, TaskRecord, render_job_id
+from motionbot.queue.tasks import CANCELLED, TaskBook, TaskRoute, render_job_id
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class RenderClient:
         engine = request.options.engine
         queue = engine.queue
 
-        rec = TaskRecord(
+        rec = TaskRoute(
             task_id=request.task_id,
             queue=queue,
             job_id=render_job_id(request.task_id),

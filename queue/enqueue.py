@@ -24,7 +24,7 @@ from motionbot.queue.pause import PAUSE_KEY
 from motionbot.queue.progress import engine_version_key, health_key, progress_key, rate_key, workers_key
 from motionbot.queue.serde import job_dumps
 from motionbot.queue.settings import QueueSettings
-from motionbot.queue.tasks import PREFIX, TaskRecord, request_digest, task_key
+from motionbot.queue.tasks import PREFIX, TaskRoute, request_digest, task_key
 
 POSITION_SCAN = 64  # running jobs sit at the queue's head; only this many are checked
 
@@ -129,7 +129,7 @@ class SubmitScript:
             else:
                 fut.set_result(result)
 
-    async def __call__(self, request: RenderRequest, rec: TaskRecord, *, check_cache: bool) -> SubmitReply:
+    async def __call__(self, request: RenderRequest, rec: TaskRoute, *, check_cache: bool) -> SubmitReply:
         s = self.settings
         engine = request.options.engine
         now = time.time()

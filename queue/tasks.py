@@ -52,7 +52,11 @@ def deliver_job_id(task_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class TaskRecord:
+class TaskRoute:
+    """Where a submitted task went (queue, arq job, engine) and what it holds (the user's slot,
+    the quota unit), kept in Redis so a cancel or a worker can find and release them. The
+    bot's own record of a task is ``motionbot.bot.history.TaskRecord``."""
+
     task_id: str
     queue: str
     job_id: str
@@ -76,7 +80,7 @@ class TaskRecord:
         )
 
     @classmethod
-    def from_json(cls, raw: bytes | str) -> TaskRecord:
+    def from_json(cls, raw: bytes | str) -> TaskRoute:
         d = json.loads(raw)
         return cls(
             task_id=d["task_id"],
@@ -112,12 +116,12 @@ class TaskBook:
         self.redis = redis
         self.ttl_s = ttl_s
 
-    async def record(self, rec: TaskRecord) -> None:
+    async def record(self, rec: TaskRoute) -> None:
         await self.redis.set(task_key(rec.task_id), rec.to_json(), ex=self.ttl_s)
 
-    async def get(self, task_id: str) -> TaskRecord | None:
+    async def get(self, task_id: str) -> TaskRoute | None:
         raw = await self.redis.get(task_key(task_id))
-        return TaskRecord.from_json(raw) if raw else None
+        return TaskRoute.from_json(raw) if raw else None
 
     async def claim(self, task_id: str, outcome: Claimed) -> Claimed | None:
         """Set the outcome unless one is set; returns None when we won, else the one set."""

@@ -50,7 +50,7 @@ from motionbot.queue.jobs import (
     RenderResult,
     Stage,
 )
-from motionbot.queue.tasks import CANCELLED, Claimed, TaskRecord, render_job_id
+from motionbot.queue.tasks import CANCELLED, Claimed, TaskRoute, render_job_id
 from motionbot.renderer import pipeline
 from motionbot.renderer.engines.base import Engine, EngineOutput
 from motionbot.renderer.errors import RenderCancelled, RendererError
@@ -182,7 +182,7 @@ class RenderRun:
         old = await self.state.book.get(self.task_id)
         if old is not None:
             await self.state.book.record(
-                TaskRecord(
+                TaskRoute(
                     task_id=self.task_id,
                     queue=Queues.RENDER_CPU,
                     job_id=job_id,
