@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
@@ -64,7 +65,7 @@ def check_redis(url: str, *, timeout_s: float = 3.0) -> list[CheckResult]:
                     fix="start Redis or set MOTIONBOT_REDIS_URL (with the password) to a reachable server",
                 )
             ]
-        results = [CheckResult("redis", Status.OK, f"reachable at {shown} (Redis {version})")]
+        results = [CheckResult("redis", Status.OK, f"reachable at {shown} (Redis {version})"), _redis_auth(url)]
         try:
             aof = str(_config_get(client, "appendonly"))
             policy = str(_config_get(client, "maxmemory-policy"))
@@ -106,6 +107,34 @@ def check_redis(url: str, *, timeout_s: float = 3.0) -> list[CheckResult]:
         return results
     finally:
         client.close()
+
+
+def _redis_auth(url: str) -> CheckResult:
+    """Whoever can connect to Redis can read every user's conversation and file references,
+    queue renders and wipe the queue: it must ask for a password, or sit on a unix socket in
+    a folder only the service's account can enter. Called once the URL's credentials worked."""
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":
+        folder = Path(parsed.path).parent
+        try:
+            mode = folder.stat().st_mode & 0o777
+        except OSError:
+            mode = 0o777
+        if parsed.password or not mode & 0o077:
+            return CheckResult("redis auth", Status.OK, f"unix socket in {folder} (mode {mode:o})")
+        detail = f"unix socket in {folder} (mode {mode:o}) and no password: other accounts can connect"
+    elif parsed.password:
+        return CheckResult("redis auth", Status.OK, "password required")
+    else:
+        detail = "no password: any account on this host (or the network) can read the users' state, queue renders or wipe the queue"
+    return CheckResult(
+        "redis auth",
+        Status.WARN,
+        detail,
+        required=False,
+        fix="set requirepass and put it in MOTIONBOT_REDIS_URL (redis://:PASSWORD@host:port/0), or use a "
+        "unix socket in a 0700 folder; `motionbot run` gives its own Redis a password",
+    )
 
 
 def _config_get(client: Any, name: str) -> str:

@@ -15,6 +15,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -71,24 +72,52 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, whatever the umask (and fix an older, looser one)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(text)
+
+
+def redis_password(data_dir: Path) -> str:
+    """The local Redis's password: made once (random), then kept in ``data_dir`` owner-only, so
+    another account on the host can neither read the users' state nor queue or wipe jobs."""
+    path = data_dir / "redis.password"
+    try:
+        password = path.read_text().strip()
+    except FileNotFoundError:
+        password = ""
+    if len(password) < 32:
+        password = secrets.token_urlsafe(32)
+    write_private(path, password + "\n")
+    return password
+
+
 def start_redis(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
-    """A private redis-server on 127.0.0.1 with AOF persistence in ``data_dir``; waits until it answers."""
+    """A private redis-server on 127.0.0.1 with a password and AOF persistence in ``data_dir``;
+    waits until it answers. The password reaches it in an owner-only config file, never on the
+    command line (which every account can read in ``ps``)."""
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError(
             "redis-server is not installed: `sudo apt-get install redis-server` (or `make system-deps`), "
             "or set MOTIONBOT_REDIS_URL to an existing Redis"
         )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(data_dir, 0o700)
     (data_dir / "redis.url").unlink(missing_ok=True)  # written again once this one answers
     port = port or free_port()
+    password = redis_password(data_dir)
+    config = data_dir / "redis.conf"
+    write_private(config, f"requirepass {password}\n")
     argv = [
-        exe, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir.resolve()),
+        exe, str(config.resolve()), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir.resolve()),
         "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
         "--daemonize", "no", "--protected-mode", "yes", "--logfile", "", "--loglevel", "warning",
     ]  # fmt: skip
     proc = subprocess.Popen(argv, start_new_session=True)
-    url = f"redis://127.0.0.1:{port}/0"
+    url = f"redis://:{password}@127.0.0.1:{port}/0"
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
@@ -112,7 +141,7 @@ def start_redis(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], str
             time.sleep(0.05)
     finally:
         client.close()
-    (data_dir / "redis.url").write_text(url + "\n")
+    write_private(data_dir / "redis.url", url + "\n")
     return proc, url
 
 
@@ -185,6 +214,10 @@ def main(args: argparse.Namespace) -> int:
         secrets=secrets_from_env(env),
     )
     data_dir = Path(args.data_dir)
+    # everything the service writes (media, history, caches, Redis's files) is its owner's
+    # alone; the children inherit the umask
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     env = child_env(env, data_dir)
 
     redis_proc: subprocess.Popen[bytes] | None = None
@@ -194,7 +227,12 @@ def main(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             log.error("%s", exc)
             return EXIT_UNAVAILABLE
-        log.info("local Redis at %s (data in %s)", env["MOTIONBOT_REDIS_URL"], data_dir / "redis")
+        log.info(
+            "local Redis at %s (password in %s, data in %s)",
+            Redactor(secrets_from_env(env))(env["MOTIONBOT_REDIS_URL"]),
+            data_dir / "redis" / "redis.password",
+            data_dir / "redis",
+        )
     else:
         log.info("using Redis at %s", Redactor(secrets_from_env(env))(env["MOTIONBOT_REDIS_URL"]))
 

@@ -23,6 +23,10 @@ from motionbot.queue.settings import QueueSettings
 _KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,8})?$")
 _SUFFIX = re.compile(r"^(\.[a-z0-9]{1,8})?$")
 _CHUNK = 1 << 20
+# users' photos, videos and results: readable by the service's account only (every container
+# runs as the same uid, 10001)
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 
 class MediaStore(Protocol):
@@ -70,7 +74,7 @@ class LocalMediaStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
 
     def path_of(self, ref: MediaRef) -> Path:
         return self.root / check_key(ref.key)
@@ -81,7 +85,7 @@ class LocalMediaStore:
         dest = self.root / key
         if dest.exists():
             return
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
         os.close(fd)
         try:
@@ -89,7 +93,7 @@ class LocalMediaStore:
                 os.replace(src, tmp)
             else:
                 shutil.copyfile(src, tmp)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, FILE_MODE)
             os.replace(tmp, dest)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -105,12 +109,12 @@ class LocalMediaStore:
         key = key_for(hashlib.sha256(data).hexdigest(), suffix)
         dest = self.root / key
         if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
-                os.chmod(tmp, 0o644)
+                os.chmod(tmp, FILE_MODE)
                 os.replace(tmp, dest)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

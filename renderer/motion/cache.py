@@ -71,7 +71,7 @@ class MotionCache:
             return None
 
     def put(self, key: str, motion: Motion) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.path(key)
         motion.save(path)
         return path

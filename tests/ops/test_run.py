@@ -143,9 +143,17 @@ def test_run_workers_persist_and_resume(tmp_path: Path) -> None:
             assert outcome["status"] == "done", outcome
             assert client.zscore("deliver:telegram", f"deliver:{task_id}") is not None
             client.close()
+            # the Redis asks for its password; what the service wrote is its owner's alone
+            password = (data / "redis" / "redis.password").read_text().strip()
+            assert f":{password}@" in new_url
+            written = [p for p in data.rglob("*") if p.name != "run.log"]
+            assert written and all(p.stat().st_mode & 0o077 == 0 for p in written), [
+                (str(p), oct(p.stat().st_mode)) for p in written if p.stat().st_mode & 0o077
+            ]
         finally:
             _stop(proc)
     out = log_path.read_text()
     assert TOKEN not in out and TOKEN.split(":")[1] not in out
+    assert password not in out
     records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert any(r.get("service") == "run" and "local Redis" in r["msg"] for r in records)
