@@ -154,9 +154,10 @@ class DiffusionEngine:
     def warm_up(self, readiness: Readiness = READINESS) -> None:
         """Run one short segment per aspect bucket, so each frame shape is compiled before a job.
 
-        Synthetic inputs, one denoising step: the compiler needs each shape once (the reference
-        pass and both guidance branches), not a full schedule. Skipped frames of the output are
-        thrown away; what stays is the compiled code and the attention masks for every shape.
+        Synthetic inputs, one denoising step (two with the step cache, whose cached path is
+        another graph): the compiler needs each shape once (the reference pass and both guidance
+        branches), not a full schedule. The frames are thrown away; what stays is the compiled
+        code and the attention masks for every shape.
         """
         t0 = time.perf_counter()
         seg = self.settings.diffusion_segment_frames
