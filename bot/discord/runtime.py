@@ -58,7 +58,7 @@ async def open_runtime(settings: BotSettings, queue_settings: QueueSettings) -> 
             client=client,
             history=history,
             conv=conv,
-            guilds=GuildStore(history),
+            guilds=GuildStore(history.db),
             contexts=ContextStore(client.redis),
             throttle=ChatThrottle(settings.edit_interval_s),
         )

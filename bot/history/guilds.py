@@ -1,6 +1,8 @@
 """Per-guild (server) settings an admin chooses: the channels the bot answers in and a daily
-render quota for the whole guild. Stored in the history database (schema migration 2) so
-they survive restarts and every bot process sees the same values.
+render quota for the whole guild. Stored in the history database (schema migrations 2-4) so
+they survive restarts and every bot process sees the same values; this store is the only
+code that reads or writes the guild tables (the database itself gives a unit back when a
+counted render ends without a video, a trigger of migration 4).
 
 The quota counts renders submitted from the guild per UTC day; it is checked before a
 render is queued and counted once it is (:meth:`GuildStore.count_render`). A render that
@@ -14,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from motionbot.bot.history.store import HistoryStore
+from motionbot.bot.history.db import Database
 from motionbot.queue.jobs import Platform
 
 
@@ -33,23 +35,23 @@ class GuildSettings:
 
 
 class GuildStore:
-    """Guild settings on the shared :class:`HistoryStore` connection."""
+    """Guild settings and quota use on the shared history :class:`Database`."""
 
-    def __init__(self, history: HistoryStore, platform: Platform = Platform.DISCORD) -> None:
-        self.history = history
+    def __init__(self, db: Database, platform: Platform = Platform.DISCORD) -> None:
+        self.db = db
         self.platform = platform
 
     async def get(self, guild_id: str) -> GuildSettings:
-        row = await self.history._one(
+        row = await self.db.one(
             "SELECT channels, daily_quota FROM guild_settings WHERE platform = ? AND guild_id = ?",
             (self.platform.value, guild_id),
         )
         if row is None:
             return GuildSettings(guild_id)
-        return GuildSettings(guild_id, tuple(json.loads(row[0])), int(row[1]))
+        return GuildSettings(guild_id, tuple(json.loads(row["channels"])), int(row["daily_quota"]))
 
     async def _save(self, settings: GuildSettings) -> GuildSettings:
-        await self.history._write(
+        await self.db.write(
             "INSERT INTO guild_settings (platform, guild_id, channels, daily_quota, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, guild_id) DO UPDATE SET "
             "channels = excluded.channels, daily_quota = excluded.daily_quota, "
@@ -83,11 +85,11 @@ class GuildStore:
         return await self._save(GuildSettings(guild_id, current.channels, max(0, daily_quota)))
 
     async def used_today(self, guild_id: str) -> int:
-        row = await self.history._one(
+        row = await self.db.one(
             "SELECT renders FROM guild_usage WHERE platform = ? AND guild_id = ? AND day = ?",
             (self.platform.value, guild_id, _today()),
         )
-        return int(row[0]) if row else 0
+        return int(row["renders"]) if row else 0
 
     async def quota_left(self, guild_id: str) -> int | None:
         """Renders the guild may still start today; None when it has no quota."""
@@ -98,7 +100,7 @@ class GuildStore:
 
     async def count_render(self, guild_id: str, task_id: str) -> None:
         day = _today()
-        async with self.history._tx() as db:
+        async with self.db.transaction() as db:
             await db.execute(
                 "INSERT INTO guild_usage (platform, guild_id, day, renders) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT (platform, guild_id, day) DO UPDATE SET renders = renders + 1",

@@ -98,6 +98,35 @@ MIGRATIONS: tuple[str, ...] = (
         day TEXT NOT NULL
     );
     """,
+    # 4: the stored files a saved motion refers to, in a table of their own (found by key,
+    # not by searching the motion's JSON), filled from the saved motions there are; and the
+    # guild quota settled by the database when a task finishes, so the task history does
+    # not maintain the guild tables: a render that ends without a video gives its unit back
+    """
+    CREATE TABLE saved_motion_media (
+        motion_id INTEGER NOT NULL REFERENCES saved_motions (id) ON DELETE CASCADE,
+        media_key TEXT NOT NULL,
+        PRIMARY KEY (motion_id, media_key)
+    );
+    CREATE INDEX saved_motion_media_by_key ON saved_motion_media (media_key);
+    INSERT OR IGNORE INTO saved_motion_media (motion_id, media_key)
+        SELECT id, json_extract(source, '$.video.key') FROM saved_motions
+        WHERE json_extract(source, '$.video.key') IS NOT NULL
+        UNION ALL
+        SELECT id, json_extract(source, '$.saved.key') FROM saved_motions
+        WHERE json_extract(source, '$.saved.key') IS NOT NULL;
+    CREATE TRIGGER guild_render_refunded AFTER UPDATE OF status ON tasks
+    WHEN NEW.status IN ('failed', 'cancelled') AND OLD.status IN ('queued', 'running')
+    BEGIN
+        UPDATE guild_usage SET renders = MAX(0, renders - 1) WHERE (platform, guild_id, day) IN
+            (SELECT platform, guild_id, day FROM guild_renders WHERE task_id = NEW.task_id);
+        DELETE FROM guild_renders WHERE task_id = NEW.task_id;
+    END;
+    CREATE TRIGGER guild_render_kept AFTER UPDATE OF status ON tasks WHEN NEW.status = 'done'
+    BEGIN
+        DELETE FROM guild_renders WHERE task_id = NEW.task_id;
+    END;
+    """,
 )
 
 

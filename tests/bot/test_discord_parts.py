@@ -10,6 +10,7 @@ from pathlib import Path
 import aiosqlite
 import discord
 import pytest
+from bot_helpers import task
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
@@ -103,7 +104,7 @@ async def test_guild_settings_migrate_an_existing_database_and_count_renders(tmp
     history = await HistoryStore.open(path)
     try:
         assert (await history.get_user(Platform.DISCORD, "1")) is not None  # kept
-        guilds = GuildStore(history)
+        guilds = GuildStore(history.db)
         assert (await guilds.get("7")).allows("any") and await guilds.quota_left("7") is None
         await guilds.allow_channel("7", "70")
         await guilds.allow_channel("7", "71")
@@ -111,14 +112,16 @@ async def test_guild_settings_migrate_an_existing_database_and_count_renders(tmp
         settings = await guilds.disallow_channel("7", "71")
         assert settings.channels == ("70",) and settings.allows("70") and not settings.allows("71")
         await guilds.set_quota("7", 2)
-        await guilds.count_render("7", "task-a")
+        for task_id in ("aaaaaaaaaa", "bbbbbbbbbb"):
+            await history.add_task(task(task_id))
+        await guilds.count_render("7", "aaaaaaaaaa")
         assert await guilds.quota_left("7") == 1
-        await guilds.count_render("7", "task-b")
+        await guilds.count_render("7", "bbbbbbbbbb")
         assert await guilds.quota_left("7") == 0 and await guilds.used_today("8") == 0
         # a render that ends without a video gives its unit back, once
-        await history.mark_failed("task-b", reason="worker_crashed", message="x")
+        await history.mark_failed("bbbbbbbbbb", reason="worker_crashed", message="x")
         assert await guilds.quota_left("7") == 1
-        await history.mark_failed("task-b", reason="worker_crashed", message="x")
+        await history.mark_failed("bbbbbbbbbb", reason="worker_crashed", message="x")
         assert await guilds.quota_left("7") == 1
         assert (await guilds.clear_channels("7")).channels == () and (await guilds.get("7")).daily_quota == 2
     finally:

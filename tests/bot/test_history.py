@@ -7,46 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
+from bot_helpers import task
 
-from motionbot.bot.history import HistoryStore, TaskRecord, TaskStatus
+from motionbot.bot.history import HistoryStore, TaskStatus
 from motionbot.bot.history.schema import MIGRATIONS
-from motionbot.queue.jobs import EngineName, MediaRef, MotionSource, Platform, RenderOptions
+from motionbot.queue.jobs import EngineName, MediaRef, MotionSource, Platform
 
 TG = Platform.TELEGRAM
-
-
-def task(
-    task_id: str,
-    user: str = "1",
-    *,
-    photo: str = "p1.jpg",
-    video: str | None = "v1.mp4",
-    created: float | None = None,
-) -> TaskRecord:
-    motion = (
-        MotionSource(kind="video", video=MediaRef(key=video, size=20))
-        if video
-        else MotionSource(kind="preset", preset="wave")
-    )
-    return TaskRecord(
-        task_id=task_id,
-        platform=TG,
-        chat_id=user,
-        user_id=user,
-        status=TaskStatus.QUEUED,
-        engine=EngineName.WARP,
-        options=RenderOptions(),
-        photo=MediaRef(key=photo, size=10),
-        motion=motion,
-        created_at=created or time.time(),
-    )
-
-
-@pytest.fixture
-async def history(tmp_path: Path) -> HistoryStore:
-    store = await HistoryStore.open(tmp_path / "h.sqlite3")
-    yield store  # type: ignore[misc]
-    await store.close()
 
 
 async def test_schema_version_wal_and_reopen(tmp_path: Path) -> None:
@@ -133,3 +100,51 @@ async def test_saved_motions(history: HistoryStore) -> None:
     assert [m.name for m in await history.saved_motions(TG, "1")] == ["my clap"]
     assert not await history.delete_saved_motion(TG, "2", saved.id)  # not the owner
     assert await history.delete_saved_motion(TG, "1", saved.id)
+
+
+async def test_a_database_of_the_previous_schema_migrates_forward(tmp_path: Path) -> None:
+    """A file written by the release before migration 4 (schema 3): every task is found, and
+    the media of its saved motions count as in use by key (filled from their JSON)."""
+    from motionbot.bot.history.guilds import GuildStore
+
+    path = tmp_path / "v3.sqlite3"
+    con = sqlite3.connect(path, isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:3], start=1):
+        con.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    tasks = [task("aaaaaaaaaa", video="v1.mp4"), task("bbbbbbbbbb", video=None), task("cccccccccc", user="2")]
+    for t in tasks:
+        con.execute(
+            "INSERT INTO tasks (task_id, platform, chat_id, user_id, status, engine, options, photo, motion, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (t.task_id, t.platform.value, t.chat_id, t.user_id, t.status.value, t.engine.value,
+             t.options.model_dump_json(), t.photo.model_dump_json(), t.motion.model_dump_json(), t.created_at),
+        )  # fmt: skip
+    saved = MotionSource(kind="video", video=MediaRef(key="only-saved.mp4", size=5))
+    con.execute(
+        "INSERT INTO saved_motions (platform, user_id, name, source, created_at) VALUES ('telegram', '1', 'm', ?, 0)",
+        (saved.model_dump_json(),),
+    )
+    con.execute(
+        "INSERT INTO guild_usage (platform, guild_id, day, renders) VALUES ('discord', '7', date('now'), 1)"
+    )
+    con.execute("INSERT INTO guild_renders VALUES ('cccccccccc', 'discord', '7', date('now'))")
+    con.close()
+
+    history = await HistoryStore.open(path)
+    try:
+        for t in tasks:
+            found = await history.get_task(t.task_id)
+            assert found is not None and found.motion == t.motion and found.photo == t.photo
+        assert await history.count_tasks(TG, "1") == 2
+        assert await history.media_in_use("only-saved.mp4")  # by key, from the saved motion
+        (mine,) = await history.saved_motions(TG, "1")
+        assert await history.delete_saved_motion(TG, "1", mine.id)
+        assert not await history.media_in_use("only-saved.mp4")
+        guilds = GuildStore(history.db)
+        assert await guilds.used_today("7") == 1
+        await history.mark_failed("cccccccccc", reason="worker_crashed", message="x")
+        assert await guilds.used_today("7") == 0  # the counted render ended without a video
+    finally:
+        await history.close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
