@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from motionbot.queue.errors import FailureReason, QueueError
+from motionbot.queue.errors import FailureReason
 from motionbot.queue.tasks import PREFIX
 
 PAUSE_KEY = f"{PREFIX}paused"
@@ -49,10 +49,3 @@ async def paused(redis: Any) -> PauseState | None:
         return PauseState(**json.loads(raw))
     except (ValueError, TypeError):  # hand-set flag (redis-cli SET motionbot:paused 1): still paused
         return PauseState(reason="", by="redis", since=0.0)
-
-
-async def ensure_accepting(redis: Any) -> None:
-    """Called by the queue client before taking a job: refuse with a clear PAUSED error."""
-    state = await paused(redis)
-    if state is not None:
-        raise QueueError(FailureReason.PAUSED, state.message, detail=f"paused by {state.by}")

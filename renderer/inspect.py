@@ -294,10 +294,6 @@ def _video_report(clip: _Clip) -> InspectReport:
     return _report("video", findings, framing=framing, people=n_people, **fields)
 
 
-def _median_sharpness(samples: list[RGB], poses: list[Keypoints | None]) -> float:
-    return float(np.median([q.sharpness(s, q.body_box(p)) for s, p in zip(samples, poses, strict=True)]))
-
-
 def _camera(pairs: list[tuple[RGB, RGB]]) -> Finding | None:
     if not pairs:
         return None

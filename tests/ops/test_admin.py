@@ -4,31 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from motionbot.ops import admin
 from motionbot.ops.settings import OpsSettings
 from motionbot.queue import pause as pause_flag
-from motionbot.queue.errors import FailureReason, QueueError
+from motionbot.queue.errors import FailureReason
 
 
-async def test_pause_refuses_new_jobs_with_a_clear_message(arq_redis: Any) -> None:
-    await pause_flag.ensure_accepting(arq_redis)  # not paused: nothing raised
+async def test_pause_says_why_in_a_clear_message(arq_redis: Any) -> None:
+    """(The queue client refusing a submit while paused: tests/queue/test_limits_routing.py.)"""
+    assert await pause_flag.paused(arq_redis) is None
     state = await pause_flag.pause(arq_redis, by="telegram:1", reason="upgrading the GPU driver")
-    with pytest.raises(QueueError) as err:
-        await pause_flag.ensure_accepting(arq_redis)
-    assert err.value.reason is FailureReason.PAUSED
-    assert "paused" in err.value.message and "upgrading the GPU driver" in err.value.message
+    assert state.message.startswith(FailureReason.PAUSED.default_message)
+    assert "paused" in state.message and "upgrading the GPU driver" in state.message
     assert (await pause_flag.paused(arq_redis)) == state
     assert await pause_flag.resume(arq_redis) is True
     assert await pause_flag.resume(arq_redis) is False
-    await pause_flag.ensure_accepting(arq_redis)
+    assert await pause_flag.paused(arq_redis) is None
 
 
 async def test_a_hand_set_flag_also_pauses(arq_redis: Any) -> None:
     await arq_redis.set(pause_flag.PAUSE_KEY, "1")  # redis-cli SET motionbot:paused 1
-    with pytest.raises(QueueError):
-        await pause_flag.ensure_accepting(arq_redis)
+    state = await pause_flag.paused(arq_redis)
+    assert state is not None and state.by == "redis"
 
 
 async def test_status_snapshot(arq_redis: Any) -> None:

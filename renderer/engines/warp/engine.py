@@ -8,7 +8,6 @@ resolution and two cv2 calls, while ffmpeg encodes on the other core.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -154,10 +153,3 @@ def _framing_warnings(subject: Subject) -> list[str]:
     if framing == "face":
         return ["The photo is a close-up, so only the head follows the motion."]
     return []
-
-
-def render_to(
-    path: Path, engine: WarpEngine, photo: Path, motion: Motion, options: RenderOptions
-) -> EngineOutput:
-    """Convenience for scripts and the quality report."""
-    return engine.render(EngineInput(photo=photo, output=path, options=options, motion=motion))
