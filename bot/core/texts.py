@@ -24,7 +24,6 @@ THANKS = "Thank you!"
 CONSENT_THANKS = THANKS + " Send a photo or a video to begin."
 CONSENT_PENDING = 'Please press "I agree" above first; then I\'ll go on with your files.'
 CONSENT_NEEDED = "Please read and accept this first, then I can render for you."
-ALREADY_AGREED = "You're all set. Send a photo or a video to begin."
 
 RECEIVED_PHOTO = "Got your photo. Checking it..."
 RECEIVED_VIDEO = "Got your video. Checking it..."
@@ -57,12 +56,9 @@ PICK_PRESET = "Built-in moves"
 PRESET_CHOSEN = "Move: {title}."
 
 OPTIONS_TITLE = "Ready. Choose the options, then press Generate."
-OPTION_QUALITY = "Quality"
 QUALITY_WARP = "Preview (CPU, seconds)"
 QUALITY_DIFFUSION = "Full AI (GPU, minutes)"
-OPTION_BACKGROUND = "Background"
 BACKGROUND_NAMES = {"photo": "Photo", "white": "White", "green": "Green screen", "blur": "Blurred"}
-OPTION_SOUND = "Sound"
 SOUND_ON = "Keep sound"
 SOUND_OFF = "No sound"
 GENERATE = "Generate"
@@ -72,7 +68,6 @@ INPUT_REJECTED_PHOTO = "This photo can't be used: {summary}"
 INPUT_REJECTED_VIDEO = "This video can't be used: {summary}"
 ASK_OTHER_PHOTO = "Please send another photo."  # unless the reason already asks for something
 ASK_OTHER_VIDEO = "Please send another video."
-NO_ENGINE = "Rendering is unavailable right now (no renderer is running). Please try again later."
 ALREADY_RENDERING = "You already have a video being made. Wait for it, or /cancel it."
 ALREADY_SENT = (
     "I've just sent you this video. Change an option, or send another photo or video, to make a new one."
@@ -161,7 +156,6 @@ FORGET_ONE = 'Forget "{name}"'
 UNTITLED_MOTION = "Move of {date}"
 
 RATE_LIMITED = "You're sending messages too fast. Please wait a few seconds."
-BLOCKED_NOTE = "You have blocked the bot; it won't message you."
 
 SHARE_USAGE = "Usage: /share TASK @channel (both you and I must be admins there)."
 SHARE_NOT_ADMIN_USER = "You need to be an admin of {channel} to post there."
@@ -170,7 +164,6 @@ SHARE_DONE = "Posted task {task_id} to {channel}."
 SHARE_CHANNEL_UNKNOWN = "I can't find {channel}. Check the name and that I'm a member there."
 INLINE_TITLE = "Task {task_id}"
 INLINE_DESCRIPTION = "{engine}, {duration:.1f} s, {date}"
-INLINE_NONE = "No finished videos yet"
 
 COMMANDS = {
     "start": "What this bot does",

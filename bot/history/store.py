@@ -234,9 +234,6 @@ class HistoryStore:
             params = (platform.value,)
         return [_task(r) for r in await self.db.all(sql + " ORDER BY created_at", params)]
 
-    async def set_status_message(self, task_id: str, message_id: str) -> None:
-        await self.db.write("UPDATE tasks SET status_message_id = ? WHERE task_id = ?", (message_id, task_id))
-
     async def mark_running(self, task_id: str) -> None:
         await self.db.write(
             "UPDATE tasks SET status = 'running', started_at = COALESCE(started_at, ?) "
