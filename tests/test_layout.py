@@ -186,3 +186,29 @@ def test_wheel_contains_every_module(tmp_path: Path) -> None:
     }
     assert expected <= names, sorted(expected - names)
     assert not any(n.startswith(tuple(f"{area}/" for area in AREAS)) for n in names)
+
+
+def test_tests_find_their_helpers_through_pytest() -> None:
+    """Helpers are modules on the pytest ``pythonpath`` and fixtures live in conftests (or the
+    chat_fixtures plugin): no ``sys.path`` edits, nothing imported from another test module,
+    no private helper of one test file imported by another."""
+    bad: list[str] = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "path"
+                and getattr(node.value, "id", "") == "sys"
+            ):
+                bad.append(f"{rel}:{node.lineno} touches sys.path")
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.startswith(("test_", "tests.")):
+                    bad.append(f"{rel}:{node.lineno} imports from test module {node.module}")
+                elif not node.module.startswith("motionbot"):
+                    bad += [
+                        f"{rel}:{node.lineno} imports private {a.name}"
+                        for a in node.names
+                        if a.name.startswith("_")
+                    ]
+    assert not bad, "\n".join(bad)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
+from rig_figures import rig_figure
 
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.mesh import chain_arc
 from motionbot.renderer.engines.warp.raster import to_grid
 from motionbot.renderer.engines.warp.retarget import retarget
-from motionbot.renderer.engines.warp.rig import BONES, J, Layer, fit_rig
+from motionbot.renderer.engines.warp.rig import J, Layer, fit_rig
 from motionbot.renderer.engines.warp.subject import prepare_subject
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.presets import load_preset
@@ -35,26 +35,6 @@ def _folded_keypoints() -> tuple[np.ndarray, int, int]:
     return kp, w, h
 
 
-def _photo(kp: np.ndarray, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
-    """A grey figure on white drawn along the rig's bones, and its matte."""
-    rig = fit_rig(kp, w, h)
-    mask = np.zeros((h, w), np.uint8)
-    thick = max(4, round(0.22 * rig.shoulder_width))
-    for k, bone in enumerate(BONES):
-        if k == 0 or not rig.rigged[k]:
-            continue
-        a, b = rig.joints[bone.a], rig.joints[bone.b]
-        width = 2 * thick if bone.layer is Layer.BODY else thick
-        cv2.line(mask, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), 1, width)
-    for a_j, b_j in ((J.L_SHOULDER, J.R_SHOULDER), (J.L_HIP, J.R_HIP)):  # one connected figure
-        a, b = rig.joints[a_j], rig.joints[b_j]
-        cv2.line(mask, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), 1, 2 * thick)
-    cv2.circle(mask, tuple(np.round(rig.joints[J.HEAD]).astype(int)), round(rig.head_radius), 1, -1)
-    rgb = np.full((h, w, 3), 235, np.uint8)
-    rgb[mask > 0] = (90, 60, 50)
-    return rgb, mask.astype(np.float32)
-
-
 def test_chain_arc_tells_a_folded_forearm_from_the_upper_arm_beside_it() -> None:
     kp, w, h = _folded_keypoints()
     rig = fit_rig(kp, w, h)
@@ -75,7 +55,7 @@ def test_chain_arc_tells_a_folded_forearm_from_the_upper_arm_beside_it() -> None
 
 def test_a_folded_arm_drops_the_triangles_across_its_fold_only_once_it_opens() -> None:
     kp, w, h = _folded_keypoints()
-    rgb, mask = _photo(kp, w, h)
+    rgb, mask = rig_figure(kp, w, h)
     subject = prepare_subject(rgb, kp, mask, background="photo", aspect="photo", long_side=max(w, h))
     assert subject is not None
     rig = subject.rig

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from rig_figures import rig_figure
 
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.parts import LayerTexture
@@ -20,7 +21,6 @@ from motionbot.renderer.engines.warp.sleeve import (
 from motionbot.renderer.engines.warp.subject import prepare_subject
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.presets import load_preset
-from tests.renderer.test_warp_fold import _photo
 
 FIGURE = np.array([90, 60, 50], np.float32)
 LEGS = (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL)
@@ -65,7 +65,7 @@ def test_the_sleeve_strip_fills_the_holes_of_the_arm_it_copies() -> None:
 
 def test_the_grown_forearm_follows_the_performer_and_is_not_scored_as_seen() -> None:
     kp, w, h = _half_body_without_left_forearm()
-    rgb, mask = _photo(kp, w, h)
+    rgb, mask = rig_figure(kp, w, h)
     subject = prepare_subject(rgb, kp, mask, background="white", aspect="photo", long_side=max(w, h))
     assert subject is not None
     assert subject.rig.rigged[4] and not subject.shown_bones[4] and subject.shown_bones[3]
