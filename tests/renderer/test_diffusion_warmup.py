@@ -201,3 +201,60 @@ def test_health_endpoint_says_warming_up_until_ready() -> None:
             assert resp.status == 200 and json.loads(resp.read())["status"] == "ok"
     finally:
         server.close()
+
+
+_COMPILED_WARM_UP = """
+import sys
+from pathlib import Path
+import numpy as np
+import torch
+from PIL import Image
+from torch._dynamo.utils import counters
+from motionbot.queue.jobs import EngineName, RenderOptions
+from motionbot.renderer.engines.base import EngineInput
+from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
+from motionbot.renderer.engines.diffusion.loading import compile_blocks
+from motionbot.renderer.settings import RendererSettings
+
+torch.set_num_threads(1)
+model, video, root = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+for preset in ("auto", "fast"):
+    settings = RendererSettings(device="cpu", diffusion_resolution="64x64", diffusion_steps=2,
+                                diffusion_segment_frames=9, diffusion_compile=True, diffusion_warm_up=False,
+                                diffusion_preset=preset, ai_label_visible=False)
+    engine = DiffusionEngine.load(settings, model=model)
+    compile_blocks(engine.model.transformer)  # what a CUDA plan does at load, here on inductor's CPU backend
+    before = counters["stats"]["unique_graphs"]
+    engine.warm_up()
+    warm = counters["stats"]["unique_graphs"]
+    for i, (h, w) in enumerate([(97, 65), (64, 100)]):
+        photo = root / f"{preset}{i}.png"
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (h, w, 3), dtype=np.uint8)).save(photo)
+        options = RenderOptions(engine=EngineName.DIFFUSION)
+        engine.render(EngineInput(photo=photo, output=root / f"{preset}{i}.mp4", options=options, video=video))
+    print("GRAPHS", preset, warm - before, counters["stats"]["unique_graphs"] - warm)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_compiled_blocks_compile_nothing_after_the_warm_up(tiny_model: Path, tmp_path: Path) -> None:
+    """The real thing where a C++ compiler exists: torch.compile on the CPU, Dynamo's graph count.
+
+    The fast preset's warm-up takes the step cache's cached path too: a compute-only warm-up
+    left two graphs for the first job to compile (measured while building this).
+    """
+    from motionbot.renderer.engines.diffusion.block_mask import compiler_available
+
+    if not compiler_available("cpu"):
+        pytest.skip("no C++ compiler for TorchInductor")
+    video = mf.testsrc_video(tmp_path / "v.mp4", size="80x64", fps=24, seconds=0.5)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "inductor")}
+    cmd = [sys.executable, "-c", _COMPILED_WARM_UP, str(tiny_model), str(video), str(tmp_path)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=850, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [ln.split()[1:] for ln in proc.stdout.splitlines() if ln.startswith("GRAPHS")]
+    assert [(preset, int(warm) > 0, int(after)) for preset, warm, after in lines] == [
+        ("auto", True, 0),
+        ("fast", True, 0),
+    ]
