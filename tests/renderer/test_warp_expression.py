@@ -182,3 +182,29 @@ def test_the_sample_face_pair_talks(samples_dir: Path, tmp_path: Path) -> None:
     assert m["mouth_open_corr"] > 0.7 and 0.5 < m["mouth_open_amp"] < 1.5
     assert m["eye_open_corr"] > 0.4
     assert m["head_roll_corr"] > 0.7
+
+
+def test_an_eye_squeezed_shut_is_covered_by_its_lid_and_an_open_one_is_not() -> None:
+    from motionbot.renderer.engines.warp.eyelids import Eyelid, EyelidPainter
+    from motionbot.renderer.motion.face_shape import RIGHT_EYE
+
+    photo = _photo()
+    contour = photo.points[list(RIGHT_EYE)]
+    lid = np.array([150.0, 110.0, 90.0], np.float32)
+    eye = Eyelid(np.arange(16), polygon_area(contour), float(np.linalg.norm(contour[0] - contour[8])), lid,
+                 np.array([20.0, 15.0, 15.0], np.float32))  # fmt: skip
+    painter = EyelidPainter((eye,))
+    frame = np.full((600, 800, 3), 250, np.uint8)
+    painter.paint(frame, contour)
+    assert (frame == 250).all()  # open as in the photo: nothing drawn
+    shut = contour.copy()
+    lower_y = np.interp(shut[9:, 0], shut[:9, 0], shut[:9, 1])
+    shut[9:, 1] = lower_y + 0.1 * (shut[9:, 1] - lower_y)  # the upper lid at a tenth of its opening
+    painter.paint(frame, shut)
+    x0, x1 = int(shut[:, 0].min()) + 3, int(shut[:, 0].max()) - 3
+    y0, y1 = int(shut[:, 1].min()) - 3, int(shut[:, 1].max()) + 1
+    patch = frame[y0:y1, x0:x1].astype(float)
+    lid_like = np.abs(patch - lid).max(axis=2) < 40
+    lash_like = patch.max(axis=2) < 90
+    assert lid_like.mean() > 0.25 and lash_like.any()  # the lid over the eye (none before), a lash line
+    assert frame[:, :200].min() == 250  # nowhere else

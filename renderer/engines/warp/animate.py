@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.eyelids import EyelidPainter
 from motionbot.renderer.engines.warp.mesh import chain_arc
 from motionbot.renderer.engines.warp.mouth import MouthPainter
 from motionbot.renderer.engines.warp.raster import OFF, grid_roi, rasterise, to_grid, warp_layer
@@ -73,6 +74,7 @@ class FrameRenderer:
         self._expr_weights = f32(expression[self._expr_rows])
         self._expressive = len(self._expr_rows) > 0 and bool(np.abs(motion.expression).max(initial=0.0) > 0)
         self.mouth = MouthPainter.build(subject, self.rest) if self._expressive else None
+        self.eyelids = EyelidPainter.build(subject, self.rest) if self._expressive else None
         block = self.grid[0] * self.grid[1]
         groups: list[DrawGroup] = []
         tris: list[I32] = []
@@ -178,8 +180,11 @@ class FrameRenderer:
             if grp.layer is Layer.BODY:
                 body = np.zeros(frame.shape[:2], np.uint8)
                 body[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha
-                if self.mouth is not None:  # inside the face, under any arm in front of it
+                # inside the face, under any arm in front of it
+                if self.mouth is not None:
                     self.mouth.paint(frame, deformed, self.motion.teeth[t])
+                if self.eyelids is not None:
+                    self.eyelids.paint(frame, deformed)
         return frame
 
 

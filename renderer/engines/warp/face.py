@@ -2,8 +2,8 @@
 
 Each reference frame's face points are fitted rigidly (rotation, scale, shift in 3D) onto the
 performer's calm face, so what is left is expression alone, with head pose taken out; the
-calm face is the median of the frames with the mouth least open, so a talking clip's neutral
-is a closed mouth. The residual is carried into the photo's face by a similarity fitted
+calm face is the median face over the clip, its mouth and jaw the median of the frames with
+the mouth least open, so a talking clip's neutral is a closed mouth. The residual is carried into the photo's face by a similarity fitted
 between the two faces on their rigid points (so it scales with the face's size and turns
 with its pose), and spread over the body mesh by barycentric interpolation across the photo's
 face points plus a still ring around the face, so the face blends into hair, ears and neck.
@@ -26,6 +26,7 @@ from motionbot.renderer.motion.face_shape import (
     LIDS,
     N_SHAPE_POINTS,
     NO_CROSS,
+    OUTER_LIPS,
     RIGID,
     FaceShape,
     shape_index,
@@ -61,6 +62,14 @@ MAX_EYE_OPENING = 1.8
 CALM_SHARE = 0.3
 _OVAL = shape_index(*FACE_OVAL)
 _LIP_GAP = shape_index(13, 14)
+# the points that move with the mouth and the jaw
+_MOUTH_REGION = sorted(
+    {
+        *shape_index(*OUTER_LIPS, *INNER_LIPS),
+        *_OVAL[12:25],
+        *shape_index(50, 280, 205, 425, 187, 411, 214, 434, 207, 427),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -168,7 +177,10 @@ def performer_expression(shape: FaceShape, width: int, height: int) -> tuple[F64
     aligned = _align_all(pts, template)
     gap = np.linalg.norm(aligned[:, _LIP_GAP[0]] - aligned[:, _LIP_GAP[1]], axis=1)
     calm = gap <= np.quantile(gap, CALM_SHARE)
-    neutral = np.median(aligned[calm], axis=0)
+    # brows and eyes at their usual place over the whole clip; the mouth and jaw as they are
+    # when the mouth is shut (a talking clip's median mouth is half open)
+    neutral = np.median(aligned, axis=0)
+    neutral[_MOUTH_REGION] = np.median(aligned[calm][:, _MOUTH_REGION], axis=0)
     aligned = _align_all(pts, neutral)
     return aligned - neutral[None], neutral
 
