@@ -9,7 +9,8 @@ script itself is exercised anywhere; on a GPU with the real weights, pass ``--mo
 real sizes. Each preset and size is a fresh engine load, as a worker starts:
 
   load      reading the weights, encoding the fixed prompts, placing them on the device
-  warm-up   one segment per aspect bucket, one step (on CUDA: the compile)
+  warm-up   one segment per aspect bucket, one or two steps (on CUDA, or with --compile-cpu:
+            the compile of every frame shape)
   s/seg     render seconds per 81-frame (or --segment-frames) segment
   s/out-s   render seconds per second of output video (the figure the README quotes per 5 s)
   peak      peak memory during the render: CUDA allocated on a GPU, resident set on the CPU
@@ -41,6 +42,7 @@ from PIL import Image  # noqa: E402
 from motionbot.queue.jobs import EngineName, RenderOptions  # noqa: E402
 from motionbot.renderer.engines.base import EngineInput  # noqa: E402
 from motionbot.renderer.engines.diffusion.engine import DiffusionEngine  # noqa: E402
+from motionbot.renderer.engines.diffusion.loading import compile_blocks  # noqa: E402
 from motionbot.renderer.engines.diffusion.memory import MODEL_FPS, count_segments  # noqa: E402
 from motionbot.renderer.media.ffmpeg import base_cmd  # noqa: E402
 from motionbot.renderer.media.video import open_video  # noqa: E402
@@ -113,14 +115,17 @@ def inputs(root: Path, seconds: float, side: int) -> tuple[Path, Path]:
 
 
 def run_one(
-    settings: RendererSettings, model: Path, media: tuple[Path, Path], out: Path
+    settings: RendererSettings, model: Path, media: tuple[Path, Path], out: Path, *, compile_cpu: bool
 ) -> tuple[dict[str, float], np.ndarray, str]:
     cuda = settings.device == "cuda" or (settings.device == "auto" and torch.cuda.is_available())
-    engine = DiffusionEngine.load(settings, model=str(model))
+    engine = DiffusionEngine.load(settings, model=str(model))  # settings: no warm-up inside the load
+    if compile_cpu and not cuda:
+        compile_blocks(engine.model.transformer)  # what a CUDA plan does, on inductor's CPU backend
+    engine.warm_up()
     timings = engine.model.timings
     figures = {
         "load": timings["load"] + timings["encode_prompts"] + timings["place"],
-        "warm_up": timings.get("warm_up", 0.0),
+        "warm_up": timings["warm_up"],
     }
     job = EngineInput(
         photo=media[0], output=out, options=RenderOptions(engine=EngineName.DIFFUSION), video=media[1]
@@ -165,6 +170,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=None, help="output length (default 1 tiny, 5 real)")
     ap.add_argument("--steps", type=int, default=None, help="denoising steps (default: the checkpoint's own)")
     ap.add_argument("--segment-frames", type=int, default=None, help="default 9 tiny, 81 real")
+    ap.add_argument(
+        "--compile-cpu", action="store_true", help="on the CPU, compile the blocks as on CUDA (minutes)"
+    )
     args = ap.parse_args()
     quiet()
     tiny = args.model is None
@@ -190,11 +198,15 @@ def main() -> int:
                     settings = RendererSettings(
                         diffusion_preset=preset,
                         diffusion_resolution=size, diffusion_steps=args.steps or (8 if tiny else None),
-                        diffusion_segment_frames=seg, diffusion_warm_up=True, ai_label_visible=False,
+                        diffusion_segment_frames=seg, diffusion_warm_up=False, ai_label_visible=False,
                     )  # fmt: skip
                     try:
                         figures, video, label = run_one(
-                            settings, folder, media, root / f"{weights}-{preset}.mp4"
+                            settings,
+                            folder,
+                            media,
+                            root / f"{weights}-{preset}.mp4",
+                            compile_cpu=args.compile_cpu,
                         )
                     except Exception as exc:  # a refusal (does not fit, wrong preset) is a figure too
                         print(
