@@ -1,4 +1,4 @@
-"""`motionbot admin status|pause|resume`: the admin controls from a shell on the host.
+"""`motionbot admin status|pause|resume|...`: the admin controls from a shell on the host.
 
 The same controls as the bots' admin commands (status snapshot, pausing new jobs), for an
 operator with access to Redis (MOTIONBOT_REDIS_URL), e.g. ``docker compose exec renderer-cpu
@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
+from importlib.metadata import entry_points
 from typing import Any
 
 from motionbot.ops import admin
@@ -43,6 +44,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    action = getattr(args, "admin_func", None)  # an action another package registered
+    if action is not None:
+        return int(action(args))
     return asyncio.run(_run(args))
 
 
@@ -55,4 +59,7 @@ def register(subparsers: Any) -> None:
     pause.add_argument("reason", nargs="*", help="shown to users who try to start a render")
     pause.add_argument("--by", default="cli", help="who paused (shown in status)")
     actions.add_parser("resume", help="accept new jobs again")
+    # actions of the installed packages, e.g. the bot's `forget USER` and `export USER`
+    for extra in entry_points(group="motionbot.admin"):
+        extra.load()(actions)
     p.set_defaults(func=main)

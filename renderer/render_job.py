@@ -375,6 +375,12 @@ class RenderRun:
         prior = await self.state.book.claim(self.task_id, outcome)
         if prior is None:
             return await self._effects(outcome, won=True)
+        if prior == CANCELLED and isinstance(outcome, RenderResult) and not outcome.cached:
+            # cancelled (or the user's data forgotten) as the render ended: nobody will fetch
+            # the files just stored, and a forgotten user's result must not stay behind
+            for ref in (outcome.output, outcome.thumbnail):
+                if ref is not None:
+                    await self.state.store.delete(ref)
         return await self._effects(prior, won=False)
 
     async def _effects(self, outcome: Claimed, *, won: bool) -> dict[str, Any]:

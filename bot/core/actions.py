@@ -202,6 +202,23 @@ class DeleteTask(Action):
     task_id: TaskId
 
 
+# your data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfirmForget(Action):
+    """Yes, delete everything kept about me (/forget)."""
+
+    verb: ClassVar[str] = "fgy"
+
+
+@dataclass(frozen=True)
+class KeepData(Action):
+    """No, keep my data (/forget answered no)."""
+
+    verb: ClassVar[str] = "fgn"
+
+
 # sharing ------------------------------------------------------------------------------------
 
 
@@ -216,7 +233,7 @@ class ShareHere(Action):
 ACTIONS: tuple[type[Action], ...] = (
     Acknowledge, KeepInput, ReplaceInput, SetOption, Generate, Cancel, Shorter, ShowMoves,
     ChoosePreset, UseSavedMove, ForgetMenu, ForgetSavedMove, SaveMove, HistoryPage, ShowTask,
-    Resend, SameMove, SamePhoto, Again, DeleteTask, ShareHere,
+    Resend, SameMove, SamePhoto, Again, DeleteTask, ShareHere, ConfirmForget, KeepData,
 )  # fmt: skip
 # an action is known by its verb and how many fields it has ("sf" menu vs "sf:<id>")
 _BY_SHAPE: dict[tuple[str, int], type[Action]] = {(a.verb, len(dataclasses.fields(a))): a for a in ACTIONS}

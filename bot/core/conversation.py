@@ -22,6 +22,7 @@ from motionbot.bot.core.inputs import Inputs
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.moves import Moves
 from motionbot.bot.core.options import Options
+from motionbot.bot.core.privacy import Privacy
 from motionbot.bot.core.render import Render
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.core.sharing import Sharing
@@ -52,8 +53,9 @@ class Conversation:
         self.moves = Moves(self.deps, self.inputs, self.history)
         self.sharing = Sharing(self.deps, self.history)
         self.admin = ServiceAdmin(self.deps)
+        self.privacy = Privacy(self.deps)
         self._handlers: Handlers = {}
-        for feature in (self.inputs, self.options, self.render, self.history, self.moves):
+        for feature in (self.inputs, self.options, self.render, self.history, self.moves, self.privacy):
             self._handlers.update(feature.handlers())
 
     async def dispatch(self, key: ConversationKey, action: act.Action) -> list[Reply]:

@@ -171,7 +171,25 @@ COMMANDS = {
     "history": "Your videos",
     "cancel": "Stop the current video or start over",
     "share": "Post a video to a channel: /share TASK @channel",
+    "mydata": "Everything kept about you, as a file",
+    "forget": "Delete everything kept about you",
 }
+
+PRIVATE_ONLY = "Please send that to me in a private chat: your data is only shown to you."
+FORGET_ASK = (
+    "Delete everything kept about you? Your videos and the photos and clips you sent, your "
+    "history, saved moves and the conversation so far; a video being made now is stopped. "
+    "This can't be undone."
+)
+FORGET_YES = "Delete everything"
+FORGET_NO = "Keep my data"
+FORGET_KEPT = "Nothing was deleted."
+FORGOTTEN = (
+    "Done: deleted {tasks} task(s), {moves} saved move(s) and {files} stored file(s) ({size}). "
+    "Nothing about you is kept any more; send a photo to start again."
+)
+FORGOTTEN_CANCELLED = "The video being made was stopped; it won't be sent."
+MYDATA_CAPTION = "Everything kept about you: tasks, saved moves, the files stored and their sizes. /forget deletes it all."
 
 INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment."
 

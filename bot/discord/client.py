@@ -89,9 +89,11 @@ class MotionBot(commands.Bot):
         from motionbot.bot.discord.dms import DirectMessages
         from motionbot.bot.discord.library import LibraryCog
         from motionbot.bot.discord.ops import ServiceCog
+        from motionbot.bot.discord.privacy import PrivacyCog
 
         self.add_dynamic_items(ActionButton)
-        cogs = (AnimateCog(self), LibraryCog(self), AdminCog(self), ServiceCog(self), DirectMessages(self))
+        cogs = (AnimateCog(self), LibraryCog(self), AdminCog(self), ServiceCog(self), DirectMessages(self),
+                PrivacyCog(self))  # fmt: skip
         for cog in cogs:
             await self.add_cog(cog)
         self.notifier.application_id = self.application_id

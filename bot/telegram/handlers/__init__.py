@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from motionbot.bot.telegram.handlers import cancel, history, inline, inputs, ops, options, share, start
+from motionbot.bot.telegram.handlers import (
+    cancel,
+    history,
+    inline,
+    inputs,
+    ops,
+    options,
+    privacy,
+    share,
+    start,
+)
 
 
 def routers() -> list[Router]:
@@ -13,6 +23,7 @@ def routers() -> list[Router]:
         start.router(),
         ops.router(),  # admins only: /status /pause /resume
         cancel.router(),
+        privacy.router(),  # /mydata /forget
         share.router(),
         history.router(),
         options.router(),
