@@ -153,6 +153,7 @@ settings = RendererSettings(device="cpu", diffusion_resolution="64x64", diffusio
                             diffusion_compile=False, diffusion_warm_up=False, ai_label_visible=False)
 engine = load_engine("diffusion", settings, model=model)
 assert engine.model.distilled
+assert engine.model.footprint.text_encoder_bytes > 0  # the plan counts the shared encoder too
 result = engine.render(EngineInput(photo=Path(photo), output=Path(out), video=Path(video),
                                    options=RenderOptions(engine=EngineName.DIFFUSION)))
 print("RENDERED", result.width, result.height)

@@ -28,6 +28,7 @@ from motionbot.renderer.engines.diffusion.memory import (
     parse_resolution,
     plan_memory,
 )
+from motionbot.renderer.engines.diffusion.model_files import locate_component, read_index
 from motionbot.renderer.errors import RendererError
 
 HOST_BASE = 4 * GIB  # the Python process, torch, CUDA's host side and the decoded media of a job
@@ -86,11 +87,17 @@ def safetensors_elements(directory: Path) -> int:
 
 def footprint_from_folder(folder: Path, dtype_bytes: int) -> ModelFootprint:
     """The planner's view of a local checkpoint, with its weights at ``dtype_bytes`` a value."""
-    config = json.loads((folder / "transformer" / "config.json").read_text())
+    _, index = read_index(folder)
+    transformer = locate_component(folder, "transformer", index)
+    config = json.loads(
+        ((transformer.directory if transformer else folder / "transformer") / "config.json").read_text()
+    )
 
     def size(name: str) -> int:
-        directory = folder / name
-        return safetensors_elements(directory) * dtype_bytes if directory.is_dir() else 0
+        component = locate_component(folder, name, index)  # the folder's own, or a shared repo's
+        if component is None or not component.directory.is_dir():
+            return 0
+        return safetensors_elements(component.directory) * dtype_bytes
 
     return ModelFootprint(
         transformer_bytes=size("transformer"), other_bytes=size("image_encoder") + size("vae"),

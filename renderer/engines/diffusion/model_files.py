@@ -94,37 +94,57 @@ def read_index(folder: Path) -> tuple[str, dict[str, Any]]:
     raise model_missing(f"{folder} has no {' or '.join(INDEX_FILES)}: it is not a diffusers model folder")
 
 
+@dataclass(frozen=True)
+class Component:
+    """Where one component of a checkpoint's index is read from."""
+
+    class_name: str
+    subfolder: str
+    directory: Path  # the local folder's own subfolder, or the shared repository's in the HF cache
+    repo: str | None  # the other repository it comes from, when it is shared
+    label: str  # how a report names it
+
+
+def locate_component(folder: Path, name: str, index: dict[str, Any]) -> Component | None:
+    """``name``'s files: the folder's own subfolder when present (diffusers prefers it too), else
+    the subfolder of the repository the index names, from the local Hugging Face cache.
+
+    The distilled repository may take its encoders from the base one. A local path in the
+    index is never followed: an index saved elsewhere still points at its old location, which
+    would otherwise be loaded silently. None when ``name`` is not listed.
+    """
+    entry = index.get(name)
+    if not isinstance(entry, list) or len(entry) < 2 or entry[1] is None:
+        return None
+    subfolder, repo, revision = name, None, None
+    if len(entry) == 3 and isinstance(entry[2], dict):
+        subfolder = entry[2].get("subfolder") or name
+        repo, revision = entry[2].get("pretrained_model_name_or_path"), entry[2].get("revision")
+    label = f"{name}/" if subfolder == name else f"{subfolder}/"
+    local = folder / subfolder
+    if not local.is_dir() and isinstance(repo, str) and _is_hub_id(repo):
+        shared = _shared_component(repo, revision, subfolder)
+        directory = shared if shared is not None else local
+        return Component(str(entry[1]), subfolder, directory, repo, f"{repo}:{subfolder}/")
+    return Component(str(entry[1]), subfolder, local, None, label)
+
+
 def missing_files(folder: Path, components: tuple[str, ...] = REQUIRED_COMPONENTS) -> list[str]:
     """What is absent from a local checkpoint, one readable entry each; empty when complete."""
     index_name, index = read_index(folder)
     missing: list[str] = []
     for name in components:
-        entry = index.get(name)
-        if not isinstance(entry, list) or len(entry) < 2 or entry[1] is None:
+        component = locate_component(folder, name, index)
+        if component is None:
             missing.append(f"{name} (not listed in {index_name})")
-            continue
-        class_name = str(entry[1])
-        subfolder, repo, revision = name, None, None
-        if len(entry) == 3 and isinstance(entry[2], dict):
-            subfolder = entry[2].get("subfolder") or name
-            repo, revision = entry[2].get("pretrained_model_name_or_path"), entry[2].get("revision")
-        label = f"{name}/" if subfolder == name else f"{subfolder}/"
-        local = folder / subfolder
-        shared = _shared_component(repo, revision, subfolder) if not local.is_dir() else None
-        if shared is not None:
-            # diffusers loads a component the folder lacks from the repository its index names
-            # (the distilled repository shares the base one's encoders): accepted when that
-            # repository's files are in the local Hugging Face cache, checked there
-            missing += _component_gaps(shared, f"{repo}:{subfolder}/", class_name)
-        elif repo and not local.is_dir() and _is_hub_id(repo):
+        elif component.repo is not None and not component.directory.is_dir():
+            repo, sub = component.repo, component.subfolder
             missing.append(
-                f"{label} (the index takes it from {repo}, which is not in the local Hugging Face cache: "
-                f"hf download {repo} --include '{subfolder}/*')"
+                f"{sub}/ (the index takes it from {repo}, which is not in the local Hugging Face cache: "
+                f"hf download {repo} --include '{sub}/*')"
             )
         else:
-            # a local folder must hold every other component itself: an index saved elsewhere
-            # still points at its old location, which would otherwise be loaded silently
-            missing += _component_gaps(local, label, class_name)
+            missing += _component_gaps(component.directory, component.label, component.class_name)
     return missing
 
 
