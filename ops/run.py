@@ -97,7 +97,9 @@ def redis_password(data_dir: Path) -> str:
 def start_redis(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     """A private redis-server on 127.0.0.1 with a password and AOF persistence in ``data_dir``;
     waits until it answers. The password reaches it in an owner-only config file, never on the
-    command line (which every account can read in ``ps``)."""
+    command line (which every account can read in ``ps``). The append-only file is fsynced on
+    every write: a render the user was told is queued survives a SIGKILL or a power cut (with
+    ``everysec`` the last second of submits could be lost); a bot's writes are few."""
     exe = shutil.which("redis-server")
     if exe is None:
         raise RuntimeError(
@@ -113,7 +115,7 @@ def start_redis(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], str
     write_private(config, f"requirepass {password}\n")
     argv = [
         exe, str(config.resolve()), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir.resolve()),
-        "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
+        "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction",
         "--daemonize", "no", "--protected-mode", "yes", "--logfile", "", "--loglevel", "warning",
     ]  # fmt: skip
     proc = subprocess.Popen(argv, start_new_session=True)

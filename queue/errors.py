@@ -37,6 +37,7 @@ class FailureReason(StrEnum):
     BUSY = "busy"
     PAUSED = "paused"  # an admin paused new jobs (motionbot.ops.admin)
     OUTPUT_TOO_LARGE = "output_too_large"
+    STORAGE_FULL = "storage_full"  # the media store is full or unwritable: the operator's to fix
     MEDIA_EXPIRED = "media_expired"
     INTERNAL_ERROR = "internal_error"
 
@@ -95,6 +96,7 @@ DEFAULT_MESSAGES: dict[FailureReason, str] = {
     FailureReason.BUSY: "You already have a render running. Please wait for it to finish or /cancel it.",
     FailureReason.PAUSED: "New renders are paused for maintenance. Please try again a little later.",
     FailureReason.OUTPUT_TOO_LARGE: "The result is too large to send here, even compressed. Please try a shorter clip.",
+    FailureReason.STORAGE_FULL: "The server has no room to store files right now, so nothing was made. Please try again later; the operator has been told.",
     FailureReason.MEDIA_EXPIRED: "The files for this task have expired. Please send them again.",
     FailureReason.INTERNAL_ERROR: "Something went wrong on our side. Please try again in a moment.",
 }

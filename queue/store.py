@@ -8,11 +8,15 @@ re-run of a render stores nothing new, and a key can be trusted to name exactly 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import hashlib
+import logging
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +31,10 @@ _CHUNK = 1 << 20
 # runs as the same uid, 10001)
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+# a disk or quota full, a read-only or unwritable folder
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
+
+log = logging.getLogger(__name__)
 
 
 class MediaStore(Protocol):
@@ -122,12 +130,26 @@ class LocalMediaStore:
         return MediaRef(key=key, size=len(data), filename=filename)
 
     async def put_file(self, path: Path, *, filename: str | None = None) -> MediaRef:
-        return await asyncio.to_thread(self._put_file, path, filename)
+        with self._no_room():
+            return await asyncio.to_thread(self._put_file, path, filename)
 
     async def put_bytes(self, data: bytes, *, suffix: str, filename: str | None = None) -> MediaRef:
-        if len(data) < _CHUNK:
-            return self._put_bytes(data, suffix, filename)
-        return await asyncio.to_thread(self._put_bytes, data, suffix, filename)
+        with self._no_room():
+            if len(data) < _CHUNK:
+                return self._put_bytes(data, suffix, filename)
+            return await asyncio.to_thread(self._put_bytes, data, suffix, filename)
+
+    @contextlib.contextmanager
+    def _no_room(self) -> Iterator[None]:
+        """A full or read-only store is the operator's to fix: logged for them, and a
+        STORAGE_FULL error with a clear message for the user (the temp file is gone already)."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno not in _NO_ROOM:
+                raise
+            log.error("media store %s cannot take a file: %s", self.root, exc)
+            raise QueueError(FailureReason.STORAGE_FULL, detail=f"{self.root}: {exc}") from exc
 
     async def fetch(self, ref: MediaRef, dest_dir: Path) -> Path:
         """The store's own file (no copy): callers must treat it as read-only."""

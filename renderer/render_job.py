@@ -166,6 +166,8 @@ class RenderRun:
                 "task %s try %d failed (%s); retrying in %.1f s", self.task_id, self.job_try, exc, defer
             )
             raise Retry(defer=defer) from exc
+        if isinstance(exc, MotionbotError) and exc.reason is FailureReason.STORAGE_FULL:
+            return self._failure(exc.reason, exc.message, detail=exc.detail)  # say so plainly
         return self._failure(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
 
     async def _after_oom(self, exc: MotionbotError) -> RenderFailure | Literal["handed_over"]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +104,29 @@ async def test_s3_round_trip(moto_url: str, tmp_path: Path) -> None:
     other = open_store(settings)
     ref = await store.put_bytes(b"shared", suffix=".json")
     assert (await other.fetch(ref, tmp_path / "host2")).read_bytes() == b"shared"
+
+
+def test_a_full_store_says_so_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    """On a real 64 kB filesystem (tmpfs; mounting needs root): a file that does not fit is
+    refused as STORAGE_FULL and no half-written temp file stays behind."""
+    root = tmp_path / "small"
+    root.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(root)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip()}")
+    try:
+        store = LocalMediaStore(root)
+        small = asyncio.run(store.put_bytes(b"fits", suffix=".jpg"))
+        with pytest.raises(QueueError) as info:
+            asyncio.run(store.put_bytes(bytes(300_000), suffix=".mp4"))
+        assert info.value.reason is FailureReason.STORAGE_FULL and "no room" in info.value.message
+        big = tmp_path / "result.mp4"
+        big.write_bytes(bytes(300_000))
+        with pytest.raises(QueueError):
+            asyncio.run(store.put_file(big))
+        left = sorted(p.name for p in root.rglob("*") if p.is_file())
+        assert left == [store.path_of(small).name]  # no .tmp- leftovers, nothing half-written
+    finally:
+        subprocess.run(["umount", str(root)], check=True)
