@@ -40,9 +40,17 @@ class ActionError(ValueError):
 
 @dataclass(frozen=True)
 class Action:
-    """Base of every button action; subclasses set ``verb`` and declare typed fields."""
+    """Base of every button action. A subclass names its ``verb`` in its class statement
+    (``class Generate(Action, verb="gen")``) and is registered for :func:`parse`; its fields
+    come from the dataclass it derives from (a task id, a kind, a saved move's id...)."""
 
     verb: ClassVar[str]
+
+    def __init_subclass__(cls, verb: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if verb:  # the family bases below (TaskAction...) have no verb and are not actions
+            cls.verb = verb
+            ACTIONS.append(cls)
 
     def pack(self) -> str:
         values = [_text(getattr(self, f.name)) for f in dataclasses.fields(self)]
@@ -54,187 +62,113 @@ class Action:
         return data
 
 
+ACTIONS: list[type[Action]] = []  # every action class, in the order defined
+
+
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
 
 
-# consent and inputs -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TaskAction(Action):
+    """An action on one of the presser's tasks (the core checks the owner)."""
+
+    task_id: TaskId
 
 
 @dataclass(frozen=True)
-class Acknowledge(Action):
-    verb: ClassVar[str] = "ack"
+class InputAction(Action):
+    """An action on the pending photo or video."""
 
-
-@dataclass(frozen=True)
-class KeepInput(Action):
-    """Go on with an input despite the checks' warnings."""
-
-    verb: ClassVar[str] = "cont"
     kind: MediaKind
 
 
 @dataclass(frozen=True)
-class ReplaceInput(Action):
-    """Drop the pending photo or video and ask for another."""
+class SavedMoveAction(Action):
+    """An action on one of the presser's saved moves (looked up by owner)."""
 
-    verb: ClassVar[str] = "redo"
-    kind: MediaKind
-
-
-# options and rendering ----------------------------------------------------------------------
+    saved_id: int
 
 
 @dataclass(frozen=True)
-class SetOption(Action):
-    verb: ClassVar[str] = "o"
+class SetOption(Action, verb="o"):
     name: OptionName
     value: str
 
 
 @dataclass(frozen=True)
-class Generate(Action):
-    verb: ClassVar[str] = "gen"
-
-
-@dataclass(frozen=True)
-class Cancel(Action):
-    verb: ClassVar[str] = "cancel"
-
-
-@dataclass(frozen=True)
-class Shorter(Action):
-    """The same inputs again, half as long (a result too big to send here)."""
-
-    verb: ClassVar[str] = "short"
-    task_id: TaskId
-
-
-# moves --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShowMoves(Action):
-    verb: ClassVar[str] = "mot"
-
-
-@dataclass(frozen=True)
-class ChoosePreset(Action):
-    verb: ClassVar[str] = "pre"
+class ChoosePreset(Action, verb="pre"):
     name: str
 
 
 @dataclass(frozen=True)
-class UseSavedMove(Action):
-    verb: ClassVar[str] = "sv"
-    saved_id: int
-
-
-@dataclass(frozen=True)
-class ForgetMenu(Action):
-    verb: ClassVar[str] = "sf"
-
-
-@dataclass(frozen=True)
-class ForgetSavedMove(Action):
-    verb: ClassVar[str] = "sf"
-    saved_id: int
-
-
-@dataclass(frozen=True)
-class SaveMove(Action):
-    """Keep a finished task's move for later."""
-
-    verb: ClassVar[str] = "sm"
-    task_id: TaskId
-
-
-# history ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryPage(Action):
-    verb: ClassVar[str] = "hp"
+class HistoryPage(Action, verb="hp"):
     page: int
 
 
-@dataclass(frozen=True)
-class ShowTask(Action):
-    verb: ClassVar[str] = "ht"
-    task_id: TaskId
+# one line each: the verb is the button data, the comment what pressing it does
+class Acknowledge(Action, verb="ack"): ...  # "I agree" to the rights note
 
 
-@dataclass(frozen=True)
-class Resend(Action):
-    verb: ClassVar[str] = "hs"
-    task_id: TaskId
+class KeepInput(InputAction, verb="cont"): ...  # go on despite the checks' warnings
 
 
-@dataclass(frozen=True)
-class SameMove(Action):
-    """Same move, new photo."""
-
-    verb: ClassVar[str] = "hm"
-    task_id: TaskId
+class ReplaceInput(InputAction, verb="redo"): ...  # drop the pending file, ask for another
 
 
-@dataclass(frozen=True)
-class SamePhoto(Action):
-    """Same photo, new move."""
-
-    verb: ClassVar[str] = "hf"
-    task_id: TaskId
+class Generate(Action, verb="gen"): ...  # render the pending inputs
 
 
-@dataclass(frozen=True)
-class Again(Action):
-    """Same inputs, other options."""
-
-    verb: ClassVar[str] = "ha"
-    task_id: TaskId
+class Cancel(Action, verb="cancel"): ...  # stop the render, or forget the pending inputs
 
 
-@dataclass(frozen=True)
-class DeleteTask(Action):
-    verb: ClassVar[str] = "hd"
-    task_id: TaskId
+class Shorter(TaskAction, verb="short"): ...  # the same render, half as long (too big to send)
 
 
-# your data ----------------------------------------------------------------------------------
+class ShowMoves(Action, verb="mot"): ...  # the presets and saved moves
 
 
-@dataclass(frozen=True)
-class ConfirmForget(Action):
-    """Yes, delete everything kept about me (/forget)."""
-
-    verb: ClassVar[str] = "fgy"
+class UseSavedMove(SavedMoveAction, verb="sv"): ...  # make a saved move the pending move
 
 
-@dataclass(frozen=True)
-class KeepData(Action):
-    """No, keep my data (/forget answered no)."""
-
-    verb: ClassVar[str] = "fgn"
+class ForgetMenu(Action, verb="sf"): ...  # which saved move to forget?
 
 
-# sharing ------------------------------------------------------------------------------------
+class ForgetSavedMove(SavedMoveAction, verb="sf"): ...  # forget this one
 
 
-@dataclass(frozen=True)
-class ShareHere(Action):
-    """Post a finished video where the button was pressed (Discord)."""
-
-    verb: ClassVar[str] = "share"
-    task_id: TaskId
+class SaveMove(TaskAction, verb="sm"): ...  # keep a finished task's move for later
 
 
-ACTIONS: tuple[type[Action], ...] = (
-    Acknowledge, KeepInput, ReplaceInput, SetOption, Generate, Cancel, Shorter, ShowMoves,
-    ChoosePreset, UseSavedMove, ForgetMenu, ForgetSavedMove, SaveMove, HistoryPage, ShowTask,
-    Resend, SameMove, SamePhoto, Again, DeleteTask, ShareHere, ConfirmForget, KeepData,
-)  # fmt: skip
+class ShowTask(TaskAction, verb="ht"): ...  # one task's card
+
+
+class Resend(TaskAction, verb="hs"): ...  # send the video again
+
+
+class SameMove(TaskAction, verb="hm"): ...  # same move, new photo
+
+
+class SamePhoto(TaskAction, verb="hf"): ...  # same photo, new move
+
+
+class Again(TaskAction, verb="ha"): ...  # same inputs, other options
+
+
+class DeleteTask(TaskAction, verb="hd"): ...  # forget a task and its files
+
+
+class ConfirmForget(Action, verb="fgy"): ...  # /forget: yes, delete everything kept about me
+
+
+class KeepData(Action, verb="fgn"): ...  # /forget: no, keep my data
+
+
+class ShareHere(TaskAction, verb="share"): ...  # post the video where the button was (Discord)
+
+
 # an action is known by its verb and how many fields it has ("sf" menu vs "sf:<id>")
 _BY_SHAPE: dict[tuple[str, int], type[Action]] = {(a.verb, len(dataclasses.fields(a))): a for a in ACTIONS}
 if len(_BY_SHAPE) != len(ACTIONS):
