@@ -30,29 +30,24 @@ TASK_COLUMNS = (
     "started_at", "finished_at",
 )  # fmt: skip
 _TASKS = ", ".join(TASK_COLUMNS)
-_DELIVERY = "task_id, platform, chat_id, message_id, file_id, delivered_at"
+DELIVERY_COLUMNS = ("task_id", "platform", "chat_id", "message_id", "file_id", "delivered_at")
+_DELIVERY = ", ".join(DELIVERY_COLUMNS)
 
 
 def _task(row: Row) -> TaskRecord:
+    """A task row (``TASK_COLUMNS``, named as ``TaskRecord``'s fields) as a record."""
     return TaskRecord(
-        task_id=row["task_id"],
-        platform=Platform(row["platform"]),
-        chat_id=row["chat_id"],
-        user_id=row["user_id"],
-        status=TaskStatus(row["status"]),
-        engine=EngineName(row["engine"]),
-        options=RenderOptions.model_validate_json(row["options"]),
-        photo=MediaRef.model_validate_json(row["photo"]),
-        motion=MotionSource.model_validate_json(row["motion"]),
-        output=MediaRef.model_validate_json(row["output"]) if row["output"] else None,
-        duration_s=row["duration_s"],
-        failure_reason=row["failure_reason"],
-        failure_message=row["failure_message"],
-        timings=json.loads(row["timings"] or "{}"),
-        status_message_id=row["status_message_id"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
+        **{c: row[c] for c in TASK_COLUMNS}
+        | {
+            "platform": Platform(row["platform"]),
+            "status": TaskStatus(row["status"]),
+            "engine": EngineName(row["engine"]),
+            "options": RenderOptions.model_validate_json(row["options"]),
+            "photo": MediaRef.model_validate_json(row["photo"]),
+            "motion": MotionSource.model_validate_json(row["motion"]),
+            "output": MediaRef.model_validate_json(row["output"]) if row["output"] else None,
+            "timings": json.loads(row["timings"] or "{}"),
+        }
     )
 
 
@@ -80,25 +75,15 @@ def _task_values(task: TaskRecord) -> tuple[object, ...]:
 
 
 def _delivery(row: Row, prefix: str = "") -> DeliveryRecord:
-    return DeliveryRecord(
-        task_id=row[prefix + "task_id"],
-        platform=Platform(row[prefix + "platform"]),
-        chat_id=row[prefix + "chat_id"],
-        message_id=row[prefix + "message_id"],
-        file_id=row[prefix + "file_id"],
-        delivered_at=row[prefix + "delivered_at"],
-    )
+    """A deliveries row; ``prefix``: its columns' prefix in a join (``d_task_id``...)."""
+    values = {c: row[prefix + c] for c in DELIVERY_COLUMNS}
+    return DeliveryRecord(**values | {"platform": Platform(values["platform"])})
 
 
 def _saved(row: Row) -> SavedMotion:
-    return SavedMotion(
-        id=row["id"],
-        platform=Platform(row["platform"]),
-        user_id=row["user_id"],
-        name=row["name"],
-        source=MotionSource.model_validate_json(row["source"]),
-        created_at=row["created_at"],
-    )
+    values = dict(row)
+    source = MotionSource.model_validate_json(values["source"])
+    return SavedMotion(**values | {"platform": Platform(values["platform"]), "source": source})
 
 
 def _media_rows(task: TaskRecord) -> Iterable[tuple[str, str, str, int, str | None]]:
@@ -148,13 +133,7 @@ class HistoryStore:
         )
         if row is None:
             return None
-        return UserRecord(
-            platform=Platform(row["platform"]),
-            user_id=row["user_id"],
-            acknowledged_at=row["acknowledged_at"],
-            blocked_at=row["blocked_at"],
-            created_at=row["created_at"],
-        )
+        return UserRecord(**dict(row) | {"platform": Platform(row["platform"])})
 
     async def _ensure_user(self, platform: Platform, user_id: str) -> None:
         await self.db.write(
@@ -223,7 +202,8 @@ class HistoryStore:
     async def count_newer(self, platform: Platform, user_id: str, created_at: float) -> int:
         """How many of the user's tasks are newer than ``created_at`` (a task's place in /history)."""
         return await self.db.count(
-            "tasks WHERE platform = ? AND user_id = ? AND created_at > ?", (platform.value, user_id, created_at)
+            "tasks WHERE platform = ? AND user_id = ? AND created_at > ?",
+            (platform.value, user_id, created_at),
         )
 
     async def active_tasks(self, platform: Platform | None = None) -> list[TaskRecord]:
@@ -336,7 +316,7 @@ class HistoryStore:
     ) -> list[tuple[TaskRecord, DeliveryRecord]]:
         """The user's delivered videos with a file id, newest first (inline sharing)."""
         cols = ", ".join(f"t.{c}" for c in TASK_COLUMNS)
-        delivery = ", ".join(f"d.{c} AS d_{c}" for c in _DELIVERY.split(", "))
+        delivery = ", ".join(f"d.{c} AS d_{c}" for c in DELIVERY_COLUMNS)
         rows = await self.db.all(
             f"SELECT {cols}, {delivery} "
             "FROM tasks t JOIN deliveries d ON d.task_id = t.task_id "
