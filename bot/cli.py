@@ -46,14 +46,14 @@ def register(subparsers: Any) -> None:
 
 
 def run_telegram(args: argparse.Namespace) -> int:
-    from motionbot.bot.settings import BotSettings
+    from motionbot.bot.settings import BotSettings, has_token
     from motionbot.ops.instrument import setup_process
     from motionbot.queue.settings import QueueSettings
 
     # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
     setup_process("bot-telegram", level="DEBUG" if args.verbose else None)
     settings = BotSettings()
-    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
+    if not has_token(settings.telegram_token):
         print("MOTIONBOT_TELEGRAM_TOKEN is not set (the token @BotFather gave you).")
         return EXIT_USAGE
     if args.webhook and not settings.telegram_webhook_url:

@@ -62,3 +62,8 @@ class BotSettings(BaseSettings):
     def telegram_upload_limit(self) -> int | None:
         """Bytes a sent video may have; a local Bot API server takes up to 2000 MB."""
         return 2000 * MB if self.telegram_local else int(self.telegram_upload_limit_mb * MB)
+
+
+def has_token(token: SecretStr | None) -> bool:
+    """A platform's token is set (an empty value in .env counts as unset)."""
+    return token is not None and bool(token.get_secret_value().strip())

@@ -61,15 +61,22 @@ class AdminCog(
     async def allow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
-        settings = await self.bot.rt.guilds.allow_channel(str(interaction.guild_id), str(channel.id))
-        await self._show(interaction, settings, dtexts.ALLOWED.format(channel=channel.id))
+        await self._channel(interaction, channel, allowed=True)
 
     @app_commands.command(name="disallow", description="Stop answering in this channel")
     async def disallow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
-        settings = await self.bot.rt.guilds.disallow_channel(str(interaction.guild_id), str(channel.id))
-        await self._show(interaction, settings, dtexts.DISALLOWED.format(channel=channel.id))
+        await self._channel(interaction, channel, allowed=False)
+
+    async def _channel(
+        self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel, *, allowed: bool
+    ) -> None:
+        guilds, guild_id = self.bot.rt.guilds, str(interaction.guild_id)
+        change = guilds.allow_channel if allowed else guilds.disallow_channel
+        settings = await change(guild_id, str(channel.id))
+        lead = dtexts.ALLOWED if allowed else dtexts.DISALLOWED
+        await self._show(interaction, settings, lead.format(channel=channel.id))
 
     @app_commands.command(name="everywhere", description="Answer in every channel again")
     async def everywhere(self, interaction: discord.Interaction[Any]) -> None:

@@ -21,7 +21,7 @@ import discord
 from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.discord.client import MotionBot, use_api_base
 from motionbot.bot.discord.runtime import open_runtime
-from motionbot.bot.settings import BotSettings
+from motionbot.bot.settings import BotSettings, has_token
 from motionbot.ops.instrument import setup_process, start_heartbeat
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from motionbot.queue.jobs import Platform
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
     setup_process("bot-discord", level="DEBUG" if args.verbose else None)
     settings = BotSettings()
-    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+    if not has_token(settings.discord_token):
         print("MOTIONBOT_DISCORD_TOKEN is not set (the bot token from the Discord developer portal).")
         return EXIT_USAGE
     try:
