@@ -13,9 +13,12 @@ import contextlib
 import importlib
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from motionbot.bot.settings import BotSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +48,29 @@ def register(subparsers: Any) -> None:
         discord_cli.register(platforms)
 
 
-def run_telegram(args: argparse.Namespace) -> int:
+def bot_process(service: str, platform: str, *, verbose: bool, missing: str) -> BotSettings | None:
+    """Instrument this bot process (JSON logs with tokens redacted, /metrics and /healthz on
+    MOTIONBOT_METRICS_PORT) and read its settings; None, once ``missing`` is said, when the
+    platform's token (``<platform>_token``) is not set."""
     from motionbot.bot.settings import BotSettings, has_token
     from motionbot.ops.instrument import setup_process
+
+    setup_process(service, level="DEBUG" if verbose else None)
+    settings = BotSettings()
+    if not has_token(getattr(settings, f"{platform}_token")):
+        print(missing)
+        return None
+    return settings
+
+
+def run_telegram(args: argparse.Namespace) -> int:
     from motionbot.queue.settings import QueueSettings
 
-    # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
-    setup_process("bot-telegram", level="DEBUG" if args.verbose else None)
-    settings = BotSettings()
-    if not has_token(settings.telegram_token):
-        print("MOTIONBOT_TELEGRAM_TOKEN is not set (the token @BotFather gave you).")
+    settings = bot_process(
+        "bot-telegram", "telegram", verbose=args.verbose,
+        missing="MOTIONBOT_TELEGRAM_TOKEN is not set (the token @BotFather gave you).",
+    )  # fmt: skip
+    if settings is None:
         return EXIT_USAGE
     if args.webhook and not settings.telegram_webhook_url:
         print("--webhook needs MOTIONBOT_TELEGRAM_WEBHOOK_URL (the public https URL Telegram posts to).")

@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
+from motionbot.bot.cli import bot_process
 from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.discord.client import MotionBot, use_api_base
 from motionbot.bot.discord.runtime import open_runtime
-from motionbot.bot.settings import BotSettings, has_token
-from motionbot.ops.instrument import setup_process, start_heartbeat
+from motionbot.bot.settings import BotSettings
+from motionbot.ops.instrument import start_heartbeat
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from motionbot.queue.jobs import Platform
 from motionbot.queue.settings import QueueSettings
@@ -47,11 +48,11 @@ def register(platforms: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # JSON logs with tokens redacted, /metrics and /healthz on MOTIONBOT_METRICS_PORT
-    setup_process("bot-discord", level="DEBUG" if args.verbose else None)
-    settings = BotSettings()
-    if not has_token(settings.discord_token):
-        print("MOTIONBOT_DISCORD_TOKEN is not set (the bot token from the Discord developer portal).")
+    settings = bot_process(
+        "bot-discord", "discord", verbose=args.verbose,
+        missing="MOTIONBOT_DISCORD_TOKEN is not set (the bot token from the Discord developer portal).",
+    )  # fmt: skip
+    if settings is None:
         return EXIT_USAGE
     try:
         if args.sync:
