@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -238,20 +238,6 @@ def mux_audio(
         "-t", dur, "-movflags", "+faststart", *metadata_args(metadata), "-f", "mp4", "-y", str(dst),
     ]  # fmt: skip
     check_ffmpeg(args, what="audio mux")
-
-
-def encode_frames(frames: Iterable[Frame], path: Path, fps: float, **kw: Any) -> Path:
-    """Encode an iterable of equally sized frames; the size is taken from the first one."""
-    iterator = iter(frames)
-    first = next(iterator, None)
-    if first is None:
-        raise MediaError(FailureReason.INTERNAL_ERROR, detail="encode_frames got no frames")
-    height, width = first.shape[:2]
-    with VideoWriter(path, width, height, fps, **kw) as writer:
-        writer.write(first)
-        for frame in iterator:
-            writer.write(frame)
-    return Path(path)
 
 
 def copy_atomic(src: Path, dst: Path) -> Path:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import struct
 import subprocess
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.ffmpeg import ffmpeg_exe
 
 QUADRANT_COLOURS = {
@@ -198,3 +201,15 @@ def late_video_start(path: Path, tmp: Path, delay_s: float = 0.5) -> Path:
     ffmpeg_args = ["-itsoffset", str(delay_s), "-i", str(picture), "-i", str(sound), "-map", "0", "-map", "1"]
     ffmpeg(*ffmpeg_args, "-c", "copy", str(path))
     return path
+
+
+def encode_frames(frames: Iterable[npt.NDArray[np.uint8]], path: Path, fps: float, **kw: Any) -> Path:
+    """Encode equally sized frames with the renderer's own writer; the size is the first one's."""
+    iterator = iter(frames)
+    first = next(iterator)
+    height, width = first.shape[:2]
+    with VideoWriter(path, width, height, fps, **kw) as writer:
+        writer.write(first)
+        for frame in iterator:
+            writer.write(frame)
+    return Path(path)

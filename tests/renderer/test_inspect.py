@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
+from media_factories import encode_frames
 from PIL import Image
 
 from motionbot.queue.jobs import Framing, InspectReport, Severity
 from motionbot.renderer.inspect import inspect_file, inspect_photo, inspect_video
-from motionbot.renderer.media.encode import encode_frames
 from motionbot.renderer.settings import RendererSettings
 
 SETTINGS = RendererSettings()

@@ -15,7 +15,6 @@ from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.encode import (
     AI_COMMENT,
     VideoWriter,
-    encode_frames,
     fit_to_budget,
     write_thumbnail,
 )
@@ -39,7 +38,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 def test_roundtrip_is_h264_yuv420p_labelled_and_faststart(tmp_path: Path) -> None:
     dst = tmp_path / "out.mp4"
-    assert encode_frames(_frames(12, 64, 96), dst, fps=12) == dst
+    assert mf.encode_frames(_frames(12, 64, 96), dst, fps=12) == dst
     info = probe(dst)
     assert (info.video_codec, info.width, info.height, info.has_audio) == ("h264", 64, 96, False)
     text = mf.ffmpeg_info(dst)
@@ -90,7 +89,7 @@ def test_exception_leaves_no_file_and_keeps_an_old_result(tmp_path: Path) -> Non
 def test_reference_audio_kept_trimmed_and_optional(tmp_path: Path) -> None:
     ref = mf.testsrc_video(tmp_path / "ref.mp4", size="64x48", fps=10, seconds=4, audio=True)
     with_sound = tmp_path / "with_sound.mp4"
-    encode_frames(_frames(20, 64, 48), with_sound, fps=10, audio_from=ref, audio_offset_s=1.0)
+    mf.encode_frames(_frames(20, 64, 48), with_sound, fps=10, audio_from=ref, audio_offset_s=1.0)
     info = probe(with_sound)
     assert info.has_audio
     assert info.duration_s == pytest.approx(2.0, abs=0.1)  # audio cut to the 2 s of picture
@@ -99,13 +98,13 @@ def test_reference_audio_kept_trimmed_and_optional(tmp_path: Path) -> None:
     assert AI_COMMENT in mf.ffmpeg_info(with_sound)
 
     silent = tmp_path / "silent.mp4"
-    encode_frames(_frames(20, 64, 48), silent, fps=10)
+    mf.encode_frames(_frames(20, 64, 48), silent, fps=10)
     assert not probe(silent).has_audio
 
     # "keep the sound" of a reference without sound: still a valid, silent video
     mute_ref = mf.testsrc_video(tmp_path / "mute.mp4", size="64x48", fps=10, seconds=2)
     from_mute = tmp_path / "from_mute.mp4"
-    encode_frames(_frames(10, 64, 48), from_mute, fps=10, audio_from=mute_ref)
+    mf.encode_frames(_frames(10, 64, 48), from_mute, fps=10, audio_from=mute_ref)
     assert not probe(from_mute).has_audio
     assert _leftovers(tmp_path) == []
 
@@ -113,8 +112,8 @@ def test_reference_audio_kept_trimmed_and_optional(tmp_path: Path) -> None:
 def test_visible_label_marks_a_corner_only(tmp_path: Path) -> None:
     frames = [np.full((240, 320, 3), 40, np.uint8) for _ in range(3)]
     plain, labelled = tmp_path / "plain.mp4", tmp_path / "labelled.mp4"
-    encode_frames(frames, plain, fps=10, crf=12)
-    encode_frames(frames, labelled, fps=10, crf=12, visible_label=True)
+    mf.encode_frames(frames, plain, fps=10, crf=12)
+    mf.encode_frames(frames, labelled, fps=10, crf=12, visible_label=True)
     a = open_video(plain).read_all()[1].astype(int)
     b = open_video(labelled).read_all()[1].astype(int)
     diff = np.abs(a - b).max(axis=2) > 40
@@ -150,7 +149,7 @@ def test_fit_to_budget_shrinks_or_refuses(tmp_path: Path) -> None:
 
 
 def test_thumbnail_is_a_small_jpeg(tmp_path: Path) -> None:
-    video = encode_frames(_frames(20, 640, 480), tmp_path / "clip.mp4", fps=10)
+    video = mf.encode_frames(_frames(20, 640, 480), tmp_path / "clip.mp4", fps=10)
     thumb = write_thumbnail(video, tmp_path / "thumb.jpg")
     with Image.open(thumb) as im:
         assert im.format == "JPEG" and max(im.size) == 320 and im.size == (320, 240)

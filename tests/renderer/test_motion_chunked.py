@@ -11,11 +11,11 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import skimage.data
+from media_factories import encode_frames
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
 from motionbot.renderer.errors import RenderCancelled, RendererError
-from motionbot.renderer.media.encode import encode_frames
 from motionbot.renderer.motion.cache import MotionCache
 from motionbot.renderer.motion.chunked import MIN_CHUNK_FRAMES, WARMUP_FRAMES, plan_chunks
 from motionbot.renderer.motion.extract import extract_motion

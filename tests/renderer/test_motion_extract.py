@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
+from media_factories import encode_frames
 from PIL import Image
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import RendererError
-from motionbot.renderer.media.encode import encode_frames
 from motionbot.renderer.media.video import open_video
 from motionbot.renderer.motion.cache import MotionCache, extract_motion_cached
 from motionbot.renderer.motion.extract import extract_motion
