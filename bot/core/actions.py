@@ -201,6 +201,13 @@ def parse(data: str) -> Action | None:
     return cls(**values)
 
 
+def meant_for(data: str | None, *classes: type[Action]) -> bool:
+    """Whether button data was packed by one of these actions, even when its fields no longer
+    parse (the owning feature answers a malformed task id as not found)."""
+    verb = (data or "").partition(SEP)[0]
+    return any(cls.verb == verb for cls in classes)
+
+
 def is_verb(data: str | None, *classes: type[Action]) -> bool:
     """Whether button data packs one of these actions (aiogram router filters use it)."""
     action = parse(data or "")

@@ -16,6 +16,7 @@ SECRET = "s3cret-token"
 
 @pytest.fixture
 def tg_bsettings(tmp_path: Path) -> BotSettings:
+    """Overrides the chat_fixtures one here: webhook mode, and a rate limit small enough to hit."""
     return BotSettings(
         telegram_token=TOKEN,
         history_db=tmp_path / "history.sqlite3",

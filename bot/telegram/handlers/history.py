@@ -16,11 +16,6 @@ HISTORY_ACTIONS = (act.HistoryPage, act.ShowTask, act.Resend, act.SameMove, act.
                    act.DeleteTask, act.SaveMove)  # fmt: skip
 
 
-def _history_verb(data: str) -> bool:
-    """History buttons, parsed or not: a malformed task id is answered as not found."""
-    return data.partition(":")[0] in {cls.verb for cls in HISTORY_ACTIONS}
-
-
 async def history(message: Message, key: ConversationKey, rt: Runtime) -> None:
     await show(rt, key, [await rt.conv.history.page(key, 0)], reply_to=reply_to_of(message))
 
@@ -29,5 +24,5 @@ def router() -> Router:
     """A fresh router (a router belongs to one dispatcher; tests build several)."""
     r = Router(name="history")
     r.message.register(history, Command("history"))
-    r.callback_query.register(pressed, F.data.func(_history_verb))
+    r.callback_query.register(pressed, F.data.func(lambda d: act.meant_for(d, *HISTORY_ACTIONS)))
     return r

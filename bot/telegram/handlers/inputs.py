@@ -212,6 +212,6 @@ def router() -> Router:
         findings_choice, F.data.func(lambda d: act.is_verb(d, act.KeepInput, act.ReplaceInput))
     )
     moves = (act.ShowMoves, act.ChoosePreset, act.UseSavedMove, act.ForgetMenu, act.ForgetSavedMove)
-    r.callback_query.register(pressed, F.data.func(lambda d: d.partition(":")[0] in {m.verb for m in moves}))
+    r.callback_query.register(pressed, F.data.func(lambda d: act.meant_for(d, *moves)))
     r.message.register(fallback_text, F.text, F.chat.type == "private")
     return r
