@@ -147,7 +147,9 @@ class Deliveries:
         self.outcomes[job.task_id] = job.outcome
 
     async def start(self) -> None:
-        self._worker = delivery_worker(self.settings, self._handle, platform=Platform.TELEGRAM, poll_delay=0.05)
+        self._worker = delivery_worker(
+            self.settings, self._handle, platform=Platform.TELEGRAM, poll_delay=0.05
+        )
         self._task = asyncio.create_task(self._worker.async_run())
 
     async def stop(self) -> None:
@@ -225,7 +227,9 @@ async def worker_kills(launcher: Launcher, client: RenderClient, deliveries: Del
               f"max {max(recoveries):.1f} s, mean {statistics.mean(recoveries):.1f} s")  # fmt: skip
 
 
-async def redis_kill(launcher: Launcher, settings: QueueSettings, deliveries: Deliveries, submits: int) -> None:
+async def redis_kill(
+    launcher: Launcher, settings: QueueSettings, deliveries: Deliveries, submits: int
+) -> None:
     print(f"\n== {submits} submits, then SIGKILL redis-server (the last submit within the final second)")
     client = await RenderClient.connect(settings)
     photo = await client.store.put_bytes(astronaut_jpeg(288), suffix=".jpg", filename="me.jpg")
@@ -253,7 +257,9 @@ async def redis_kill(launcher: Launcher, settings: QueueSettings, deliveries: De
     await asyncio.sleep(3)
     lost = [t for t in tasks if t not in deliveries.seen]
     counts = Counter(len(deliveries.seen.get(t, [])) for t in tasks if t not in lost)
-    print(f"  delivered before the kill: {len(before)}; after the restart: {submits - len(before) - len(lost)}")
+    print(
+        f"  delivered before the kill: {len(before)}; after the restart: {submits - len(before) - len(lost)}"
+    )
     print(f"  jobs lost: {len(lost)}/{submits} {lost if lost else ''}; deliveries per task: {dict(counts)}")
 
 
@@ -280,7 +286,9 @@ async def store_full(settings: QueueSettings, deliveries: Deliveries, log_path: 
         partial = [p.name for p in root.rglob(".tmp-*")]
         print(f"  half-written files left in the store: {len(partial)}")
         logged = [ln for ln in log_path.read_text().splitlines() if "cannot take a file" in ln]
-        print(f"  operator log lines about it: {len(logged)}" + (f" (e.g. {logged[0][:160]})" if logged else ""))
+        print(
+            f"  operator log lines about it: {len(logged)}" + (f" (e.g. {logged[0][:160]})" if logged else "")
+        )
         filler.unlink()
         task_id = await submit(client, photo, 2, "sf")
         started = time.monotonic()
@@ -307,7 +315,9 @@ async def bot_kill(launcher: Launcher, log: IO[str]) -> None:
         assert launcher.proc is not None
 
         def sent_text(fragment: str) -> bool:
-            return any(fragment in str(r.fields.get("text", "")) for r in fake.sent("sendMessage", "editMessageText"))
+            return any(
+                fragment in str(r.fields.get("text", "")) for r in fake.sent("sendMessage", "editMessageText")
+            )
 
         async def press(action: str) -> None:
             def find() -> int | None:
@@ -319,7 +329,9 @@ async def bot_kill(launcher: Launcher, log: IO[str]) -> None:
 
             await fake.press(user, user, await fake.wait_for(find, 120), action)
 
-        await fake.push_message(user, user, text="/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}])
+        await fake.push_message(
+            user, user, text="/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}]
+        )
         await press("ack")
         await fake.push_message(user, user, **fake.photo_fields(astronaut_jpeg()))
         await fake.wait_for(lambda: sent_text("Photo:"), 180)
@@ -346,7 +358,9 @@ async def main() -> None:
     p.add_argument("--only", choices=["worker", "redis", "full", "bot"], action="append")
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--submits", type=int, default=20)
-    p.add_argument("--heartbeat", type=float, default=None, help="MOTIONBOT_HEARTBEAT_S (default: the product's)")
+    p.add_argument(
+        "--heartbeat", type=float, default=None, help="MOTIONBOT_HEARTBEAT_S (default: the product's)"
+    )
     args = p.parse_args()
     only = set(args.only or ["worker", "redis", "full", "bot"])
     tmp = Path(tempfile.mkdtemp(prefix="motionbot-faults-"))
