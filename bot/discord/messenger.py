@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,15 @@ def _token_dead(exc: discord.HTTPException) -> bool:
     return exc.status in (401, 404) or exc.code in (50027, 10015)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file posted with a message: the video, its name, the embed shown with it."""
+
+    path: Path
+    filename: str
+    embed: discord.Embed | None = None
+
+
 class ContextStore:
     def __init__(self, redis: Any) -> None:
         self.redis = redis
@@ -92,22 +102,15 @@ class Messenger:
         return ctx
 
     @staticmethod
-    def _kw(
-        reply: Reply,
-        owner: int,
-        *,
-        embed: discord.Embed | None = None,
-        path: Path | None = None,
-        filename: str | None = None,
-    ) -> dict[str, Any]:
+    def _kw(reply: Reply, owner: int, upload: Upload | None = None) -> dict[str, Any]:
         kw: dict[str, Any] = {"content": content(reply)}
         view = view_for(reply, owner)
         if view is not None:
             kw["view"] = view
-        if embed is not None:
-            kw["embed"] = embed
-        if path is not None:
-            kw["file"] = discord.File(path, filename=filename or path.name)
+        if upload is not None:
+            kw["file"] = discord.File(upload.path, filename=upload.filename)
+            if upload.embed is not None:
+                kw["embed"] = upload.embed
         return kw
 
     # status ------------------------------------------------------------------------------
@@ -142,19 +145,12 @@ class Messenger:
     # posting -----------------------------------------------------------------------------
 
     async def post(
-        self,
-        status_id: str | None,
-        ctx: TaskContext,
-        reply: Reply,
-        *,
-        embed: discord.Embed | None = None,
-        path: Path | None = None,
-        filename: str | None = None,
+        self, status_id: str | None, ctx: TaskContext, reply: Reply, upload: Upload | None = None
     ) -> discord.Message:
         """Send a message about the task: a follow-up while the token lasts, else as the bot."""
         if self.token_valid(ctx):
             try:
-                kw = self._kw(reply, ctx.user_id, embed=embed, path=path, filename=filename)
+                kw = self._kw(reply, ctx.user_id, upload)
                 msg: discord.Message = await self._webhook(ctx).send(ephemeral=ctx.ephemeral, wait=True, **kw)
                 return msg
             except discord.HTTPException as exc:
@@ -164,21 +160,15 @@ class Messenger:
                     raise
                 if status_id is not None:
                     ctx = await self._forget_token(status_id, ctx)
-        return await self.post_as_bot(ctx, reply, embed=embed, path=path, filename=filename)
+        return await self.post_as_bot(ctx, reply, upload)
 
     async def post_as_bot(
-        self,
-        ctx: TaskContext,
-        reply: Reply,
-        *,
-        embed: discord.Embed | None = None,
-        path: Path | None = None,
-        filename: str | None = None,
+        self, ctx: TaskContext, reply: Reply, upload: Upload | None = None
     ) -> discord.Message:
         """Post in the channel when the bot is a member there, else (or when refused) in a DM."""
         if ctx.bot_can_post:
             try:
-                kw = self._kw(reply, ctx.user_id, embed=embed, path=path, filename=filename)
+                kw = self._kw(reply, ctx.user_id, upload)
                 return await self.bot.get_partial_messageable(ctx.channel_id).send(**kw)
             except discord.HTTPException as exc:
                 if _too_large(exc):
@@ -188,8 +178,7 @@ class Messenger:
                 log.info("can't post in channel %s; trying a DM", ctx.channel_id)
         try:
             dm = await self.bot.create_dm(discord.Object(ctx.user_id))
-            kw = self._kw(reply, ctx.user_id, embed=embed, path=path, filename=filename)
-            return await dm.send(**kw)
+            return await dm.send(**self._kw(reply, ctx.user_id, upload))
         except discord.HTTPException as exc:
             if _too_large(exc):
                 raise TooLarge(str(exc)) from exc

@@ -25,7 +25,7 @@ from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
 from motionbot.bot.discord import texts as dtexts
-from motionbot.bot.discord.messenger import Messenger, TaskContext, TooLarge, Unreachable
+from motionbot.bot.discord.messenger import Messenger, TaskContext, TooLarge, Unreachable, Upload
 from motionbot.bot.discord.views import result_embed
 from motionbot.bot.history.models import TaskRecord
 from motionbot.queue.errors import FailureReason
@@ -105,14 +105,8 @@ class DiscordNotifier:
         with tempfile.TemporaryDirectory(prefix="motionbot-dc-") as tmp:
             path = await self.store.fetch(result.output, Path(tmp))
             try:
-                msg = await self.messenger.post(
-                    job.target.status_message_id,
-                    ctx,
-                    reply,
-                    embed=embed,
-                    path=path,
-                    filename=f"{job.task_id}.mp4",
-                )
+                upload = Upload(path, f"{job.task_id}.mp4", embed)
+                msg = await self.messenger.post(job.target.status_message_id, ctx, reply, upload)
             except TooLarge:
                 text = presenters.result_too_large(result.output.size, limit)
                 message_id = await self._status(job, ctx, presenters.too_large_reply(text, job.task_id))
