@@ -153,18 +153,21 @@ def face_similarity(reference_face: U8, face: U8) -> float:
     return float(structural_similarity(reference_face, face, data_range=255))  # type: ignore[no-untyped-call]
 
 
-def wrists_in_frame(reference: F32, output: F32, visible: float = 0.5, margin: float = 0.0) -> float:
+def wrists_in_frame(
+    reference: F32, output: F32, wrists: tuple[int, ...] = (L.LEFT_WRIST, L.RIGHT_WRIST), visible: float = 0.5
+) -> float:
     """Of the frames where the reference shows a wrist, the share where the output's wrist is
     inside its frame (found by the detector, its position within 0..1); NaN with no such frame.
 
-    ``reference`` and ``output`` are (T, 33, 4) landmarks normalised to their frames.
+    ``reference`` and ``output`` are (T, 33, 4) landmarks normalised to their frames; ``wrists``
+    the wrists to score (those whose forearm the photo shows).
     """
     n = min(len(reference), len(output))
     shown = total = 0
-    for lm in (L.LEFT_WRIST, L.RIGHT_WRIST):
+    for lm in wrists:
         seen = reference[:n, lm, 3] >= visible
         xy = output[:n, lm, :2]
-        inside = np.isfinite(xy).all(axis=1) & (xy >= -margin).all(axis=1) & (xy <= 1.0 + margin).all(axis=1)
+        inside = np.isfinite(xy).all(axis=1) & (xy >= 0.0).all(axis=1) & (xy <= 1.0).all(axis=1)
         total += int(seen.sum())
         shown += int((seen & inside).sum())
     return shown / total if total else float("nan")

@@ -84,7 +84,9 @@ class PairReport:
         lo, hi = MOUTH_AMPLITUDE
         if not (isinstance(amp, int | float) and _finite(amp) and lo <= amp <= hi):
             return False
-        return all(_finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in FACE_TARGETS.items())
+        return all(
+            _finite(self.metrics.get(k)) and float(self.metrics[k]) >= v for k, v in FACE_TARGETS.items()
+        )
 
 
 def _finite(v: Any) -> bool:
@@ -183,7 +185,10 @@ class Evaluator:
         m["mirrored"] = moves.mirrored
         m["jitter_ratio"] = jo / jr if _finite(jr) and jr > 0 else float("nan")
         m["face_ssim"] = self._identity(subject.photo, out_track)
-        m["wrists_in_frame"] = wrists_in_frame(ref_kp, out_track.keypoints)
+        wrists = tuple(
+            int(LIMBS[f"{side}_forearm"][1]) for side in ("left", "right") if f"{side}_forearm" in limbs
+        )
+        m["wrists_in_frame"] = wrists_in_frame(ref_kp, out_track.keypoints, wrists)
         report.face_reference = motion.face_shape is not None and subject.face is not None
         if report.face_reference:
             m.update(expression_metrics(self._face_signals(pair.video), video_signals(output)))

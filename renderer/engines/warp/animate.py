@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.eyelids import EyelidPainter
@@ -40,6 +41,9 @@ GROUP_WEIGHT = 0.02
 # length, it is left out of that frame: drawn, it would smear the fold's few pixels over the
 # gap as a slab with a jagged low-resolution edge.
 FOLD_SPAN = 2.0
+# An arm casts its full occlusion shadow once it has moved this many shadow widths from where
+# the photo shows it (none at rest: the photo has its own shadows).
+SHADE_AFTER = 2.0
 TEAR_STRETCH = 3.0
 
 
@@ -110,6 +114,7 @@ class FrameRenderer:
         self._body_key = -1e6 - self.tri_bone.astype(np.float32)
         self._maps = np.empty((len(groups) * block, 2), np.float32)
         self._shade_sigma = max(2.0, 0.012 * max(w, h))
+        self._beneath = _nearest_body(groups, self.rest)
 
     def draw_order(self, t: int) -> list[int]:
         """Group indices, farthest first: layers by the performer's depth (the body's key is 0,
@@ -173,7 +178,14 @@ class FrameRenderer:
             if roi is None:
                 continue
             arm = grp.layer in (Layer.L_ARM, Layer.R_ARM)
-            shade = (body, self._shade_sigma) if arm and body is not None else None
+            shade = None
+            if arm and body is not None:
+                # how far the arm moved over the body beneath it (a hand held to a turning face
+                # casts no new shadow on it)
+                near = self._beneath[g]
+                own = deformed[grp.vertices] - self.rest[grp.vertices]
+                moved = float(np.abs(own - (deformed[near] - self.rest[near])).mean())
+                shade = (body, self._shade_sigma, min(1.0, moved / (SHADE_AFTER * self._shade_sigma)))
             alpha, (x0, y0) = warp_layer(
                 frame, self.textures[grp.texture], maps[g], roi, self.factor, shade, soften=arm
             )
@@ -186,6 +198,20 @@ class FrameRenderer:
                 if self.eyelids is not None:
                     self.eyelids.paint(frame, deformed)
         return frame
+
+
+def _nearest_body(groups: list[DrawGroup], rest: F32) -> dict[int, I32]:
+    """For each arm group, the body vertex nearest each of its vertices at rest."""
+    body = [g for g in groups if g.layer is Layer.BODY]
+    if not body:
+        return {i: g.vertices for i, g in enumerate(groups)}
+    tree = cKDTree(rest[body[0].vertices])
+    out: dict[int, I32] = {}
+    for i, g in enumerate(groups):
+        if g.layer in (Layer.L_ARM, Layer.R_ARM):
+            _, near = tree.query(rest[g.vertices])
+            out[i] = body[0].vertices[near].astype(np.int32)
+    return out
 
 
 def _longest_edge(tri: F32) -> F32:

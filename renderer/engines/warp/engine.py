@@ -19,6 +19,7 @@ from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressC
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE
+from motionbot.renderer.engines.warp.hand_on_face import hands_on_face
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
 from motionbot.renderer.engines.warp.subject import Subject, arm_extent, arm_side_extent, prepare_subject
 from motionbot.renderer.errors import RendererError
@@ -92,7 +93,7 @@ class WarpEngine:
         return subject
 
     def animate(self, subject: Subject, motion: Motion) -> tuple[FrameRenderer, Retarget]:
-        moves = retarget(motion, subject.rig, face=subject.face)
+        subject, moves = hands_on_face(subject, retarget(motion, subject.rig, face=subject.face))
         return FrameRenderer(subject, moves), moves
 
     def render(self, job: EngineInput, progress: ProgressCallback = no_progress) -> EngineOutput:

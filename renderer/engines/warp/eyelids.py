@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from motionbot.renderer.engines.warp.arrays import f32
+from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.mouth import polygon_area
 from motionbot.renderer.engines.warp.subject import Subject
 from motionbot.renderer.motion.face_shape import LEFT_EYE, RIGHT_EYE
@@ -88,7 +88,7 @@ def _paint_lid(frame: U8, poly: F32, eye: Eyelid, cover: float) -> None:
     cv2.fillPoly(big, [local], (255,), lineType=cv2.LINE_AA)
     # the lid reaches a little past the squeezed eye, so no line of it shows at the edge
     grow = max(1, round(0.1 * eye.width * SUPERSAMPLE))
-    big = cv2.dilate(big, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    big = u8(cv2.dilate(big, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)))
     lash = np.zeros_like(big)
     thick = max(1, round(0.04 * eye.width * SUPERSAMPLE))
     cv2.polylines(lash, [local[_UPPER]], False, (255,), thickness=thick, lineType=cv2.LINE_AA)

@@ -54,6 +54,9 @@ RING_SCALE = 1.45
 # size and place in the picture (a turn then shows as the face's points shifting: the rig
 # alone cannot turn a head).
 RIGID_3D = True
+# The face mesh's depth is guessed from one view: its expression residual in depth is mostly
+# noise, which a turned photo's face would show sideways.
+DEPTH_OF_EXPRESSION = 0.0
 # The performer's eyes are taken as open at this quantile of their opening over the clip.
 CALM_EYES = 0.7
 # An eye opens at most this many times its calm opening (a performer's eyes wide in surprise).
@@ -223,6 +226,9 @@ def expression_track(shape: FaceShape | None, width: int, height: int, face: Fac
     residual = residual[:n]
     photo = face.shape.astype(np.float64)[:, : residual.shape[-1]]
     s, rot, _ = _similarity(neutral[RIGID], photo[RIGID])
+    if DEPTH_OF_EXPRESSION == 0.0:
+        residual = residual.copy()
+        residual[..., 2:] = 0.0
     moved = photo[None, :, :2] + s * (residual @ rot.T)[..., :2]
     _, down = face.axes
     _blink(moved, photo[:, :2], residual + neutral[None], neutral, down)

@@ -292,9 +292,16 @@ def _background_seen_through(
     if outside.sum() < 50:
         return np.zeros_like(own)
     back = np.median(box_rgb[outside], axis=0)
-    mine = np.median(box_rgb[own[y0:y1, x0:x1]], axis=0)
+    # an arm shows two colours, the sleeve and the hand: a shaded palm is far from a black
+    # sleeve but near its own hand's colour, and stays
+    arm = box_rgb[own[y0:y1, x0:x1]]
+    shade = arm.sum(axis=1)
+    dark, light = arm[shade <= np.median(shade)], arm[shade >= np.median(shade)]
     d_back = np.linalg.norm(box_rgb - back, axis=2)
-    d_mine = np.linalg.norm(box_rgb - mine, axis=2)
+    d_mine = np.minimum(
+        np.linalg.norm(box_rgb - np.median(dark, axis=0), axis=2),
+        np.linalg.norm(box_rgb - np.median(light, axis=0), axis=2),
+    )
     wall = (d_back < SEEN_THROUGH) & (d_back < 0.4 * d_mine)
     out = np.zeros_like(own)
     out[y0:y1, x0:x1] = wall & own[y0:y1, x0:x1]

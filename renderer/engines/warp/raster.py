@@ -120,14 +120,14 @@ def warp_layer(
     grid_map: F32,
     roi: tuple[int, int, int, int],
     factor: int,
-    shade: tuple[U8, float] | None = None,
+    shade: tuple[U8, float, float] | None = None,
     soften: bool = False,
 ) -> tuple[U8, tuple[int, int]]:
     """Upsample one layer's low-res map inside ``roi``, sample its texture, composite (in place).
 
-    ``shade`` = (alpha of what lies beneath, canvas-sized; sigma in px) first darkens that
-    surface softly around the layer, the occlusion shadow a limb casts on the body in front of
-    which it moves. ``soften`` smooths the layer's edges where its mesh ends inside its alpha
+    ``shade`` = (alpha of what lies beneath, canvas-sized; sigma in px; strength 0..1) first
+    darkens that surface softly around the layer, the occlusion shadow a limb casts on the body
+    in front of which it moves. ``soften`` smooths the layer's edges where its mesh ends inside its alpha
     (see _extended). Returns the layer's warped alpha and its top-left corner on the canvas.
     """
     x0, y0, x1, y1 = roi
@@ -149,19 +149,38 @@ def warp_layer(
     dst = canvas[fy0:fy1, fx0:fx1]
     alpha = u8(cv2.extractChannel(warped, 3))
     if shade is not None:
-        beneath, sigma = shade
-        # blurred at quarter resolution: a soft shadow has no detail to lose
-        ah, aw = alpha.shape
-        tiny = cv2.resize(alpha, (max(1, aw // 4), max(1, ah // 4)), interpolation=cv2.INTER_AREA)
-        soft = cv2.resize(
-            cv2.GaussianBlur(tiny, (0, 0), sigma / 4.0), (aw, ah), interpolation=cv2.INTER_LINEAR
-        )
-        # darken by up to SHADE_STRENGTH where the blurred limb meets the surface beneath
-        amount = cv2.multiply(soft, beneath[fy0:fy1, fx0:fx1], scale=SHADE_STRENGTH / 255.0)
-        keep = cv2.bitwise_not(amount)
-        cv2.multiply(dst, cv2.merge((keep, keep, keep)), dst=dst, scale=1.0 / 255.0)
+        _cast_shadow(canvas, alpha, (fx0, fy0), *shade)
     composite(dst, warped, alpha)
     return alpha, (fx0, fy0)
+
+
+def _cast_shadow(
+    canvas: U8, alpha: U8, corner: tuple[int, int], beneath: U8, sigma: float, strength: float
+) -> None:
+    """Darken ``beneath``'s surface around a layer's ``alpha`` (placed at ``corner``).
+
+    The blur reaches two sigmas past the layer's box, so the shadow fades out instead of ending
+    on the box's straight edge; ``strength`` is how far the limb has moved from where the photo
+    has it (at rest the photo already shows its own shadows, and a second one reads as a halo).
+    """
+    if strength <= 0.0:
+        return
+    h, w = canvas.shape[:2]
+    ah, aw = alpha.shape
+    pad = int(np.ceil(2.0 * sigma))
+    x0, y0 = max(corner[0] - pad, 0), max(corner[1] - pad, 0)
+    x1, y1 = min(corner[0] + aw + pad, w), min(corner[1] + ah + pad, h)
+    big = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    big[corner[1] - y0 : corner[1] - y0 + ah, corner[0] - x0 : corner[0] - x0 + aw] = alpha
+    # blurred at quarter resolution: a soft shadow has no detail to lose
+    bh, bw = big.shape
+    tiny = cv2.resize(big, (max(1, bw // 4), max(1, bh // 4)), interpolation=cv2.INTER_AREA)
+    soft = cv2.resize(cv2.GaussianBlur(tiny, (0, 0), sigma / 4.0), (bw, bh), interpolation=cv2.INTER_LINEAR)
+    # darken by up to SHADE_STRENGTH where the blurred limb meets the surface beneath
+    amount = cv2.multiply(soft, beneath[y0:y1, x0:x1], scale=SHADE_STRENGTH * strength / 255.0)
+    keep = cv2.bitwise_not(amount)
+    dst = canvas[y0:y1, x0:x1]
+    cv2.multiply(dst, cv2.merge((keep, keep, keep)), dst=dst, scale=1.0 / 255.0)
 
 
 def _extended(small: F32) -> tuple[F32, F32 | None]:

@@ -16,6 +16,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from motionbot.renderer.engines.warp.affine import apply as _apply
+from motionbot.renderer.engines.warp.affine import bone_affine as _bone_affine
+from motionbot.renderer.engines.warp.affine import unit as _unit
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.face import FaceRig, expression_track
 from motionbot.renderer.engines.warp.rig import (
@@ -72,32 +75,9 @@ class Retarget:
     teeth: F32  # (T,) how much of the performer's open mouth shows teeth
 
 
-def _unit(v: F32) -> F32:
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
-    return f32(v / np.maximum(n, 1e-6))
-
-
 def _rot(theta: F32) -> F32:
     c, s = np.cos(theta), np.sin(theta)
     return f32(np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2))
-
-
-def _bone_affine(a0: F32, b0: F32, a1: F32, b1: F32, along: F32, across: F32) -> F32:
-    """(T, 2, 3): maps segment a0-b0 onto a1-b1, scaling along the bone and across it separately."""
-    d0 = _unit(b0 - a0)
-    d1 = _unit(b1 - a1)
-    n0 = np.stack([-d0[..., 1], d0[..., 0]], -1)
-    n1 = np.stack([-d1[..., 1], d1[..., 0]], -1)
-    lin = along[:, None, None] * d1[..., :, None] * d0[..., None, :]
-    lin = lin + across[:, None, None] * n1[..., :, None] * n0[..., None, :]
-    t = a1 - np.einsum("tij,tj->ti", lin, np.broadcast_to(a0, a1.shape))
-    return f32(np.concatenate([lin, t[..., None]], axis=-1))
-
-
-def _apply(m: F32, p: F32) -> F32:
-    """Apply (T, 2, 3) affines to points (T, 2) or a fixed point (2,)."""
-    p = np.broadcast_to(p, (m.shape[0], 2))
-    return f32(np.einsum("tij,tj->ti", m[:, :, :2], p) + m[:, :, 2])
 
 
 def swap_sides(keypoints: F32) -> F32:
