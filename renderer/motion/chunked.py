@@ -37,7 +37,7 @@ from motionbot.renderer.motion.extract import (
     Crop,
     FloatArray,
     Track,
-    _is_closeup,
+    _face_readable,
     main_performer_crop,
 )
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
@@ -187,7 +187,7 @@ def _track_head(
                     if (
                         with_face is None
                         and len(out.faces) == FACE_PROBE_FRAMES
-                        and not _is_closeup(out.faces)
+                        and not _face_readable(out.faces)
                     ):
                         face_tracker.close()
                         face_tracker = None

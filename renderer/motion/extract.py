@@ -37,7 +37,9 @@ DECODE_SIDE = 480
 MAX_GAP_S = 0.5
 MIN_DETECTED = 0.1  # below this share of frames with a pose, there is no usable performer
 FACE_PROBE_FRAMES = 10
-FACE_CLOSEUP_HEIGHT = 0.3  # a face taller than this share of the frame makes it a close-up
+# A face this tall (share of the frame) or taller is read for its expression: a close-up or a
+# head-and-shoulders clip; the face mesh finds no smaller face in the whole frame anyway.
+FACE_READABLE_HEIGHT = 0.15
 # One Euro settings for normalised coordinates (speeds of ~0.1..3 image widths per second).
 KEYPOINT_FILTER = {"min_cutoff": 1.2, "beta": 4.0}
 FACE_FILTER = {"min_cutoff": 1.5, "beta": 0.05}
@@ -142,9 +144,9 @@ def _face_head(kp: FloatArray, face: FaceResult | None) -> None:
         kp[lm, 3] = 1.0
 
 
-def _is_closeup(faces: list[FaceResult | None]) -> bool:
+def _face_readable(faces: list[FaceResult | None]) -> bool:
     heights = [f.box[3] for f in faces if f is not None]
-    return len(heights) >= max(1, len(faces) // 2) and float(np.median(heights)) >= FACE_CLOSEUP_HEIGHT
+    return len(heights) >= max(1, len(faces) // 2) and float(np.median(heights)) >= FACE_READABLE_HEIGHT
 
 
 def extract_motion(
@@ -185,7 +187,7 @@ def extract_motion(
         track = _track_single(reader, expected, with_face=with_face, progress=progress)
     keypoints, scores, faces, crop = track.keypoints, track.scores, track.faces, track.crop
     people, pose_time = track.people, track.pose_s
-    if with_face is None and faces and not _is_closeup(faces[:FACE_PROBE_FRAMES]):
+    if with_face is None and faces and not _face_readable(faces[:FACE_PROBE_FRAMES]):
         faces = []  # a clip shorter than the probe window
     n = len(keypoints)
     if n == 0:
@@ -257,7 +259,7 @@ def _track_single(
                 scores.append(0.0 if pose is None else pose.score)
                 if face_tracker is not None:
                     faces.append(face_tracker.detect(resize_long_side(frame, FACE_SIDE)))
-                    if with_face is None and len(faces) == FACE_PROBE_FRAMES and not _is_closeup(faces):
+                    if with_face is None and len(faces) == FACE_PROBE_FRAMES and not _face_readable(faces):
                         face_tracker.close()
                         face_tracker = None
                         faces = []

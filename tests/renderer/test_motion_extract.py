@@ -61,7 +61,9 @@ def test_extract_follows_the_person(sliding: tuple[Path, np.ndarray], settings: 
     assert np.corrcoef(nose_px, offsets)[0, 1] > 0.95
     assert np.ptp(nose_px) == pytest.approx(2 * SHIFT, rel=0.25)
     assert stages[0] == 0.0 and stages[-1] == 1.0 and stages == sorted(stages)
-    assert motion.face is None, "a half-body shot is not a face close-up"
+    # a head-and-shoulders shot shows a face large enough to read: its shape is kept
+    assert motion.face is not None and motion.face_shape is not None
+    assert motion.face_shape.points.shape[0] == motion.n_frames
     assert motion.meta["extractor"] and motion.meta["detected_fraction"] == 1.0
 
 
@@ -131,10 +133,11 @@ def test_motion_from_every_sample_video(name: str, samples_dir: Path, tmp_path: 
     assert motion.fps == pytest.approx(SAMPLE_FPS[name], rel=0.01)
     assert motion.n_frames == pytest.approx(3.0 * SAMPLE_FPS[name], abs=1)
     assert motion.meta["detected_fraction"] > 0.9
-    if name == "video_face_woman.mp4":
-        assert motion.face is not None, "a face close-up gets a face track"
+    if name in ("video_face_woman.mp4", "video_halfbody_woman.mp4"):
+        assert motion.face_shape is not None, "a face close-up or head-and-shoulders clip gets a face track"
     else:
-        assert motion.face is None
+        assert motion.face is None and motion.face_shape is None, "a full-body clip's face is too small"
+    if name != "video_face_woman.mp4":
         assert float(np.mean(motion.confidence > 0.5)) > 0.8, "most frames are confident"
     assert np.isfinite(motion.keypoints).all()
 

@@ -199,10 +199,17 @@ def _torso_hull(rig: Rig, shape: tuple[int, int], *, pelvis: bool) -> npt.NDArra
 
 
 def _head_disc(rig: Rig, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """The head and the neck down to the shoulder line: what a hand at the chin hides there is
+    face and neck, which the body layer continues under it."""
     mask = np.zeros(shape, np.uint8)
     if rig.rigged[HEAD]:
-        centre = (round(float(rig.joints[J.HEAD, 0])), round(float(rig.joints[J.HEAD, 1])))
-        cv2.circle(mask, centre, round(1.1 * rig.head_radius), (1,), -1)
+        head = rig.joints[J.HEAD]
+        r = 1.1 * rig.head_radius
+        cv2.circle(mask, (round(float(head[0])), round(float(head[1]))), round(r), (1,), -1)
+        lsh, rsh = rig.joints[J.L_SHOULDER], rig.joints[J.R_SHOULDER]
+        across = (rsh - lsh) / max(float(np.linalg.norm(rsh - lsh)), 1e-6)
+        neck = np.array([head - r * across, head + r * across, rsh, lsh], np.float32)
+        cv2.fillPoly(mask, [np.round(neck).astype(np.int32)], (1,))
     return mask > 0
 
 
