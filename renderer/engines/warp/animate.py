@@ -41,10 +41,10 @@ GROUP_WEIGHT = 0.02
 # length, it is left out of that frame: drawn, it would smear the fold's few pixels over the
 # gap as a slab with a jagged low-resolution edge.
 FOLD_SPAN = 2.0
-# An arm casts its full occlusion shadow once it has moved this many shadow widths from where
-# the photo shows it (none at rest: the photo has its own shadows).
-SHADE_AFTER = 2.0
 TEAR_STRETCH = 3.0
+# An arm casts its full occlusion shadow once it has moved this many shadow widths over the
+# body beneath it (none at rest: the photo has its own shadows).
+SHADE_AFTER = 2.0
 
 
 @dataclass(frozen=True)
@@ -201,10 +201,11 @@ class FrameRenderer:
 
 
 def _nearest_body(groups: list[DrawGroup], rest: F32) -> dict[int, I32]:
-    """For each arm group, the body vertex nearest each of its vertices at rest."""
+    """For each arm group, the body vertex nearest each of its vertices at rest (an arm shades
+    only a body drawn beneath it: with no body there is nothing to find)."""
     body = [g for g in groups if g.layer is Layer.BODY]
     if not body:
-        return {i: g.vertices for i, g in enumerate(groups)}
+        return {}
     tree = cKDTree(rest[body[0].vertices])
     out: dict[int, I32] = {}
     for i, g in enumerate(groups):

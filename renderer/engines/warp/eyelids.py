@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from motionbot.renderer.engines.warp.arrays import f32, u8
-from motionbot.renderer.engines.warp.mouth import polygon_area
+from motionbot.renderer.engines.warp.mouth import polygon_area, vertices_at
 from motionbot.renderer.engines.warp.subject import Subject
 from motionbot.renderer.motion.face_shape import LEFT_EYE, RIGHT_EYE
 
@@ -55,14 +55,13 @@ class EyelidPainter:
         eyes = []
         for contour in (RIGHT_EYE, LEFT_EYE):
             pts = face.points[list(contour)]
-            dist = np.linalg.norm(rest[None, :, :] - pts[:, None, :], axis=2)
-            vertices = dist.argmin(axis=1)
+            vertices = vertices_at(rest, f32(pts))
             area = polygon_area(f32(pts))
             width = float(np.linalg.norm(pts[0] - pts[8]))
-            if float(dist[np.arange(len(pts)), vertices].max()) > 1.0 or area < 4.0 or width < 4.0:
+            if vertices is None or area < 4.0 or width < 4.0:
                 continue
             lid, lash = _colours(subject.photo, f32(pts), width)
-            eyes.append(Eyelid(vertices.astype(np.int64), area, width, lid, lash))
+            eyes.append(Eyelid(vertices, area, width, lid, lash))
         return cls(tuple(eyes)) if eyes else None
 
     def paint(self, frame: U8, deformed: F32) -> None:

@@ -50,13 +50,6 @@ F64 = npt.NDArray[np.float64]
 MIN_FACE_SHARE = 0.12
 # The still ring around the face sits this many times the face's radius out from its centre.
 RING_SCALE = 1.45
-# Take the head's turn out of the performer's face in 3D (expression only), or only its tilt,
-# size and place in the picture (a turn then shows as the face's points shifting: the rig
-# alone cannot turn a head).
-RIGID_3D = True
-# The face mesh's depth is guessed from one view: its expression residual in depth is mostly
-# noise, which a turned photo's face would show sideways.
-DEPTH_OF_EXPRESSION = 0.0
 # The performer's eyes are taken as open at this quantile of their opening over the clip.
 CALM_EYES = 0.7
 # An eye opens at most this many times its calm opening (a performer's eyes wide in surprise).
@@ -174,8 +167,6 @@ def performer_expression(shape: FaceShape, width: int, height: int) -> tuple[F64
     """The performer's expression (T, N_SHAPE_POINTS, 3): each frame's face, head pose taken
     out, minus their calm face; and that calm face (N_SHAPE_POINTS, 3), in reference pixels."""
     pts = shape.points.astype(np.float64) * np.array([width, height, width])
-    if not RIGID_3D:
-        pts = pts[..., :2]
     template = np.median(pts, axis=0)
     aligned = _align_all(pts, template)
     gap = np.linalg.norm(aligned[:, _LIP_GAP[0]] - aligned[:, _LIP_GAP[1]], axis=1)
@@ -196,7 +187,7 @@ def _align_all(pts: F64, template: F64) -> F64:
     return out
 
 
-def _blink(moved: F64, photo: F64, performer: F64, neutral: F64, down: F32) -> None:
+def _blink(moved: F64, photo: F64, performer: F64, down: F32) -> None:
     """Set each eye's opening to the performer's, as a share of their calm opening: added as a
     distance, a blink would only half close a wider eye and overshoot a narrower one."""
     for eye in LIDS:
@@ -224,14 +215,15 @@ def expression_track(shape: FaceShape | None, width: int, height: int, face: Fac
         return out
     residual, neutral = performer_expression(shape, width, height)
     residual = residual[:n]
-    photo = face.shape.astype(np.float64)[:, : residual.shape[-1]]
+    photo = face.shape.astype(np.float64)
     s, rot, _ = _similarity(neutral[RIGID], photo[RIGID])
-    if DEPTH_OF_EXPRESSION == 0.0:
-        residual = residual.copy()
-        residual[..., 2:] = 0.0
+    # the pose is fitted in 3D, but the face mesh guesses depth from one view: its expression in
+    # depth is mostly noise, which a turned photo's face would show sideways
+    residual = residual.copy()
+    residual[..., 2] = 0.0
     moved = photo[None, :, :2] + s * (residual @ rot.T)[..., :2]
     _, down = face.axes
-    _blink(moved, photo[:, :2], residual + neutral[None], neutral, down)
+    _blink(moved, photo[:, :2], residual + neutral[None], down)
     for up, low in NO_CROSS:  # an eye or the mouth closes at most, never turns inside out
         gap = (moved[:, low] - moved[:, up]) @ down
         fix = np.minimum(gap, 0.0)[:, None] * 0.5 * down[None]

@@ -41,6 +41,16 @@ def polygon_area(poly: F32) -> float:
     return float(0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
 
 
+def vertices_at(rest: F32, points: F32, tolerance: float = 1.0) -> I64 | None:
+    """The renderer's vertex at each of ``points`` (the face points are mesh vertices), or None
+    when one is missing (a face cut by the photo's edge or too small for its mesh)."""
+    dist = np.linalg.norm(rest[None, :, :] - points[:, None, :], axis=2)
+    found = dist.argmin(axis=1)
+    if float(dist[np.arange(len(points)), found].max()) > tolerance:
+        return None
+    return np.asarray(found, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class MouthPainter:
     vertices: I64  # the inner lip points' indices among the renderer's vertices
@@ -55,14 +65,13 @@ class MouthPainter:
         if face is None:
             return None
         inner = face.points[list(INNER_LIPS)]
-        dist = np.linalg.norm(rest[None, :, :] - inner[:, None, :], axis=2)
-        vertices = dist.argmin(axis=1)
-        if float(dist[np.arange(len(inner)), vertices].max()) > 1.0:
+        vertices = vertices_at(rest, f32(inner))
+        if vertices is None:
             return None
         width = float(np.linalg.norm(face.points[MOUTH_LEFT] - face.points[MOUTH_RIGHT]))
         if width < 4.0:
             return None
-        return cls(vertices.astype(np.int64), polygon_area(f32(inner)), width, _interior(photo, face.points))
+        return cls(vertices, polygon_area(f32(inner)), width, _interior(photo, face.points))
 
     def strength(self, poly: F32) -> float:
         opening = (polygon_area(poly) - self.rest_area) / (self.width * self.width)
