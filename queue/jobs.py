@@ -87,6 +87,31 @@ class Framing(StrEnum):
     NONE = "none"
 
 
+class OutputFormat(StrEnum):
+    """What a render delivers besides (or instead of) the plain MP4."""
+
+    MP4 = "mp4"
+    TRANSPARENT = "transparent"  # the MP4 and a WebM of the subject alone (VP9 with alpha)
+    STICKER = "sticker"  # a Telegram video sticker (WebM, 512 px, <= 3 s, <= 256 KB)
+    GIF = "gif"  # the MP4 and an animated GIF of its first seconds
+    BEFORE_AFTER = "before_after"  # the reference beside the result, in one MP4 with sound
+
+    @property
+    def needs_alpha(self) -> bool:
+        return self in (OutputFormat.TRANSPARENT, OutputFormat.STICKER)
+
+
+class Extra(StrEnum):
+    """Names of the files a result carries besides its MP4 (``RenderResult.extras``)."""
+
+    WEBM = "webm"
+    STICKER = "sticker"
+    GIF = "gif"
+
+
+EXTRA_SUFFIXES: dict[Extra, str] = {Extra.WEBM: ".webm", Extra.STICKER: ".sticker.webm", Extra.GIF: ".gif"}
+
+
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 NAMED_BACKGROUNDS = ("photo", "white", "green", "blur")
 
@@ -129,6 +154,7 @@ class RenderOptions(_Model):
     background: str = "photo"
     keep_sound: bool = False
     aspect: Literal["photo", "9:16", "1:1", "16:9"] = "photo"
+    format: OutputFormat = OutputFormat.MP4
     max_seconds: float = Field(default=30.0, gt=0, le=600)
     allow_cpu_fallback: bool = True
     # the chat platform's upload limit: the worker re-encodes the output to fit (media layer's
@@ -177,6 +203,7 @@ class RenderResult(_Model):
     task_id: str
     output: MediaRef
     thumbnail: MediaRef | None = None
+    extras: dict[Extra, MediaRef] = Field(default_factory=dict)  # the formats asked for besides the MP4
     duration_s: float
     width: int
     height: int

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import RenderOptions
+from motionbot.renderer.deliverables import make_formats
 from motionbot.renderer.engines.base import Engine, EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.motion.cache import MotionCache, extract_motion_cached
@@ -110,4 +111,4 @@ def render(
         motion=motion if engine.needs_motion else None,
         video=video,
     )
-    return engine.render(job, progress)
+    return make_formats(engine.render(job, progress), options, video)

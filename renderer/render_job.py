@@ -21,14 +21,10 @@ Failure policy:
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import functools
 import logging
 import shutil
 import time
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
 from arq.constants import in_progress_key_prefix
@@ -42,7 +38,6 @@ from motionbot.queue.jobs import (
     DeliverJob,
     EngineName,
     JobNames,
-    MediaRef,
     Progress,
     Queues,
     RenderFailure,
@@ -51,10 +46,9 @@ from motionbot.queue.jobs import (
     Stage,
 )
 from motionbot.queue.tasks import CANCELLED, Claimed, TaskRoute, render_job_id
-from motionbot.renderer import pipeline
-from motionbot.renderer.engines.base import Engine, EngineOutput
-from motionbot.renderer.errors import RenderCancelled, RendererError
-from motionbot.renderer.worker_state import Reporter, WorkerState
+from motionbot.renderer.errors import RenderCancelled
+from motionbot.renderer.render_steps import RenderSteps
+from motionbot.renderer.worker_state import WorkerState
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +63,6 @@ PERMANENT = frozenset(
         FailureReason.TIMED_OUT,
     }
 )
-THREAD_GRACE_S = 10.0  # how long a stopped render thread gets to notice and clean up
-FALLBACK_WARNING = (
-    "Rendered as a quick CPU preview: the high-quality (GPU) renderer was not available for this video."
-)
 HANDED_OVER: Literal["handed_over"] = "handed_over"
 
 
@@ -86,7 +76,7 @@ class RenderRun:
         self.job_id: str = str(ctx.get("job_id", render_job_id(request.task_id)))
         self.work = state.settings.work_dir / f"{request.task_id}-{uuid.uuid4().hex[:8]}"  # per run
         self.started = time.monotonic()
-        self.reporter: Reporter | None = None
+        self.steps = RenderSteps(state, request, self.work)
 
     @property
     def task_id(self) -> str:
@@ -108,8 +98,8 @@ class RenderRun:
             outcome = await self._attempt()
         finally:
             keeper.cancel()
-            if self.reporter is not None:
-                await self.reporter.close()
+            if self.steps.reporter is not None:
+                await self.steps.reporter.close()
             shutil.rmtree(self.work, ignore_errors=True)
         if outcome is None:
             return {"status": CANCELLED}
@@ -127,12 +117,12 @@ class RenderRun:
                     FailureReason.ENGINE_UNAVAILABLE,
                     detail=f"{engine.name} worker got a {self.req.options.engine} job",
                 )
-            hit = await self._from_cache(engine)
+            hit = await self.steps.from_cache(engine)
             if hit is not None:
                 return hit
             timeout = self.state.timeout_for(self.req.options.engine)
             try:
-                return await asyncio.wait_for(self._render(engine), timeout)
+                return await asyncio.wait_for(self.steps.render(engine), timeout)
             except TimeoutError:
                 log.warning("task %s timed out after %.0f s", self.task_id, timeout)
                 return self._failure(
@@ -213,147 +203,6 @@ class RenderRun:
             engine=self.req.options.engine,
         )
 
-    # --- the render ---
-    async def _from_cache(self, engine: Engine) -> RenderResult | None:
-        if self.state.settings.result_cache_ttl_s <= 0:
-            return None
-        hit = await self.state.book.cached(self.req, engine.version)
-        if hit is None or not await self.state.store.exists(hit.output):
-            return None
-        return hit.model_copy(
-            update={"task_id": self.task_id, "cached": True, "timings": {}, "warnings": self._warnings([])}
-        )
-
-    async def _render(self, engine: Engine) -> RenderResult:
-        s = self.state
-        loop = asyncio.get_running_loop()
-        rate = await s.board.rate(self.req.options.engine)
-        estimate = rate * min(self.req.options.max_seconds, s.settings.eta_typical_output_s)
-        rep = self.reporter = Reporter(
-            loop, s.board, self.task_id, interval_s=s.settings.progress_interval_s, estimate_s=estimate
-        )
-        rep(Stage.DECODE, 0.0)
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir(parents=True)
-        t0 = time.monotonic()
-        photo = await s.store.fetch(self.req.photo, self.work)
-        source = await self._motion_source()
-        t1 = time.monotonic()
-        output = self.work / f"{self.task_id}.mp4"
-        out: EngineOutput = await self._in_thread(
-            rep,
-            functools.partial(
-                pipeline.render,
-                photo,
-                source,
-                output,
-                self.req.options,
-                engine,
-                s.renderer_settings,
-                cache=s.motion_cache,
-                progress=rep,
-            ),
-        )
-        if rep.cancel.is_set():
-            raise RenderCancelled()
-        t2 = time.monotonic()
-        out = await self._fit(out)
-        # the still and the upload are independent: do them side by side
-        thumb, ref = await asyncio.gather(
-            self._thumbnail(out.path),
-            s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4"),
-        )
-        timings = {
-            **out.timings,
-            "fetch_motion_s": round(t1 - t0, 3),
-            "engine_s": round(t2 - t1, 3),
-            "fit_thumbnail_store_s": round(time.monotonic() - t2, 3),
-        }
-        return RenderResult(
-            task_id=self.task_id,
-            output=ref,
-            thumbnail=thumb,
-            duration_s=out.duration_s,
-            width=out.width,
-            height=out.height,
-            fps=out.fps,
-            engine=EngineName(engine.name),
-            engine_version=engine.version,
-            timings=timings,
-            warnings=self._warnings(list(out.warnings)),
-        )
-
-    async def _fit(self, out: EngineOutput) -> EngineOutput:
-        """Re-encode to the chat's upload limit (options.max_bytes) when the render is over it;
-        raises OUTPUT_TOO_LARGE when even the smallest encoding does not fit."""
-        limit = self.req.options.max_bytes
-        if limit is None or out.path.stat().st_size <= limit:
-            return out
-        from motionbot.renderer.media.encode import fit_to_budget
-        from motionbot.renderer.media.probe import probe
-
-        fitted = await asyncio.to_thread(
-            fit_to_budget, out.path, self.work / f"{self.task_id}-fit.mp4", limit
-        )
-        info = await asyncio.to_thread(probe, fitted)
-        note = f"Compressed to fit the {limit / 1e6:.0f} MB upload limit here."
-        return dataclasses.replace(
-            out,
-            path=fitted,
-            width=info.width or out.width,
-            height=info.height or out.height,
-            warnings=[*out.warnings, note],
-        )
-
-    async def _thumbnail(self, video: Path) -> MediaRef | None:
-        """A JPEG still for chat previews; a video without one is still delivered."""
-        if not self.state.settings.thumbnails:
-            return None
-        from motionbot.renderer.media.encode import write_thumbnail
-
-        try:
-            path = await asyncio.to_thread(write_thumbnail, video, self.work / "thumb.jpg")
-            return await self.state.store.put_file(path, filename="thumb.jpg")
-        except (MotionbotError, OSError) as exc:
-            log.warning("task %s: no thumbnail (%s)", self.task_id, exc)
-            return None
-
-    def _warnings(self, warnings: list[str]) -> list[str]:
-        if self.req.fallback_from is not None:
-            warnings.insert(0, FALLBACK_WARNING)
-        return warnings
-
-    async def _in_thread(self, rep: Reporter, fn: Callable[[], Any]) -> Any:
-        """Run sync code in a thread; when this coroutine is cancelled (timeout, abort,
-        shutdown) tell the thread to stop at its next progress call and give it a moment to
-        clean up, so it does not keep rendering for nobody."""
-        fut = asyncio.ensure_future(asyncio.to_thread(fn))
-        try:
-            return await asyncio.shield(fut)
-        except asyncio.CancelledError:
-            rep.cancel.set()
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + THREAD_GRACE_S
-            while not fut.done() and loop.time() < deadline:
-                try:  # a second cancel (abort, then shutdown) must not cut the wait short
-                    await asyncio.wait({fut}, timeout=deadline - loop.time())
-                except asyncio.CancelledError:
-                    continue
-            if fut.done() and not fut.cancelled():
-                fut.exception()  # retrieved: RenderCancelled is expected here
-            raise
-
-    async def _motion_source(self) -> str | Path:
-        """What pipeline.render takes: a preset name, or a local reference video / motion .json."""
-        src = self.req.motion
-        if src.kind == "preset" and src.preset:
-            return src.preset
-        if src.kind == "saved" and src.saved:
-            return await self.state.store.fetch(src.saved, self.work)
-        if src.kind == "video" and src.video:
-            return await self.state.store.fetch(src.video, self.work)
-        raise RendererError(FailureReason.UNKNOWN_MOTION)
-
     # --- keeping the job alive and listening for cancel ---
     async def _keep(self) -> None:
         s = self.state.settings
@@ -366,8 +215,9 @@ class RenderRun:
                 if now - last_beat >= s.heartbeat_s:
                     await self.redis.pexpire(key, ttl_ms)
                     last_beat = now
-                if self.reporter is not None and await self.state.book.is_cancelled(self.task_id):
-                    self.reporter.cancel.set()
+                reporter = self.steps.reporter
+                if reporter is not None and await self.state.book.is_cancelled(self.task_id):
+                    reporter.cancel.set()
             except RedisError as exc:  # a blip: the render goes on, the next beat may land
                 log.warning("task %s keeper: %s", self.task_id, exc)
             await asyncio.sleep(min(0.25, s.heartbeat_s / 2))
@@ -380,7 +230,7 @@ class RenderRun:
         if prior == CANCELLED and isinstance(outcome, RenderResult) and not outcome.cached:
             # cancelled (or the user's data forgotten) as the render ended: nobody will fetch
             # the files just stored, and a forgotten user's result must not stay behind
-            for ref in (outcome.output, outcome.thumbnail):
+            for ref in (outcome.output, outcome.thumbnail, *outcome.extras.values()):
                 if ref is not None:
                     await self.state.store.delete(ref)
         return await self._effects(prior, won=False)
@@ -401,7 +251,7 @@ class RenderRun:
                     await s.board.record_rate(outcome.engine, wall, outcome.duration_s)
                 stage, pct = Stage.DONE, 100.0
             else:
-                stage, pct = Stage.FAILED, self.reporter.percent if self.reporter else 0.0
+                stage, pct = Stage.FAILED, self.steps.reporter.percent if self.steps.reporter else 0.0
             await s.board.publish(Progress(task_id=self.task_id, stage=stage, percent=pct, eta_s=0.0))
             await record_outcome(
                 self.redis,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from motionbot.queue.jobs import RenderOptions, Stage
+from motionbot.queue.jobs import Extra, RenderOptions, Stage
 from motionbot.renderer.motion.model import Motion
 
 # Called with a stage and a fraction in 0..1 of that stage. It may raise RenderCancelled,
@@ -41,6 +41,7 @@ class EngineOutput:
     fps: float
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    extras: dict[Extra, Path] = field(default_factory=dict)  # files besides the MP4 (formats.py)
 
 
 class Engine(Protocol):

@@ -22,7 +22,14 @@ from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.eyelids import EyelidPainter
 from motionbot.renderer.engines.warp.mesh import chain_arc
 from motionbot.renderer.engines.warp.mouth import MouthPainter
-from motionbot.renderer.engines.warp.raster import OFF, grid_roi, rasterise, to_grid, warp_layer
+from motionbot.renderer.engines.warp.raster import (
+    OFF,
+    accumulate_alpha,
+    grid_roi,
+    rasterise,
+    to_grid,
+    warp_layer,
+)
 from motionbot.renderer.engines.warp.retarget import Retarget
 from motionbot.renderer.engines.warp.rig import HEAD, LIMB_CHAINS, N_BONES, Layer
 from motionbot.renderer.engines.warp.subject import Subject
@@ -156,7 +163,9 @@ class FrameRenderer:
         stretched = _longest_edge(grid_pts[self.triangles[self._fold]]) > self._fold_limit
         return self._fold[stretched]
 
-    def render(self, t: int) -> U8:
+    def render(self, t: int, matte: U8 | None = None) -> U8:
+        """Frame ``t`` over the subject's background; ``matte`` (canvas-sized, zeroed by the
+        caller) receives the union of the drawn layers' alpha, for a transparent output."""
         frame = self.subject.background.copy()
         deformed = self.deformed(t)
         pts = to_grid(deformed, self.factor)
@@ -189,6 +198,8 @@ class FrameRenderer:
             alpha, (x0, y0) = warp_layer(
                 frame, self.textures[grp.texture], maps[g], roi, self.factor, shade, soften=arm
             )
+            if matte is not None:
+                accumulate_alpha(matte, alpha, (x0, y0))
             if grp.layer is Layer.BODY:
                 body = np.zeros(frame.shape[:2], np.uint8)
                 body[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]] = alpha

@@ -7,14 +7,17 @@ resolution and two cv2 calls, while ffmpeg encodes on the other core.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
-from motionbot.queue.jobs import RenderOptions, Stage
+from motionbot.queue.jobs import Extra, RenderOptions, Stage
 from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
@@ -24,6 +27,7 @@ from motionbot.renderer.engines.warp.retarget import Retarget, retarget
 from motionbot.renderer.engines.warp.subject import Subject, arm_extent, arm_side_extent, prepare_subject
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.encode import VideoWriter
+from motionbot.renderer.media.formats import AlphaWriter, over, straight_rgba
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.motion.model import Landmark, Motion
 from motionbot.renderer.perception.face import FaceTracker
@@ -104,6 +108,12 @@ class WarpEngine:
         photo = load_image(job.photo, max_pixels=self.settings.max_image_pixels)
         motion = job.motion.trimmed(job.options.max_seconds)
         subject = self.prepare(photo, job.options, motion)
+        # a transparent output draws the layers over black (colour times alpha) and keeps their
+        # cover; the MP4 frame is then that over the background, as a plain render draws it
+        transparent = job.options.format.needs_alpha
+        backdrop = subject.background
+        if transparent:
+            subject = dataclasses.replace(subject, background=np.zeros_like(backdrop))
         frames, _ = self.animate(subject, motion)
         timings["prepare_s"] = time.perf_counter() - t0
         warnings = _framing_warnings(subject)
@@ -112,11 +122,31 @@ class WarpEngine:
         n = motion.n_frames
         t1 = time.perf_counter()
         progress(Stage.RENDER, 0.0)
-        with VideoWriter(
-            job.output, w, h, motion.fps, audio_from=audio, visible_label=self.settings.ai_label_visible
-        ) as writer:
+        extras: dict[Extra, Path] = {}
+        with contextlib.ExitStack() as stack:
+            writer = stack.enter_context(
+                VideoWriter(
+                    job.output,
+                    w,
+                    h,
+                    motion.fps,
+                    audio_from=audio,
+                    visible_label=self.settings.ai_label_visible,
+                )
+            )
+            alpha_out = None
+            if transparent:
+                extras[Extra.WEBM] = job.output.with_suffix(".webm")
+                alpha_out = stack.enter_context(AlphaWriter(extras[Extra.WEBM], w, h, motion.fps))
+            matte = np.zeros((h, w), np.uint8)
             for t in range(n):
-                writer.write(frames.render(t))
+                if alpha_out is None:
+                    writer.write(frames.render(t))
+                else:
+                    matte.fill(0)
+                    drawn = frames.render(t, matte)
+                    writer.write(over(drawn, matte, backdrop))
+                    alpha_out.write(straight_rgba(drawn, matte))
                 if t % PROGRESS_EVERY == PROGRESS_EVERY - 1:
                     progress(Stage.RENDER, (t + 1) / n)
         progress(Stage.RENDER, 1.0)
@@ -129,6 +159,7 @@ class WarpEngine:
             fps=motion.fps,
             warnings=warnings,
             timings=timings,
+            extras=extras,
         )
 
 

@@ -216,3 +216,12 @@ def composite(dst: U8, rgba: U8, alpha: U8) -> None:
     rgb = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
     kept = cv2.multiply(dst, inv3, scale=1.0 / 255.0)
     cv2.add(kept, rgb, dst=dst)
+
+
+def accumulate_alpha(matte: U8, alpha: U8, corner: tuple[int, int]) -> None:
+    """matte = matte * (1 - a) + a inside ``alpha``'s box: the cover of layers drawn over each
+    other, as :func:`composite` draws them (in place)."""
+    x0, y0 = corner
+    dst = matte[y0 : y0 + alpha.shape[0], x0 : x0 + alpha.shape[1]]
+    kept = cv2.multiply(dst, cv2.bitwise_not(alpha), scale=1.0 / 255.0)
+    cv2.add(kept, alpha, dst=dst)
