@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from motionbot.queue.errors import FailureReason, MotionbotError
-from motionbot.queue.jobs import EngineName, MediaRef, RenderRequest, RenderResult, Stage
+from motionbot.queue.jobs import (
+    EXTRA_SUFFIXES,
+    EngineName,
+    Extra,
+    MediaRef,
+    RenderRequest,
+    RenderResult,
+    Stage,
+)
 from motionbot.renderer import pipeline
 from motionbot.renderer.engines.base import Engine, EngineOutput
 from motionbot.renderer.errors import RenderCancelled, RendererError
@@ -91,6 +99,7 @@ class RenderSteps:
             self._thumbnail(out.path),
             s.store.put_file(out.path, filename=f"motionbot-{self.task_id[:16]}.mp4"),
         )
+        extras = await self._store_extras(out)
         timings = {
             **out.timings,
             "fetch_motion_s": round(t1 - t0, 3),
@@ -101,6 +110,7 @@ class RenderSteps:
             task_id=self.task_id,
             output=ref,
             thumbnail=thumb,
+            extras=extras,
             duration_s=out.duration_s,
             width=out.width,
             height=out.height,
@@ -132,6 +142,14 @@ class RenderSteps:
             height=info.height or out.height,
             warnings=[*out.warnings, note],
         )
+
+    async def _store_extras(self, out: EngineOutput) -> dict[Extra, MediaRef]:
+        """The format's files besides the MP4 (a WebM, a sticker, a GIF), in the media store."""
+        name = f"motionbot-{self.task_id[:16]}"
+        return {
+            kind: await self.state.store.put_file(path, filename=f"{name}{EXTRA_SUFFIXES[kind]}")
+            for kind, path in out.extras.items()
+        }
 
     async def _thumbnail(self, video: Path) -> MediaRef | None:
         """A JPEG still for chat previews; a video without one is still delivered."""
