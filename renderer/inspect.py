@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import Finding, Framing, InspectReport, MediaKind, Severity
+from motionbot.renderer.arrays import RGB
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, VideoSpec, open_video
@@ -26,7 +27,6 @@ from motionbot.renderer.perception.segmentation import person_blobs, person_mask
 from motionbot.renderer.settings import RendererSettings
 
 L = Landmark
-RGB = npt.NDArray[np.uint8]
 Keypoints = npt.NDArray[np.float32]
 ANALYSIS_SIDE = 1024
 VIDEO_SIDE = 480

@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, F64
 from motionbot.renderer.media.video import open_video
 from motionbot.renderer.perception.face import FaceTracker
-
-F32 = npt.NDArray[np.float32]
-F64 = npt.NDArray[np.float64]
 
 SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll")
 # Expression agreement averages these correlations (head roll is reported on its own).

@@ -10,16 +10,13 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 from skimage.metrics import structural_similarity
 
+from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.rig import J
 from motionbot.renderer.motion.model import LIMBS
 from motionbot.renderer.motion.model import Landmark as L
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
 
 ANGLE_TOLERANCE_DEG = 30.0
 VISIBLE = 0.5

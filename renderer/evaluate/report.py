@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import RenderOptions
+from motionbot.renderer.arrays import U8
 from motionbot.renderer.engines.base import EngineInput
 from motionbot.renderer.engines.warp.engine import WarpEngine
 from motionbot.renderer.engines.warp.retarget import swap_sides
@@ -44,8 +45,6 @@ from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.perception.pose import PoseDetector
 from motionbot.renderer.pipeline import resolve_motion
 from motionbot.renderer.settings import RendererSettings
-
-U8 = npt.NDArray[np.uint8]
 
 # What the lead reports: every portrait with every full-body reference must reach these.
 TARGETS = {"limb_share": 0.90, "frame_share": 0.75, "pck@0.2": 0.85}

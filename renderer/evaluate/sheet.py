@@ -7,8 +7,8 @@ from typing import Any
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import U8
 from motionbot.renderer.engines.warp.arrays import u8
 from motionbot.renderer.evaluate.pairs import Pair
 from motionbot.renderer.evaluate.tracks import Track
@@ -16,7 +16,6 @@ from motionbot.renderer.media.image import load_image
 from motionbot.renderer.media.video import open_video
 from motionbot.renderer.perception.face import FaceTracker
 
-U8 = npt.NDArray[np.uint8]
 ROW_HEIGHT = 180
 FRAMES = 4
 

@@ -6,13 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.media.video import open_video
 from motionbot.renderer.perception.pose import PoseDetector
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
 
 
 @dataclass

@@ -21,15 +21,13 @@ from types import TracebackType
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
+from motionbot.renderer.arrays import U8
 from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.encode import metadata_args, scratch_beside, temp_beside
 from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, input_args, stderr_tail
 from motionbot.renderer.media.probe import probe
-
-U8 = npt.NDArray[np.uint8]
 
 ALPHA_PIX_FMT = "yuva420p"
 

@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection, wait
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.engines.base import ProgressCallback
 from motionbot.renderer.errors import MediaError, RendererError
 from motionbot.renderer.media.video import VideoReader
@@ -35,7 +36,6 @@ from motionbot.renderer.motion.extract import (
     FACE_SIDE,
     POSE_SIDE,
     Crop,
-    FloatArray,
     Track,
     _face_readable,
     main_performer_crop,
@@ -98,7 +98,7 @@ def _balanced_sizes(n_frames: int, workers: int) -> list[int]:
 
 @dataclass
 class ChunkResult:
-    keypoints: list[FloatArray | None] = field(default_factory=list)
+    keypoints: list[F32 | None] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     faces: list[FaceResult | None] = field(default_factory=list)
     pose_s: float = 0.0

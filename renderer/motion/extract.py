@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Stage
+from motionbot.renderer.arrays import F32, RGB
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, VideoReader, open_video
@@ -46,8 +46,6 @@ FACE_FILTER = {"min_cutoff": 1.5, "beta": 0.05}
 # Face points move fast (a blink lasts ~0.15 s): a higher cutoff keeps blinks and lip shapes.
 SHAPE_FILTER = {"min_cutoff": 4.0, "beta": 0.5}
 
-RGB = npt.NDArray[np.uint8]
-FloatArray = npt.NDArray[np.float32]
 
 # Face mesh points standing in for BlazePose's head landmarks when only a face is visible.
 _FACE_TO_POSE: dict[Landmark, int] = {
@@ -82,7 +80,7 @@ class Crop:
         h, w = rgb.shape[:2]
         return rgb[round(self.y0 * h) : round(self.y1 * h), round(self.x0 * w) : round(self.x1 * w)]
 
-    def to_frame(self, keypoints: FloatArray) -> FloatArray:
+    def to_frame(self, keypoints: F32) -> F32:
         """Map crop-normalised keypoints back to the whole frame."""
         out = keypoints.copy()
         cw, ch = self.x1 - self.x0, self.y1 - self.y0
@@ -125,7 +123,7 @@ def main_performer_crop(rgb: RGB) -> tuple[Crop, int]:
     return crop, len(blobs)
 
 
-def face_to_pose(face: FaceResult) -> FloatArray:
+def face_to_pose(face: FaceResult) -> F32:
     """A head-only pose from face landmarks, for face close-ups where BlazePose finds no body."""
     kp = np.zeros((NUM_LANDMARKS, 4), dtype=np.float32)
     for lm, idx in _FACE_TO_POSE.items():
@@ -134,7 +132,7 @@ def face_to_pose(face: FaceResult) -> FloatArray:
     return kp
 
 
-def _face_head(kp: FloatArray, face: FaceResult | None) -> None:
+def _face_head(kp: F32, face: FaceResult | None) -> None:
     """Where the face mesh sees the face, the head's landmarks are the mesh's: on a close-up,
     BlazePose's eyes and ears guess a head tilt that the face does not make."""
     if face is None:
@@ -226,7 +224,7 @@ def extract_motion(
 class Track:
     """Raw per-frame tracking output, before gap filling and smoothing."""
 
-    keypoints: list[FloatArray | None]
+    keypoints: list[F32 | None]
     scores: list[float]
     faces: list[FaceResult | None]  # empty when no face track is taken
     crop: Crop
@@ -238,7 +236,7 @@ class Track:
 def _track_single(
     reader: VideoReader, expected: int, *, with_face: bool | None, progress: ProgressCallback
 ) -> Track:
-    keypoints: list[FloatArray | None] = []
+    keypoints: list[F32 | None] = []
     scores: list[float] = []
     faces: list[FaceResult | None] = []
     crop = Crop()
@@ -276,7 +274,7 @@ def _assemble(
     width: int,
     height: int,
     fps: float,
-    keypoints: list[FloatArray | None],
+    keypoints: list[F32 | None],
     scores: list[float],
     faces: list[FaceResult | None],
 ) -> Motion:
@@ -297,7 +295,7 @@ def _assemble(
     max_gap = max(1, round(MAX_GAP_S * fps))
     kp, _ = fill_gaps(kp, present, max_gap)
     kp[:, :, :3] = one_euro_zero_lag(kp[:, :, :3], fps, **KEYPOINT_FILTER)
-    face_arr: FloatArray | None = None
+    face_arr: F32 | None = None
     if face_track:
         feats = np.zeros((n, len(FACE_FEATURES)), dtype=np.float32)
         has_face = np.array([f is not None for f in faces])

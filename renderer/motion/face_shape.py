@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-F32 = npt.NDArray[np.float32]
+from motionbot.renderer.arrays import F32
 
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
              152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)  # fmt: skip
@@ -53,8 +52,20 @@ NO_CROSS = (
 # Eyelids, point against point across each eye: (upper lid, lower lid). A blink is carried as
 # the share of the performer's own opening, so any photo's eyes close all the way.
 LIDS = (
-    list(zip(shape_index(246, 161, 160, 159, 158, 157, 173), shape_index(7, 163, 144, 145, 153, 154, 155), strict=True)),
-    list(zip(shape_index(466, 388, 387, 386, 385, 384, 398), shape_index(249, 390, 373, 374, 380, 381, 382), strict=True)),
+    list(
+        zip(
+            shape_index(246, 161, 160, 159, 158, 157, 173),
+            shape_index(7, 163, 144, 145, 153, 154, 155),
+            strict=True,
+        )
+    ),
+    list(
+        zip(
+            shape_index(466, 388, 387, 386, 385, 384, 398),
+            shape_index(249, 390, 373, 374, 380, 381, 382),
+            strict=True,
+        )
+    ),
 )
 
 

@@ -13,8 +13,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float32]
-BoolArray = npt.NDArray[np.bool_]
+from motionbot.renderer.arrays import F32, Mask
 
 
 def _alpha(cutoff: npt.NDArray[np.float64] | float, dt: float) -> npt.NDArray[np.float64]:
@@ -23,8 +22,8 @@ def _alpha(cutoff: npt.NDArray[np.float64] | float, dt: float) -> npt.NDArray[np
 
 
 def one_euro(
-    values: FloatArray, fps: float, *, min_cutoff: float = 1.7, beta: float = 0.3, d_cutoff: float = 1.0
-) -> FloatArray:
+    values: F32, fps: float, *, min_cutoff: float = 1.7, beta: float = 0.3, d_cutoff: float = 1.0
+) -> F32:
     """Filter a (T, ...) series along time; every other axis is filtered independently."""
     if values.shape[0] < 2:
         return values.copy()
@@ -44,7 +43,7 @@ def one_euro(
     return out.astype(np.float32)
 
 
-def one_euro_zero_lag(values: FloatArray, fps: float, **params: float) -> FloatArray:
+def one_euro_zero_lag(values: F32, fps: float, **params: float) -> F32:
     """One Euro run forward and backward, averaged: for offline tracks, the two passes' lags
     cancel, so smoothing does not delay the motion against the reference's sound."""
     forward = one_euro(values, fps, **params)
@@ -52,7 +51,7 @@ def one_euro_zero_lag(values: FloatArray, fps: float, **params: float) -> FloatA
     return ((forward + backward) / 2).astype(np.float32)
 
 
-def fill_gaps(values: FloatArray, present: BoolArray, max_gap: int) -> tuple[FloatArray, BoolArray]:
+def fill_gaps(values: F32, present: Mask, max_gap: int) -> tuple[F32, Mask]:
     """Fill missing frames: gaps up to ``max_gap`` frames are interpolated, longer ones hold.
 
     A gap is bridged linearly between the frames around it; a long gap holds the last good

@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.motion.face_shape import FaceShape
-
-FloatArray = npt.NDArray[np.float32]
 
 MOTION_FORMAT_VERSION = 1
 NUM_LANDMARKS = 33
@@ -124,10 +122,10 @@ class Motion:
     fps: float
     width: int
     height: int
-    keypoints: FloatArray
-    confidence: FloatArray
+    keypoints: F32
+    confidence: F32
     source: str
-    face: FloatArray | None = None
+    face: F32 | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     face_shape: FaceShape | None = None
 
@@ -152,7 +150,7 @@ class Motion:
     def duration_s(self) -> float:
         return self.n_frames / self.fps
 
-    def pixels(self, frame: int) -> FloatArray:
+    def pixels(self, frame: int) -> F32:
         """(33, 2) keypoints of one frame in source pixels."""
         xy = self.keypoints[frame, :, :2] * np.array([self.width, self.height], dtype=np.float32)
         return xy.astype(np.float32)

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import RGB
 from motionbot.renderer.motion.model import SKELETON, Landmark, Motion
 
-RGB = npt.NDArray[np.uint8]
 MIN_VISIBILITY = 0.3
 _LEFT = (255, 140, 0)  # the subject's left side, orange
 _RIGHT = (0, 160, 255)  # the subject's right side, blue

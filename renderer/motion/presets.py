@@ -16,13 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.motion.model import NUM_LANDMARKS, Landmark, Motion
 
 L = Landmark
 FPS = 30.0
 WIDTH, HEIGHT = 720, 960
-FloatArray = npt.NDArray[np.float32]
 
 # Template body in pixels of a 720x960 (3:4) frame, wide enough for outstretched arms; the
 # person is about 80% of the frame tall.
@@ -101,7 +101,7 @@ def _rotate(points: npt.NDArray[np.float64], centre: npt.NDArray[np.float64], de
     points[:, 1] = centre[1] + s * d[:, 0] + c * d[:, 1]
 
 
-def pose_keypoints(body: Body) -> FloatArray:
+def pose_keypoints(body: Body) -> F32:
     """(33, 4) normalised keypoints of one body pose."""
     p = np.zeros((NUM_LANDMARKS, 3), dtype=np.float64)
     # Head and face: z in px, negative in front of the hips' plane, as mediapipe reports it.

@@ -16,10 +16,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.motion.face_shape import INNER_LIPS
 from motionbot.renderer.motion.model import FACE_FEATURES
-
-FloatArray = npt.NDArray[np.float32]
 
 # Face mesh indices ("left" is the subject's left, seen on the image's right).
 NOSE_TIP = 1
@@ -39,9 +38,9 @@ _MOUTH_NEUTRAL_WIDTH, _MOUTH_WIDE_WIDTH = 0.36, 0.52
 
 @dataclass(frozen=True)
 class FaceResult:
-    landmarks: FloatArray  # (478, 3) x, y normalised to the image, z
+    landmarks: F32  # (478, 3) x, y normalised to the image, z
     box: tuple[float, float, float, float]  # x, y, w, h normalised
-    features: FloatArray  # FACE_FEATURES order
+    features: F32  # FACE_FEATURES order
     teeth: float = 0.0  # share of the open mouth that shows teeth, 0..1
 
 
@@ -49,7 +48,7 @@ def _ramp(value: float, low: float, high: float) -> float:
     return float(np.clip((value - low) / (high - low), 0.0, 1.0))
 
 
-def face_features(landmarks: FloatArray, width: int, height: int) -> FloatArray:
+def face_features(landmarks: F32, width: int, height: int) -> F32:
     """Head yaw/pitch/roll in degrees and eye/mouth openness in 0..1, from one face's landmarks."""
     # Work in pixels so a non-square frame does not skew angles; z shares x's scale.
     p = landmarks.astype(np.float64) * np.array([width, height, width])
@@ -79,7 +78,7 @@ def face_features(landmarks: FloatArray, width: int, height: int) -> FloatArray:
     return np.array([values[name] for name in FACE_FEATURES], dtype=np.float32)
 
 
-def teeth_share(rgb: npt.NDArray[np.uint8], landmarks: FloatArray) -> float:
+def teeth_share(rgb: npt.NDArray[np.uint8], landmarks: F32) -> float:
     """How much of the mouth's opening is teeth: bright, unsaturated pixels inside the inner lips.
 
     The warp engine draws teeth into a mouth it opens only when the performer shows theirs.

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
 from motionbot.queue.jobs import Framing
+from motionbot.renderer.arrays import F32, RGB
 from motionbot.renderer.motion.model import Landmark
 
 L = Landmark
-RGB = npt.NDArray[np.uint8]
-FloatArray = npt.NDArray[np.float32]
 Box = tuple[float, float, float, float]
 
 VISIBLE = 0.5
@@ -47,7 +45,7 @@ def gray(rgb: RGB) -> RGB:
     return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
 
 
-def framing(keypoints: FloatArray | None, face: Box | None) -> Framing:
+def framing(keypoints: F32 | None, face: Box | None) -> Framing:
     """How much of the body the picture shows, from landmark visibility and the face's size."""
     vis = keypoints[:, 3] if keypoints is not None else None
     if (
@@ -83,7 +81,7 @@ class Light:
         return self.p5 > BRIGHT_P5 or self.clipped > CLIPPED_SHARE
 
 
-def light(rgb: RGB, mask: FloatArray | None = None) -> Light:
+def light(rgb: RGB, mask: F32 | None = None) -> Light:
     """Luminance statistics, on the person when a mask is given (a dark subject on a bright wall is dark)."""
     y = gray(rgb).astype(np.float32)
     if mask is not None:
@@ -107,7 +105,7 @@ def sharpness(rgb: RGB, box: Box | None = None) -> float:
     return float(cv2.Laplacian(gray(img), cv2.CV_64F).var())
 
 
-def body_box(keypoints: FloatArray | None, min_visibility: float = VISIBLE) -> Box | None:
+def body_box(keypoints: F32 | None, min_visibility: float = VISIBLE) -> Box | None:
     """The visible body's bounding box, normalised and padded a little."""
     if keypoints is None:
         return None
@@ -120,7 +118,7 @@ def body_box(keypoints: FloatArray | None, min_visibility: float = VISIBLE) -> B
             min(1.0, y1 + pad) - max(0.0, y0 - pad))  # fmt: skip
 
 
-def background_motion(a: RGB, b: RGB, mask: FloatArray | None) -> float:
+def background_motion(a: RGB, b: RGB, mask: F32 | None) -> float:
     """Camera motion between two frames (~0.5 s apart), as a share of the frame's diagonal.
 
     The median optical-flow vector outside the person: a performer, or the sea behind them,
@@ -143,12 +141,12 @@ def background_motion(a: RGB, b: RGB, mask: FloatArray | None) -> float:
     return float(np.hypot(dx, dy) / math.hypot(ga.shape[0], ga.shape[1]))
 
 
-def colour_histogram(rgb: RGB) -> FloatArray:
+def colour_histogram(rgb: RGB) -> F32:
     small = resize_long_side(rgb, 96)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
     return np.asarray(cv2.normalize(hist, hist).flatten(), dtype=np.float32)
 
 
-def is_cut(prev_hist: FloatArray, hist: FloatArray) -> bool:
+def is_cut(prev_hist: F32, hist: F32) -> bool:
     return float(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA)) > CUT_DISTANCE

@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import RGB
+
 FloatImage = npt.NDArray[np.float32]
-RGB = npt.NDArray[np.uint8]
 
 # A blob counts as a person when it covers this share of the image...
 _MIN_AREA = 0.01

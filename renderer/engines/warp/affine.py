@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.engines.warp.arrays import f32
-
-F32 = npt.NDArray[np.float32]
 
 
 def unit(v: F32) -> F32:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from motionbot.renderer.arrays import F32, I32, U8
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.eyelids import EyelidPainter
 from motionbot.renderer.engines.warp.mesh import chain_arc
@@ -33,10 +34,6 @@ from motionbot.renderer.engines.warp.raster import (
 from motionbot.renderer.engines.warp.retarget import Retarget
 from motionbot.renderer.engines.warp.rig import HEAD, LIMB_CHAINS, N_BONES, Layer
 from motionbot.renderer.engines.warp.subject import Subject
-
-F32 = npt.NDArray[np.float32]
-I32 = npt.NDArray[np.int32]
-U8 = npt.NDArray[np.uint8]
 
 # How far the face centre slides, in head radii, at a full sideways turn.
 HEAD_TURN_SHIFT = 0.35

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
-Mask = npt.NDArray[np.bool_]
+from motionbot.renderer.arrays import F32, U8, Mask
 
 
 def f32(a: Any) -> F32:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Extra, RenderOptions, Stage
+from motionbot.renderer.arrays import U8
 from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
@@ -34,8 +35,6 @@ from motionbot.renderer.perception.face import FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector
 from motionbot.renderer.perception.segmentation import person_mask
 from motionbot.renderer.settings import RendererSettings
-
-U8 = npt.NDArray[np.uint8]
 
 # Photos are analysed at this long side at most: the pose and mask networks run far below it.
 ANALYSIS_LONG_SIDE = 1280

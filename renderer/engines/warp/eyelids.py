@@ -14,16 +14,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, I64, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.mouth import polygon_area, vertices_at
 from motionbot.renderer.engines.warp.subject import Subject
 from motionbot.renderer.motion.face_shape import LEFT_EYE, RIGHT_EYE
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
-I64 = npt.NDArray[np.int64]
 
 # Share of the photo's own eye opening below which the lid starts to show, and where it covers
 # the eye fully.

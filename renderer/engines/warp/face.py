@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy.spatial import Delaunay
 
+from motionbot.renderer.arrays import F32, F64
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.motion.face_shape import (
     FACE_OVAL,
@@ -44,8 +44,6 @@ from motionbot.renderer.perception.face import (
     RIGHT_EYE_OUTER,
 )
 
-F32 = npt.NDArray[np.float32]
-F64 = npt.NDArray[np.float64]
 # A face this tall on the canvas, or taller, gets expressions (smaller ones would not show).
 MIN_FACE_SHARE = 0.12
 # The still ring around the face sits this many times the face's radius out from its centre.

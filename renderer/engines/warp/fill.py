@@ -13,11 +13,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import U8, Mask
 from motionbot.renderer.engines.warp.matte import fill_holes
 from motionbot.renderer.engines.warp.rig import HEAD, TORSO, J, Rig
-
-U8 = npt.NDArray[np.uint8]
-Mask = npt.NDArray[np.bool_]
 
 
 def _box(mask: Mask, pad: int) -> tuple[slice, slice]:

@@ -14,10 +14,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arrays import f32, mask, u8
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
 
 ASPECTS = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
 # the least a half-body subject is shrunk to make room for raised arms

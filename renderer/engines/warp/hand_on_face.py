@@ -21,7 +21,6 @@ from motionbot.renderer.engines.warp.retarget import Retarget
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, TORSO, J, Layer, Rig
 from motionbot.renderer.engines.warp.subject import Subject
 
-F32 = npt.NDArray[np.float32]
 # A hand this close to the head's centre, in head radii, rests on the face.
 HAND_ON_FACE = 1.6
 # Past the palm's edge, over this many head radii, the body under it hands back to its own weights.

@@ -12,10 +12,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
 
 
 def refine_matte(rgb: U8, soft: F32) -> F32:

@@ -15,16 +15,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import Delaunay
 
+from motionbot.renderer.arrays import F32, I32
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.face import FaceRig, densify, expression_weights
 from motionbot.renderer.engines.warp.parts import segment_distance
 from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 from motionbot.renderer.motion.face_shape import N_SHAPE_POINTS
 
-F32 = npt.NDArray[np.float32]
 # Where (in bone radii past the joint) and over how long a limb hands over from the torso.
 SHOULDER_BLEND = (0.15, 0.25)
-I32 = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, I64, U8
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.subject import Subject
 from motionbot.renderer.motion.face_shape import INNER_LIPS, OUTER_LIPS
 from motionbot.renderer.perception.face import MOUTH_LEFT, MOUTH_RIGHT
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
-I64 = npt.NDArray[np.int64]
 
 # Opening beyond the photo's own, in mouth widths squared, where the interior starts and where
 # it is fully drawn: below, the lips only part a little and their own pixels read as a mouth.

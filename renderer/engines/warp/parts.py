@@ -14,11 +14,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.fill import continue_body
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
 
 # Arms usually lie in front of the torso and legs in a photo: where a pixel is about as near
 # an arm as a body or leg bone, it is the arm's (a hand resting on a thigh stays a hand).

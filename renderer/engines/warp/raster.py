@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, I32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
-
-F32 = npt.NDArray[np.float32]
-I32 = npt.NDArray[np.int32]
-U8 = npt.NDArray[np.uint8]
 
 # Output pixels no triangle covers point far outside every texture, so they sample alpha 0
 # even after bilinear upsampling mixes them with covered neighbours.

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.engines.warp.affine import apply as _apply
 from motionbot.renderer.engines.warp.affine import bone_affine as _bone_affine
 from motionbot.renderer.engines.warp.affine import unit as _unit
@@ -37,7 +38,6 @@ from motionbot.renderer.engines.warp.rig import (
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.model import Motion
 
-F32 = npt.NDArray[np.float32]
 VISIBLE = 0.5
 # The shortest a limb is drawn, as a share of its length, however straight at the camera the
 # performer points it: squeezed further, its triangles grow thinner than the low-resolution

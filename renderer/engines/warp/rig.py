@@ -14,10 +14,9 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.motion.model import Landmark as L
-
-F32 = npt.NDArray[np.float32]
 
 
 class J(IntEnum):

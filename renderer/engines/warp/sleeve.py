@@ -25,15 +25,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, I32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.mesh import LayerMesh, chain_weights
 from motionbot.renderer.engines.warp.parts import HAND_REACH, LayerTexture
 from motionbot.renderer.engines.warp.rig import BONES, LIMB_CHAINS, Layer, Rig
 from motionbot.renderer.motion.face_shape import N_SHAPE_POINTS
-
-F32 = npt.NDArray[np.float32]
-I32 = npt.NDArray[np.int32]
-U8 = npt.NDArray[np.uint8]
 
 # Elbow to wrist over shoulder to elbow, and forearm width over upper-arm width, for most adults.
 FOREARM_RATIO = 0.8

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE, FaceRig
 from motionbot.renderer.engines.warp.framing import Canvas, plan_canvas
@@ -25,9 +26,6 @@ from motionbot.renderer.engines.warp.sleeve import (
 )
 from motionbot.renderer.motion.model import Landmark as L
 from motionbot.renderer.motion.model import Motion
-
-F32 = npt.NDArray[np.float32]
-U8 = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
