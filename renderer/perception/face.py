@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any
 
 import cv2
 import numpy as np
@@ -19,6 +17,7 @@ import numpy.typing as npt
 from motionbot.renderer.arrays import F32
 from motionbot.renderer.motion.face_shape import INNER_LIPS
 from motionbot.renderer.motion.model import FACE_FEATURES
+from motionbot.renderer.perception.graph import MediapipeGraph
 
 # Face mesh indices ("left" is the subject's left, seen on the image's right).
 NOSE_TIP = 1
@@ -100,23 +99,25 @@ def teeth_share(rgb: npt.NDArray[np.uint8], landmarks: F32) -> float:
     return float(bright.mean())
 
 
-class FaceTracker:
+class FaceTracker(MediapipeGraph):
     """mediapipe FaceMesh with iris refinement; video mode tracks between frames."""
 
     def __init__(self, *, video: bool = False, max_faces: int = 1, min_confidence: float = 0.5) -> None:
         import mediapipe as mp
 
-        self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=not video,
-            max_num_faces=max_faces,
-            refine_landmarks=True,
-            min_detection_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
+        super().__init__(
+            mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=not video,
+                max_num_faces=max_faces,
+                refine_landmarks=True,
+                min_detection_confidence=min_confidence,
+                min_tracking_confidence=min_confidence,
+            )
         )
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> FaceResult | None:
         """The largest face, or None."""
-        result = self._mesh.process(np.ascontiguousarray(rgb))
+        result = self.process(rgb)
         if not result.multi_face_landmarks:
             return None
         best: FaceResult | None = None
@@ -131,17 +132,6 @@ class FaceTracker:
         if best is None:
             return None
         return FaceResult(best.landmarks, best.box, best.features, teeth_share(rgb, best.landmarks))
-
-    def close(self) -> None:
-        self._mesh.close()
-
-    def __enter__(self) -> FaceTracker:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def detect_faces(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import numpy.typing as npt
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.motion.model import NUM_LANDMARKS, Landmark
+from motionbot.renderer.perception.graph import MediapipeGraph
 
 _MODEL_FILES = {
     0: "pose_landmark_lite.tflite",
@@ -69,7 +69,7 @@ def pose_score(keypoints: npt.NDArray[np.float32]) -> float:
     return float(np.mean(keypoints[list(_CORE), 3]))
 
 
-class PoseDetector:
+class PoseDetector(MediapipeGraph):
     """One mediapipe Pose graph; keep it open across the frames of a video (tracking mode)."""
 
     def __init__(
@@ -84,20 +84,22 @@ class PoseDetector:
             raise ValueError("complexity must be 0, 1 or 2")
         _check_model(complexity)
         self._segmentation = segmentation
-        self._pose = _mediapipe().solutions.pose.Pose(
-            static_image_mode=not video,
-            model_complexity=complexity,
-            smooth_landmarks=False,  # extraction applies its own One Euro filter, without lag
-            enable_segmentation=segmentation,
-            smooth_segmentation=False,
-            min_detection_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
+        super().__init__(
+            _mediapipe().solutions.pose.Pose(
+                static_image_mode=not video,
+                model_complexity=complexity,
+                smooth_landmarks=False,  # extraction applies its own One Euro filter, without lag
+                enable_segmentation=segmentation,
+                smooth_segmentation=False,
+                min_detection_confidence=min_confidence,
+                min_tracking_confidence=min_confidence,
+            )
         )
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> PoseResult | None:
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError("detect expects an HxWx3 RGB image")
-        result = self._pose.process(np.ascontiguousarray(rgb))
+        result = self.process(rgb)
         if result.pose_landmarks is None:
             return None
         keypoints = landmarks_to_array(result.pose_landmarks)
@@ -105,14 +107,3 @@ class PoseDetector:
         if self._segmentation and result.segmentation_mask is not None:
             mask = np.asarray(result.segmentation_mask, dtype=np.float32)
         return PoseResult(keypoints=keypoints, score=pose_score(keypoints), mask=mask)
-
-    def close(self) -> None:
-        self._pose.close()
-
-    def __enter__(self) -> PoseDetector:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
