@@ -93,6 +93,7 @@ class DeliveryDispatcher:
                 engine=outcome.engine,
                 duration_s=outcome.duration_s,
                 timings=outcome.timings,
+                extras=outcome.extras,
             )
         else:
             status = TaskStatus.CANCELLED if outcome.reason == FailureReason.CANCELLED else TaskStatus.FAILED

@@ -112,6 +112,8 @@ class Extra(StrEnum):
 EXTRA_SUFFIXES: dict[Extra, str] = {Extra.WEBM: ".webm", Extra.STICKER: ".sticker.webm", Extra.GIF: ".gif"}
 
 
+Aspect = Literal["photo", "9:16", "1:1", "16:9"]  # the output's shape: the photo's, or width:height
+
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 NAMED_BACKGROUNDS = ("photo", "white", "green", "blur")
 
@@ -153,7 +155,7 @@ class RenderOptions(_Model):
     engine: EngineName = EngineName.WARP
     background: str = "photo"
     keep_sound: bool = False
-    aspect: Literal["photo", "9:16", "1:1", "16:9"] = "photo"
+    aspect: Aspect = "photo"
     format: OutputFormat = OutputFormat.MP4
     max_seconds: float = Field(default=30.0, gt=0, le=600)
     allow_cpu_fallback: bool = True

@@ -27,7 +27,7 @@ DISCORD_CUSTOM_ID_CHARS = 100
 OWNED_PREFIX = "mb"
 SEP = ":"
 
-OptionName = Literal["q", "bg", "snd"]  # quality (engine), background, sound
+OptionName = Literal["q", "bg", "snd", "fmt", "ar"]  # quality (engine), background, sound, format, aspect
 
 
 class TaskId(str):
@@ -167,6 +167,12 @@ class KeepData(Action, verb="fgn"): ...  # /forget: no, keep my data
 
 
 class ShareHere(TaskAction, verb="share"): ...  # post the video where the button was (Discord)
+
+
+class MakeSticker(TaskAction, verb="stk"): ...  # the same inputs as a video sticker (Telegram)
+
+
+class AddSticker(TaskAction, verb="stka"): ...  # add a sticker task's sticker to the user's set
 
 
 # an action is known by its verb and how many fields it has ("sf" menu vs "sf:<id>")

@@ -18,7 +18,7 @@ from motionbot.bot.core.keys import ConversationKey, looks_like_task_id
 from motionbot.bot.core.replies import Reply, VideoAttachment
 from motionbot.bot.history.models import TaskRecord, TaskStatus
 from motionbot.ops.retention import expired_before
-from motionbot.queue.jobs import MediaRef
+from motionbot.queue.jobs import Extra, MediaRef, OutputFormat, Platform
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +86,12 @@ class TaskHistory:
         file_id = delivery.file_id if delivery and delivery.platform == key.platform else None
         if file_id is None and not await self.deps.store.exists(task.output):
             return Reply(texts.MEDIA_GONE)
+        extras = tuple((await self.deps.history.task_extras(task_id)).items())
+        stickers = key.platform is Platform.TELEGRAM
         return Reply(
             presenters.task_caption(task),
-            buttons=presenters.result_buttons(task_id, savable=presenters.savable(task)),
-            video=VideoAttachment(task_id=task_id, media=task.output, file_id=file_id),
+            buttons=presenters.result_buttons(task_id, savable=presenters.savable(task), sticker=stickers),
+            video=VideoAttachment(task_id=task_id, media=task.output, file_id=file_id, extras=extras),
         )
 
     async def _media_gone(self, task: TaskRecord, what: Reuse) -> bool:
@@ -108,6 +110,28 @@ class TaskHistory:
             return Reply(texts.MEDIA_GONE)
         await self._reuse(key, task, "both")
         return max(1.0, (task.duration_s or task.options.max_seconds) / 2)
+
+    async def restore(self, key: ConversationKey, task_id: str) -> Reply | None:
+        """Load a task's inputs and options again for another render of them (a sticker made
+        from a result); the refusal to show when that cannot be done."""
+        task = await self.owned_task(key, task_id)
+        if isinstance(task, Reply):
+            return task
+        if await self._media_gone(task, "both"):
+            return Reply(texts.MEDIA_GONE)
+        await self._reuse(key, task, "both")
+        return None
+
+    async def sticker_of(self, key: ConversationKey, task_id: str) -> tuple[MediaRef, str | None] | Reply:
+        """A sticker task's sticker: the stored file and Telegram's file id when it was sent."""
+        task = await self.owned_task(key, task_id)
+        if isinstance(task, Reply):
+            return task
+        ref = (await self.deps.history.task_extras(task_id)).get(Extra.STICKER)
+        if ref is None:
+            return Reply(texts.STICKER_NOT_READY)
+        delivery = await self.deps.history.get_delivery(task_id)
+        return ref, delivery.file_id if delivery is not None else None
 
     async def reuse(self, key: ConversationKey, task_id: str, what: Reuse) -> list[Reply]:
         task = await self.owned_task(key, task_id)
@@ -133,6 +157,11 @@ class TaskHistory:
                     "engine": task.engine,
                     "background": task.options.background,
                     "keep_sound": task.options.keep_sound,
+                    # a sticker comes from its own button, never from the options
+                    "format": OutputFormat.MP4
+                    if task.options.format is OutputFormat.STICKER
+                    else task.options.format,
+                    "aspect": task.options.aspect,
                 }
             )
             await states.save(key, state.model_copy(update={"options": chosen}))

@@ -1,4 +1,5 @@
-"""The options feature: the keyboard (quality, background, sound, then Generate), showing it
+"""The options feature: the keyboard (quality, background, sound, format, aspect, then
+Generate), showing it
 for the pending inputs and applying presses.
 
 Only the qualities this deployment offers are shown: the engines allowed in settings that
@@ -17,9 +18,17 @@ from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.core.state import ChosenOptions, ConversationState
-from motionbot.queue.jobs import EngineName
+from motionbot.queue.jobs import Aspect, EngineName, OutputFormat
 
 BACKGROUNDS = ("photo", "white", "green")
+# the sticker is made from a finished result (its own button), not chosen here
+FORMATS = (OutputFormat.MP4, OutputFormat.TRANSPARENT, OutputFormat.GIF, OutputFormat.BEFORE_AFTER)
+ASPECTS: tuple[Aspect, ...] = ("photo", "9:16", "1:1")
+
+
+def _aspect_value(aspect: Aspect) -> str:
+    """Button data separates fields with ':', so 9:16 travels as 9x16."""
+    return aspect.replace(":", "x")
 QUALITY_LABELS = {EngineName.WARP: texts.QUALITY_WARP, EngineName.DIFFUSION: texts.QUALITY_DIFFUSION}
 
 
@@ -57,8 +66,16 @@ def keyboard(chosen: ChosenOptions, offered: list[EngineName], *, text: str = te
         Button(_mark(texts.SOUND_ON, chosen.keep_sound), action=act.SetOption("snd", "1")),
         Button(_mark(texts.SOUND_OFF, not chosen.keep_sound), action=act.SetOption("snd", "0")),
     )
+    formats = tuple(
+        Button(_mark(texts.FORMAT_NAMES[f.value], chosen.format is f), action=act.SetOption("fmt", f.value))
+        for f in FORMATS
+    )
+    aspects = tuple(
+        Button(_mark(texts.ASPECT_NAMES[a], chosen.aspect == a), action=act.SetOption("ar", _aspect_value(a)))
+        for a in ASPECTS
+    )
     go = (Button(texts.GENERATE, action=act.Generate()),)
-    return Reply(text, buttons=(quality, background, sound, go))
+    return Reply(text, buttons=(quality, background, sound, formats[:2], formats[2:], aspects, go))
 
 
 def apply(
@@ -78,6 +95,12 @@ def apply(
         return chosen, False
     if name == "bg" and value in BACKGROUNDS:
         return chosen.model_copy(update={"background": value}), False
+    if name == "fmt" and value in {f.value for f in FORMATS}:
+        return chosen.model_copy(update={"format": OutputFormat(value)}), False
+    if name == "ar":
+        for aspect in ASPECTS:
+            if value == _aspect_value(aspect):
+                return chosen.model_copy(update={"aspect": aspect}), False
     if name == "snd" and value in ("0", "1"):
         return chosen.model_copy(update={"keep_sound": value == "1"}), False
     return chosen, False

@@ -134,11 +134,17 @@ def task_caption(task: TaskRecord) -> str:
     )
 
 
-def result_buttons(task_id: str, *, savable: bool = True) -> tuple[tuple[Button, ...], ...]:
-    """``savable``: the move came from the user's own video (a preset is always at hand)."""
-    save = ((Button(texts.SAVE_MOTION, action=act.SaveMove(act.TaskId(task_id))),),) if savable else ()
+def result_buttons(
+    task_id: str, *, savable: bool = True, sticker: bool = False
+) -> tuple[tuple[Button, ...], ...]:
+    """``savable``: the move came from the user's own video (a preset is always at hand);
+    ``sticker``: the platform has video stickers (Telegram)."""
+    tid = act.TaskId(task_id)
+    save = ((Button(texts.SAVE_MOTION, action=act.SaveMove(tid)),),) if savable else ()
+    stick = ((Button(texts.MAKE_STICKER, action=act.MakeSticker(tid)),),) if sticker else ()
     return (
         (Button(texts.SHARE, share=task_id),),
+        *stick,
         (Button(texts.SAME_MOTION_NEW_PHOTO, action=act.SameMove(act.TaskId(task_id))),),
         (Button(texts.AGAIN_OTHER_OPTIONS, action=act.Again(act.TaskId(task_id))),),
         *save,
@@ -159,6 +165,14 @@ def too_large_reply(text: str, task_id: str) -> Reply:
 
 
 # history ------------------------------------------------------------------------------------
+
+
+def shape(task: TaskRecord) -> str:
+    """The task's format and aspect when they are not the plain ones (", GIF, 9:16")."""
+    parts = [texts.FORMAT_LABELS[task.options.format.value]] if task.options.format.value != "mp4" else []
+    if task.options.aspect != "photo":
+        parts.append(task.options.aspect)
+    return "".join(", " + p for p in parts)
 
 
 def _duration(task: TaskRecord) -> str:
@@ -183,7 +197,7 @@ def history_page(
             number=number,
             status=texts.TASK_STATUS_MARK[task.status.value],
             date=fmt_date(task.created_at),
-            engine=engine_name(task.engine.value),
+            engine=engine_name(task.engine.value) + shape(task),
             duration=_duration(task),
         )
         lines.append(line + (texts.EXPIRED_MARK if expired(task, expired_before) else ""))
@@ -215,7 +229,7 @@ def task_card(
         task_id=task.task_id,
         status=texts.TASK_STATUS[task.status.value],
         date=fmt_date(task.created_at),
-        engine=engine_name(task.engine.value),
+        engine=engine_name(task.engine.value) + shape(task),
         duration=_duration(task),
         failure=failure,
     )

@@ -26,7 +26,15 @@ from motionbot.bot.core.state import ConversationState, Phase
 from motionbot.bot.history.models import TaskRecord, TaskStatus
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason, QueueError
-from motionbot.queue.jobs import DeliverJob, EngineName, MediaKind, MediaRef, RenderOptions, RenderRequest
+from motionbot.queue.jobs import (
+    DeliverJob,
+    EngineName,
+    MediaKind,
+    MediaRef,
+    OutputFormat,
+    RenderOptions,
+    RenderRequest,
+)
 
 REPEAT_WINDOW_S = 600.0  # a Generate this soon after the same render was delivered is a repeat
 
@@ -57,6 +65,8 @@ def same_render(task: TaskRecord, state: ConversationState, engine: EngineName) 
         and task.engine is engine
         and task.options.background == state.options.background
         and task.options.keep_sound == state.options.keep_sound
+        and task.options.format is state.options.format
+        and task.options.aspect == state.options.aspect
     )
 
 
@@ -114,6 +124,7 @@ class Render:
         reply_to: str | None = None,
         max_bytes: int | None = None,
         max_seconds: float | None = None,
+        output_format: OutputFormat | None = None,
     ) -> Generated:
         """Queue a render of the pending inputs.
 
@@ -122,13 +133,15 @@ class Render:
         ``max_bytes`` is the platform's upload limit: the worker fits the video to it.
         ``max_seconds`` shortens the output below the deployment's limit (a "shorter render"
         offered when a result did not fit the upload limit: not a repeat of that render).
+        ``output_format`` overrides the chosen format (a sticker made from a result's button).
         """
         settings = self.deps.settings
         offered = await self.options.offered()
         async with self.deps.states.lock(key):
             state = await self.deps.states.load(key)
             engine = opts.pick_engine(state.options, offered, explicit=state.engine_chosen)
-            refusal = await self._refusal(key, state, engine, repeat_ok=max_seconds is not None)
+            repeat_ok = max_seconds is not None or output_format is not None
+            refusal = await self._refusal(key, state, engine, repeat_ok=repeat_ok)
             if refusal is not None:
                 return Generated(refusal)
             assert state.photo is not None and state.motion is not None
@@ -145,6 +158,8 @@ class Render:
                     engine=engine,
                     background=state.options.background,
                     keep_sound=state.options.keep_sound,
+                    format=output_format or state.options.format,
+                    aspect=state.options.aspect,
                     max_seconds=min(max_seconds or settings.max_video_seconds, settings.max_video_seconds),
                     max_bytes=max_bytes,
                 ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from motionbot.bot.core.actions import Action
-from motionbot.queue.jobs import MediaRef
+from motionbot.queue.jobs import Extra, MediaRef
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class VideoAttachment:
     task_id: str
     media: MediaRef | None
     file_id: str | None = None
+    extras: tuple[tuple[Extra, MediaRef], ...] = ()  # sent after the video (WebM, GIF, sticker)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.queue.jobs import EngineName, MediaRef, MotionSource
+from motionbot.queue.jobs import Aspect, EngineName, MediaRef, MotionSource, OutputFormat
 
 
 class Phase(StrEnum):
@@ -32,6 +32,8 @@ class ChosenOptions(BaseModel):
     engine: EngineName = EngineName.WARP
     background: str = "photo"
     keep_sound: bool = False
+    format: OutputFormat = OutputFormat.MP4
+    aspect: Aspect = "photo"
 
 
 class ConversationState(BaseModel):

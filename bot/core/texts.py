@@ -59,6 +59,19 @@ OPTIONS_TITLE = "Ready. Choose the options, then press Generate."
 QUALITY_WARP = "Preview (CPU, seconds)"
 QUALITY_DIFFUSION = "Full AI (GPU, minutes)"
 BACKGROUND_NAMES = {"photo": "Photo", "white": "White", "green": "Green screen", "blur": "Blurred"}
+FORMAT_NAMES = {
+    "mp4": "Video",
+    "transparent": "+ Transparent",
+    "gif": "+ GIF",
+    "before_after": "Before/after",
+}
+FORMAT_LABELS = {
+    "transparent": "transparent",
+    "gif": "GIF",
+    "sticker": "sticker",
+    "before_after": "before/after",
+}
+ASPECT_NAMES = {"photo": "Photo's shape", "9:16": "9:16", "1:1": "1:1"}
 SOUND_ON = "Keep sound"
 SOUND_OFF = "No sound"
 GENERATE = "Generate"
@@ -110,6 +123,26 @@ RESULT_TOO_LARGE = (
     "Press Shorter render for a version half as long, or send a shorter clip."
 )
 SHORTER = "Shorter render"
+EXTRA_CAPTIONS = {
+    "webm": "Transparent WebM (the subject alone, for video editors): task {task_id}",
+    "gif": "GIF (plays by itself in chats): task {task_id}",
+    "sticker": "Sticker: task {task_id}",
+}
+EXTRA_TOO_LARGE = (
+    "The {what} came out at {size_mb:.1f} MB, over the {limit_mb:.0f} MB limit here, so I can't send it."
+)
+EXTRA_WHAT = {"webm": "transparent WebM", "gif": "GIF", "sticker": "sticker"}
+MAKE_STICKER = "Make a sticker"
+ADD_STICKER = "Add to my sticker set"
+STICKER_ADDED = "Added to your sticker set: {link}"
+STICKER_SET_CREATED = "Made your sticker set with this sticker: {link}"
+STICKER_SET_TITLE = "My motionbot stickers"
+STICKER_SET_FULL = (
+    "Your sticker set is full (Telegram allows 120 video stickers). Start a new one in @Stickers."
+)
+STICKER_NOT_READY = "That task has no sticker yet. Press Make a sticker under a video first."
+STICKER_FAILED = "Telegram didn't take the sticker: {reason}"
+NO_STICKER_HERE = "Stickers are a Telegram feature; here you can get the GIF instead."
 
 CANCEL_NOTHING = "There's nothing to cancel. Send a photo or a video to begin."
 CANCEL_CLEARED = "OK, I've forgotten the files you sent. Send a photo or a video to start over."
@@ -189,7 +222,9 @@ FORGOTTEN = (
     "Nothing about you is kept any more; send a photo to start again."
 )
 FORGOTTEN_CANCELLED = "The video being made was stopped; it won't be sent."
-MYDATA_CAPTION = "Everything kept about you: tasks, saved moves, the files stored and their sizes. /forget deletes it all."
+MYDATA_CAPTION = (
+    "Everything kept about you: tasks, saved moves, the files stored and their sizes. /forget deletes it all."
+)
 
 INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment."
 

@@ -29,7 +29,7 @@ from motionbot.bot.discord.messenger import Messenger, TaskContext, TooLarge, Un
 from motionbot.bot.discord.views import result_embed
 from motionbot.bot.history.models import TaskRecord
 from motionbot.queue.errors import FailureReason
-from motionbot.queue.jobs import DeliverJob, RenderFailure, RenderResult
+from motionbot.queue.jobs import EXTRA_SUFFIXES, DeliverJob, Extra, MediaRef, RenderFailure, RenderResult
 from motionbot.queue.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -115,9 +115,31 @@ class DiscordNotifier:
                 raise RecipientGone(str(exc)) from exc
             except discord.RateLimited as exc:
                 raise RetryLater(exc.retry_after) from exc
+            await self._extras(job, ctx, result.extras, limit, Path(tmp))
         url = msg.attachments[0].url if msg.attachments else None
         log.info("delivered task %s to channel %s at %.0f", job.task_id, msg.channel.id, time.time())
         return Receipt(str(msg.id), url)
+
+    async def _extras(
+        self, job: DeliverJob, ctx: TaskContext, extras: dict[Extra, MediaRef], limit: int, tmp: Path
+    ) -> None:
+        """The format's files after the video (a GIF autoplays in the channel). The video is
+        out: a refusal here is logged, and the delivery still counts."""
+        for kind, ref in extras.items():
+            caption = texts.EXTRA_CAPTIONS[kind.value].format(task_id=job.task_id)
+            try:
+                if ref.size > limit:
+                    what = texts.EXTRA_WHAT[kind.value]
+                    text = texts.EXTRA_TOO_LARGE.format(
+                        what=what, size_mb=ref.size / 1e6, limit_mb=limit / 1e6
+                    )
+                    await self.messenger.post(None, ctx, Reply(text))
+                    continue
+                path = await self.store.fetch(ref, tmp)
+                upload = Upload(path, f"{job.task_id}{EXTRA_SUFFIXES[kind]}")
+                await self.messenger.post(None, ctx, Reply(caption), upload)
+            except (TooLarge, discord.HTTPException, Unreachable) as exc:
+                log.warning("task %s: the %s was not posted: %s", job.task_id, kind.value, exc)
 
     async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
         ctx = await self._context(job)

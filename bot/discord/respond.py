@@ -19,7 +19,7 @@ from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord.views import content, task_embed, view_for
 from motionbot.queue.errors import MotionbotError
-from motionbot.queue.jobs import Platform
+from motionbot.queue.jobs import EXTRA_SUFFIXES, Platform
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
@@ -112,11 +112,14 @@ async def send_video(interaction: discord.Interaction[Any], reply: Reply, *, eph
         else:
             kw = _kw(reply, interaction.user.id, clear_view=False)
             kw["embed"] = task_embed(task)
-            kw["attachments" if deferred else "file"] = (
-                [discord.File(path, filename=f"{attachment.task_id}.mp4")]
-                if deferred
-                else discord.File(path, filename=f"{attachment.task_id}.mp4")
-            )
+            files = [discord.File(path, filename=f"{attachment.task_id}.mp4")]
+            room = interaction.filesize_limit - media.size
+            for kind, ref in attachment.extras:  # the format's files too, while the upload fits
+                if ref.size <= room and await bot.rt.client.store.exists(ref):
+                    extra = await bot.rt.client.store.fetch(ref, Path(tmp))
+                    files.append(discord.File(extra, filename=f"{attachment.task_id}{EXTRA_SUFFIXES[kind]}"))
+                    room -= ref.size
+            kw["attachments" if deferred else "files"] = files
         if deferred:
             await interaction.edit_original_response(**kw)
         else:

@@ -9,6 +9,7 @@ is known to be in use by its key.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from motionbot.bot.history.models import (
     TaskStatus,
     UserRecord,
 )
-from motionbot.queue.jobs import EngineName, MediaRef, MotionSource, Platform, RenderOptions
+from motionbot.queue.jobs import EngineName, Extra, MediaRef, MotionSource, Platform, RenderOptions
 
 TASK_COLUMNS = (
     "task_id", "platform", "chat_id", "user_id", "status", "engine", "options", "photo", "motion", "output",
@@ -30,6 +31,7 @@ TASK_COLUMNS = (
     "started_at", "finished_at",
 )  # fmt: skip
 _TASKS = ", ".join(TASK_COLUMNS)
+EXTRA_ROLE = "extra:"  # media role of a result's extra file: extra:webm, extra:gif...
 DELIVERY_COLUMNS = ("task_id", "platform", "chat_id", "message_id", "file_id", "delivered_at")
 _DELIVERY = ", ".join(DELIVERY_COLUMNS)
 
@@ -229,7 +231,10 @@ class HistoryStore:
         engine: EngineName,
         duration_s: float,
         timings: dict[str, float] | None = None,
+        extras: dict[Extra, MediaRef] | None = None,
     ) -> None:
+        """``extras``: the format's files besides the MP4, kept as media rows ``extra:<kind>``
+        (deleted with the task, counted by /mydata, found again by /history)."""
         async with self.db.transaction() as db:
             await db.execute(
                 "UPDATE tasks SET status = 'done', output = ?, engine = ?, duration_s = ?, timings = ?, "
@@ -248,6 +253,25 @@ class HistoryStore:
                 "SELECT ?, 'output', ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE task_id = ?)",
                 (task_id, output.key, output.size, output.filename, task_id),
             )
+            for kind, ref in (extras or {}).items():
+                await db.execute(
+                    "INSERT OR REPLACE INTO media (task_id, role, media_key, size, filename) "
+                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE task_id = ?)",
+                    (task_id, EXTRA_ROLE + kind.value, ref.key, ref.size, ref.filename, task_id),
+                )
+
+    async def task_extras(self, task_id: str) -> dict[Extra, MediaRef]:
+        """A finished task's files besides its MP4 (transparent WebM, sticker, GIF)."""
+        rows = await self.db.all(
+            "SELECT role, media_key, size, filename FROM media WHERE task_id = ? AND role LIKE ?",
+            (task_id, EXTRA_ROLE + "%"),
+        )
+        extras: dict[Extra, MediaRef] = {}
+        for r in rows:
+            with contextlib.suppress(ValueError):  # a kind a newer release wrote
+                kind = Extra(r["role"].removeprefix(EXTRA_ROLE))
+                extras[kind] = MediaRef(key=r["media_key"], size=r["size"], filename=r["filename"])
+        return extras
 
     async def mark_failed(
         self, task_id: str, *, reason: str, message: str, status: TaskStatus = TaskStatus.FAILED

@@ -21,15 +21,17 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.types import Message
 
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.progress import ChatThrottle
 from motionbot.bot.core.replies import Reply, VideoAttachment
 from motionbot.bot.delivery import Receipt, RecipientGone, RetryLater
 from motionbot.bot.history.models import TaskRecord
+from motionbot.bot.telegram.extras import send_extras, sticker_reply
 from motionbot.bot.telegram.ui import TelegramUI
 from motionbot.queue.errors import FailureReason
-from motionbot.queue.jobs import DeliverJob, DeliveryTarget, RenderFailure, RenderResult
+from motionbot.queue.jobs import DeliverJob, DeliveryTarget, Extra, MediaRef, RenderFailure, RenderResult
 from motionbot.queue.store import MediaStore
 
 log = logging.getLogger(__name__)
@@ -81,9 +83,11 @@ class TelegramNotifier:
             return Receipt(await self._status(target, presenters.too_large_reply(text, job.task_id)))
         done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
         await self._status(target, done)
+        if Extra.STICKER in result.extras:
+            return await self._send_sticker(job, result)
         reply = Reply(
             presenters.caption(result),
-            buttons=presenters.result_buttons(job.task_id, savable=presenters.savable(task)),
+            buttons=presenters.result_buttons(job.task_id, savable=presenters.savable(task), sticker=True),
             video=VideoAttachment(task_id=job.task_id, media=result.output),
         )
         with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:
@@ -113,7 +117,37 @@ class TelegramNotifier:
                     raise RecipientGone(exc.message) from exc
                 raise
         file_id = msg.video.file_id if msg.video else msg.document.file_id if msg.document else None
+        await self._extras(job, result.extras)
         return Receipt(str(msg.message_id), file_id)
+
+    async def _extras(self, job: DeliverJob, extras: dict[Extra, MediaRef]) -> dict[Extra, Message]:
+        """The format's files after the video. The video is out: a refusal here is logged and the
+        delivery still counts (a retry would post the video twice)."""
+        if not extras:
+            return {}
+        target = job.target
+        try:
+            return await send_extras(
+                self.ui.bot, self.store, target.chat_id, job.task_id, extras,
+                upload_limit=self.upload_limit, reply_to=target.reply_to,
+                sticker_reply=sticker_reply(job.task_id),
+            )  # fmt: skip
+        except TelegramForbiddenError as exc:
+            raise RecipientGone(str(exc)) from exc
+        except TelegramBadRequest as exc:
+            log.warning("task %s: an extra file was refused: %s", job.task_id, exc.message)
+            return {}
+
+    async def _send_sticker(self, job: DeliverJob, result: RenderResult) -> Receipt:
+        """A sticker task: the sticker alone, with the button that adds it to the user's set."""
+        try:
+            sent = await self._extras(job, {Extra.STICKER: result.extras[Extra.STICKER]})
+        except TelegramRetryAfter as exc:
+            raise RetryLater(exc.retry_after) from exc
+        msg = sent.get(Extra.STICKER)
+        if msg is None:
+            return Receipt(None)
+        return Receipt(str(msg.message_id), msg.sticker.file_id if msg.sticker else None)
 
     async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
         text = presenters.failed(failure)

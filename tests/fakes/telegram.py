@@ -7,8 +7,9 @@ aiohttp on 127.0.0.1, port 0. Point a bot at it with
 
 Implemented: getMe, getUpdates (long poll, offset), deleteWebhook, setWebhook, getFile +
 ``/file/bot<token>/<path>`` downloads, sendMessage, editMessageText, editMessageReplyMarkup,
-deleteMessage, sendVideo / sendDocument (multipart, ``attach://`` resolved, or a file id),
-sendChatAction, answerCallbackQuery, answerInlineQuery, setMyCommands, getChatMember.
+deleteMessage, sendVideo / sendDocument / sendAnimation / sendSticker (multipart,
+``attach://`` resolved, or a file id), createNewStickerSet / addStickerToSet / getStickerSet
+(:attr:`sticker_sets`, with Telegram's naming rule and its errors), sendChatAction, answerCallbackQuery, answerInlineQuery, setMyCommands, getChatMember.
 Error knobs: :meth:`fail` (e.g. 429 with retry_after, 400 file too big) and
 :attr:`blocked_chats` (403 "bot was blocked by the user").
 """
@@ -50,6 +51,14 @@ class StoredFile:
 
 
 @dataclass
+class StickerSet:
+    name: str
+    user_id: int
+    title: str
+    stickers: list[str]  # file ids, in order
+
+
+@dataclass
 class Failure:
     method: str
     code: int
@@ -79,6 +88,7 @@ class FakeTelegram:
         self.chat_members: dict[tuple[str, int], str] = {}  # (chat, user) -> status
         self.chats: dict[str, dict[str, Any]] = {}  # "@channel" -> chat
         self.blocked_chats: set[int] = set()
+        self.sticker_sets: dict[str, StickerSet] = {}
         self.failures: list[Failure] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -501,7 +511,9 @@ class FakeTelegram:
             if file_id not in self.files:
                 return self._error(400, "Bad Request: wrong file identifier/HTTP URL specified")
         media = {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": self.files[file_id].size}
-        if kind == "video":
+        if kind == "sticker":
+            media.update(type="regular", width=512, height=512, is_animated=False, is_video=True)
+        if kind in ("video", "animation"):
             media.update(
                 width=int(fields.get("width", 64) or 64),
                 height=int(fields.get("height", 64) or 64),
@@ -526,6 +538,63 @@ class FakeTelegram:
         self, fields: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
     ) -> web.Response:
         return await self._send_media("document", fields, uploads)
+
+    async def _m_sendAnimation(
+        self, fields: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
+    ) -> web.Response:
+        return await self._send_media("animation", fields, uploads)
+
+    async def _m_sendSticker(
+        self, fields: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
+    ) -> web.Response:
+        return await self._send_media("sticker", fields, uploads)
+
+    def _set_stickers(self, fields: dict[str, Any]) -> list[str] | web.Response:
+        """The file ids of the InputStickers in ``fields`` (``stickers`` or ``sticker``)."""
+        entries = fields.get("stickers") or [fields.get("sticker")]
+        ids: list[str] = []
+        for entry in entries:
+            if not isinstance(entry, dict) or entry.get("format") != "video" or not entry.get("emoji_list"):
+                return self._error(400, "Bad Request: STICKER_FORMAT_INVALID")
+            if str(entry.get("sticker")) not in self.files:
+                return self._error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            ids.append(str(entry["sticker"]))
+        return ids
+
+    async def _m_createNewStickerSet(self, fields: dict[str, Any], uploads: Any) -> web.Response:
+        name = str(fields.get("name", ""))
+        if not name.endswith(f"_by_{BOT_USERNAME}") or not name[:1].isalpha() or len(name) > 64:
+            return self._error(400, "Bad Request: invalid sticker set name is specified")
+        if name in self.sticker_sets:
+            return self._error(400, "Bad Request: sticker set name is already occupied")
+        ids = self._set_stickers(fields)
+        if isinstance(ids, web.Response):
+            return ids
+        self.sticker_sets[name] = StickerSet(name, int(fields["user_id"]), str(fields.get("title")), ids)
+        return self._ok(True)
+
+    async def _m_addStickerToSet(self, fields: dict[str, Any], uploads: Any) -> web.Response:
+        found = self.sticker_sets.get(str(fields.get("name")))
+        if found is None or found.user_id != int(fields["user_id"]):
+            return self._error(400, "Bad Request: STICKERSET_INVALID")
+        ids = self._set_stickers(fields)
+        if isinstance(ids, web.Response):
+            return ids
+        found.stickers.extend(ids)
+        return self._ok(True)
+
+    async def _m_getStickerSet(self, fields: dict[str, Any], uploads: Any) -> web.Response:
+        found = self.sticker_sets.get(str(fields.get("name")))
+        if found is None:
+            return self._error(400, "Bad Request: STICKERSET_INVALID")
+        stickers = [
+            {"file_id": f, "file_unique_id": "u" + f, "type": "regular", "width": 512, "height": 512,
+             "is_animated": False, "is_video": True}
+            for f in found.stickers
+        ]  # fmt: skip
+        return self._ok(
+            {"name": found.name, "title": found.title, "sticker_type": "regular", "stickers": stickers}
+        )
 
     async def _m_getChatMember(self, fields: dict[str, Any], uploads: Any) -> web.Response:
         chat = str(fields["chat_id"])

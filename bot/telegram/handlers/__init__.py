@@ -15,6 +15,7 @@ from motionbot.bot.telegram.handlers import (
     privacy,
     share,
     start,
+    stickers,
 )
 
 
@@ -27,6 +28,7 @@ def routers() -> list[Router]:
         share.router(),
         history.router(),
         options.router(),
+        stickers.router(),
         inline.router(),
         inputs.router(),
     ]

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from motionbot.bot.core import actions as act
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
+from motionbot.bot.telegram.extras import send_extras, sticker_reply
 from motionbot.bot.telegram.runtime import Runtime
 
 
@@ -80,13 +81,18 @@ async def send_video_reply(rt: Runtime, chat_id: int | str, reply: Reply, *, rep
     assert video is not None
     if video.file_id:
         await rt.ui.send_video(chat_id, reply, reply_to=reply_to)
-        return
-    assert video.media is not None
-    with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:
-        path = await rt.client.store.fetch(video.media, Path(tmp))
-        msg = await rt.ui.send_video(chat_id, reply, path=str(path), reply_to=reply_to)
-    if msg.video is not None:
-        await rt.history.update_file_id(video.task_id, msg.video.file_id)
+    else:
+        assert video.media is not None
+        with tempfile.TemporaryDirectory(prefix="motionbot-tg-") as tmp:
+            path = await rt.client.store.fetch(video.media, Path(tmp))
+            msg = await rt.ui.send_video(chat_id, reply, path=str(path), reply_to=reply_to)
+        if msg.video is not None:
+            await rt.history.update_file_id(video.task_id, msg.video.file_id)
+    if video.extras:  # the format's files (WebM, GIF, sticker) go with it again
+        await send_extras(
+            rt.bot, rt.client.store, chat_id, video.task_id, dict(video.extras),
+            upload_limit=rt.upload_limit(), reply_to=reply_to, sticker_reply=sticker_reply(video.task_id),
+        )  # fmt: skip
 
 
 async def pressed(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:

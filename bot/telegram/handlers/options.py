@@ -13,6 +13,9 @@ from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, pressed, show
 from motionbot.bot.telegram.runtime import Runtime
+from motionbot.queue.jobs import OutputFormat
+
+STICKER_SECONDS = 3.0  # Telegram's longest video sticker
 
 
 async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
@@ -33,8 +36,15 @@ async def shorter(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
 
 
 async def _generate(
-    cb: CallbackQuery, key: ConversationKey, rt: Runtime, *, max_seconds: float | None = None
+    cb: CallbackQuery,
+    key: ConversationKey,
+    rt: Runtime,
+    *,
+    max_seconds: float | None = None,
+    output_format: OutputFormat | None = None,
+    keep: bool = False,
 ) -> None:
+    """``keep``: the pressed message keeps its buttons (a result's, not a keyboard)."""
     reply_to = origin_of(cb)
 
     async def post_status(reply: Reply) -> str:
@@ -47,13 +57,14 @@ async def _generate(
         reply_to=str(reply_to) if reply_to else None,
         max_bytes=rt.upload_limit(),
         max_seconds=max_seconds,
+        output_format=output_format,
     )
     if result.status_message_id is None:
         await show(rt, key, [result.reply], reply_to=reply_to)
         return
     options_id = message_id_of(cb)
     # the keyboard (or the Shorter button) did its job; a second press would start a second render
-    if options_id is not None:
+    if options_id is not None and not keep:
         with contextlib.suppress(TelegramBadRequest):
             await rt.bot.edit_message_reply_markup(
                 chat_id=key.chat_id, message_id=options_id, reply_markup=None
@@ -64,10 +75,23 @@ async def _generate(
         rt.watch(result.task_id, key.chat_id, result.status_message_id, shown=result.reply.text)
 
 
+async def make_sticker(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
+    """Make a sticker: the result's inputs and options again, as a video sticker (3 s at most)."""
+    await cb.answer()
+    action = act.parse(cb.data or "")
+    assert isinstance(action, act.MakeSticker)  # the router's filter
+    refusal = await rt.conv.history.restore(key, action.task_id)
+    if refusal is not None:
+        await show(rt, key, [refusal], reply_to=origin_of(cb))
+        return
+    await _generate(cb, key, rt, max_seconds=STICKER_SECONDS, output_format=OutputFormat.STICKER, keep=True)
+
+
 def router() -> Router:
     """A fresh router (a router belongs to one dispatcher; tests build several)."""
     r = Router(name="options")
     r.callback_query.register(pressed, F.data.func(lambda d: act.is_verb(d, act.SetOption)))
     r.callback_query.register(generate, F.data.func(lambda d: act.is_verb(d, act.Generate)))
     r.callback_query.register(shorter, F.data.func(lambda d: act.is_verb(d, act.Shorter)))
+    r.callback_query.register(make_sticker, F.data.func(lambda d: act.is_verb(d, act.MakeSticker)))
     return r
