@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.intake import suffix_for
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.discord import policy
 from motionbot.bot.discord import texts as dtexts
+from motionbot.bot.discord.cog import MotionCog, anywhere
 from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.respond import key_for, say, show
 from motionbot.queue.errors import FailureReason, QueueError
@@ -51,9 +51,9 @@ def findings_text(kind: MediaKind, report: InspectReport | None) -> tuple[str, b
     return presenters.findings(kind, report).text.replace("\n" + texts.FINDINGS_ERROR_TAIL, ""), report.ok
 
 
-class AnimateCog(commands.Cog):
+class AnimateCog(MotionCog):
     def __init__(self, bot: MotionBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.recent: dict[int, deque[float]] = {}  # user -> times of their last /animate calls
 
     def too_fast(self, user_id: int) -> float | None:
@@ -103,8 +103,7 @@ class AnimateCog(commands.Cog):
         keep_sound="Keep the sound of the reference video",
     )
     @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    @anywhere
     async def animate(
         self,
         interaction: discord.Interaction[Any],

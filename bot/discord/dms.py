@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -19,22 +18,17 @@ from motionbot.bot.core import texts
 from motionbot.bot.core.intake import classify, suffix_for
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
+from motionbot.bot.discord.cog import MotionCog
 from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.views import content, view_for
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import MediaKind, MediaRef, Platform
 
-if TYPE_CHECKING:
-    from motionbot.bot.discord.client import MotionBot
-
 log = logging.getLogger(__name__)
 MAX_FILES = 2
 
 
-class DirectMessages(commands.Cog):
-    def __init__(self, bot: MotionBot) -> None:
-        self.bot = bot
-
+class DirectMessages(MotionCog):
     async def _send(
         self, channel: discord.abc.Messageable, reply: Reply, key: ConversationKey, owner: int
     ) -> discord.Message:

@@ -8,30 +8,21 @@ photo, again, delete, pages) are persistent buttons handled in :mod:`.buttons`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 from motionbot.bot.core.presenters import engine_name, fmt_date
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import policy
+from motionbot.bot.discord.cog import MotionCog, anywhere
 from motionbot.bot.discord.respond import key_for, say, show
 from motionbot.queue.jobs import Platform
 
-if TYPE_CHECKING:
-    from motionbot.bot.discord.client import MotionBot
 
-EVERYWHERE = {"guilds": True, "dms": True, "private_channels": True}
-
-
-class LibraryCog(commands.Cog):
-    def __init__(self, bot: MotionBot) -> None:
-        self.bot = bot
-
+class LibraryCog(MotionCog):
     @app_commands.command(name="history", description="Your videos (only you see this)")
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(**EVERYWHERE)
+    @anywhere
     async def history(self, interaction: discord.Interaction[Any]) -> None:
         refused = await policy.refusal(self.bot.rt.guilds, interaction)
         if refused is not None:
@@ -42,8 +33,7 @@ class LibraryCog(commands.Cog):
 
     @app_commands.command(name="share", description="Post one of your finished videos here")
     @app_commands.describe(task="The task id (see /history)")
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(**EVERYWHERE)
+    @anywhere
     async def share(self, interaction: discord.Interaction[Any], task: str) -> None:
         await self.bot.buttons.share(interaction, task.strip().lower())
 
@@ -62,8 +52,7 @@ class LibraryCog(commands.Cog):
         ]
 
     @app_commands.command(name="motions", description="Built-in and saved moves to use instead of a video")
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(**EVERYWHERE)
+    @anywhere
     async def motions(self, interaction: discord.Interaction[Any]) -> None:
         refused = await policy.refusal(self.bot.rt.guilds, interaction)
         if refused:
@@ -72,7 +61,6 @@ class LibraryCog(commands.Cog):
         await show(interaction, [await self.bot.rt.conv.moves.menu(key_for(interaction))])
 
     @app_commands.command(name="cancel", description="Stop your current video, or forget the files you sent")
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(**EVERYWHERE)
+    @anywhere
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
         await show(interaction, await self.bot.rt.conv.render.cancel(key_for(interaction)))

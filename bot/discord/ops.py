@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from motionbot.bot.discord.cog import anywhere
 from motionbot.bot.discord.respond import key_for, say
 
 if TYPE_CHECKING:
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 NOT_ADMIN = "Only the operators of this motionbot service can do that."
 
 
-@app_commands.allowed_installs(guilds=True, users=True)
-@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+@anywhere
 class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_description="Operate the service"):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot

@@ -5,26 +5,17 @@ one confirmation button), both only visible to the user who asked. The work is t
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from motionbot.bot.discord.cog import MotionCog, anywhere
 from motionbot.bot.discord.respond import key_for, show
 
-if TYPE_CHECKING:
-    from motionbot.bot.discord.client import MotionBot
 
-EVERYWHERE = {"guilds": True, "dms": True, "private_channels": True}
-
-
-class PrivacyCog(commands.Cog):
-    def __init__(self, bot: MotionBot) -> None:
-        self.bot = bot
-
+class PrivacyCog(MotionCog):
     @app_commands.command(name="mydata", description="Everything kept about you, as a file (only you see it)")
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(**EVERYWHERE)
+    @anywhere
     async def mydata(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         file = await self.bot.rt.conv.privacy.mydata(key_for(interaction))
@@ -33,7 +24,6 @@ class PrivacyCog(commands.Cog):
         )
 
     @app_commands.command(name="forget", description="Delete everything kept about you")
-    @app_commands.allowed_installs(guilds=True, users=True)
-    @app_commands.allowed_contexts(**EVERYWHERE)
+    @anywhere
     async def forget(self, interaction: discord.Interaction[Any]) -> None:
         await show(interaction, [self.bot.rt.conv.privacy.ask_forget(key_for(interaction))])
