@@ -7,7 +7,7 @@ import contextlib
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 from motionbot.queue.jobs import EngineName, Progress, Stage
 from motionbot.queue.limits import UserLimits
@@ -46,6 +46,7 @@ class WorkerState:
         return s.timeout_diffusion_s if engine is EngineName.DIFFUSION else s.timeout_warp_s
 
 
+@dataclass(eq=False)
 class Reporter:
     """The engine's progress callback: throttled publishes, and the cancel check between frames.
 
@@ -53,27 +54,19 @@ class Reporter:
     event loop, and cancellation is a local flag the job's keeper task sets.
     """
 
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        board: ProgressBoard,
-        task_id: str,
-        *,
-        interval_s: float,
-        estimate_s: float,
-    ) -> None:
-        self.loop = loop
-        self.board = board
-        self.task_id = task_id
-        self.interval_s = interval_s
-        self.estimate_s = estimate_s
-        self.cancel = threading.Event()
-        self.closed = False
-        self.started = time.monotonic()
-        self.percent = 0.0
-        self._stage: Stage | None = None
-        self._last = 0.0
-        self._pending: Future[bool] | None = None
+    loop: asyncio.AbstractEventLoop
+    board: ProgressBoard
+    task_id: str
+    _: KW_ONLY
+    interval_s: float
+    estimate_s: float
+    cancel: threading.Event = field(default_factory=threading.Event, init=False)
+    closed: bool = field(default=False, init=False)
+    started: float = field(default_factory=time.monotonic, init=False)
+    percent: float = field(default=0.0, init=False)
+    _stage: Stage | None = field(default=None, init=False)
+    _last: float = field(default=0.0, init=False)
+    _pending: Future[bool] | None = field(default=None, init=False)
 
     def __call__(self, stage: Stage, fraction: float) -> None:
         if self.cancel.is_set():

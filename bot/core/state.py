@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -69,6 +70,7 @@ class StateStore(Protocol):
     def lock(self, key: ConversationKey) -> contextlib.AbstractAsyncContextManager[None]: ...
 
 
+@dataclass(eq=False)
 class RedisStateStore:
     """State as one JSON string per key, with a TTL and a Redis lock per key.
 
@@ -76,20 +78,12 @@ class RedisStateStore:
     RedisEventIsolation): taking the same kind of lock again would deadlock.
     """
 
-    def __init__(
-        self,
-        redis: Any,
-        *,
-        prefix: str = "motionbot:conv:",
-        ttl_s: int = 7 * 86400,
-        locking: bool = True,
-        lock_timeout_s: float = 30.0,
-    ) -> None:
-        self.redis = redis
-        self.prefix = prefix
-        self.ttl_s = ttl_s
-        self.locking = locking
-        self.lock_timeout_s = lock_timeout_s
+    redis: Any
+    _: KW_ONLY
+    prefix: str = "motionbot:conv:"
+    ttl_s: int = 7 * 86400
+    locking: bool = True
+    lock_timeout_s: float = 30.0
 
     def _key(self, key: ConversationKey) -> str:
         return self.prefix + key.redis_suffix

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 
 import discord
@@ -43,19 +44,13 @@ def share_buttons(task_id: str, *, savable: bool = True) -> tuple[tuple[Button, 
     )
 
 
+@dataclass(eq=False)
 class DiscordNotifier:
-    def __init__(
-        self,
-        messenger: Messenger,
-        store: MediaStore,
-        *,
-        default_upload_limit: int,
-        application_id: int | None = None,
-    ) -> None:
-        self.messenger = messenger
-        self.store = store
-        self.default_upload_limit = default_upload_limit
-        self.application_id = application_id
+    messenger: Messenger
+    store: MediaStore
+    _: KW_ONLY
+    default_upload_limit: int
+    application_id: int | None = None
 
     async def _context(self, job: DeliverJob) -> TaskContext:
         target = job.target

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -108,19 +109,17 @@ def _user_of(event: ErrorEvent) -> tuple[int | None, int | None]:
     return None, None
 
 
+@dataclass(eq=False, kw_only=True)
 class TelegramService:
     """Everything the Telegram side of the bot process owns, started and closed together."""
 
-    def __init__(
-        self, *, bot: Bot, dp: Dispatcher, rt: Runtime, storage: RedisStorage, delivery: DeliveryDispatcher
-    ) -> None:
-        self.bot = bot
-        self.dp = dp
-        self.rt = rt
-        self.storage = storage
-        self.delivery = delivery
-        self._delivery_worker: Any = None
-        self._delivery_task: asyncio.Task[Any] | None = None
+    bot: Bot
+    dp: Dispatcher
+    rt: Runtime
+    storage: RedisStorage
+    delivery: DeliveryDispatcher
+    _delivery_worker: Any = field(default=None, init=False)
+    _delivery_task: asyncio.Task[Any] | None = field(default=None, init=False)
 
     @classmethod
     async def create(
