@@ -46,7 +46,8 @@ STICKER = StickerRules()
 # GIFs autoplay in Discord channels and Telegram chats; past a few seconds they grow large
 GIF_MAX_SECONDS = 6.0
 GIF_MAX_FPS = 15.0
-GIF_LONG_SIDES = (480, 360, 256, 192)
+GIF_LONG_SIDE = 480
+GIF_SCALES = (1.0, 0.75, 0.5, 0.35)  # tried in turn until the GIF fits its byte limit
 GIF_MAX_BYTES = 8 * 1024 * 1024
 
 
@@ -194,8 +195,8 @@ def write_gif(video: Path, dst: Path, *, max_bytes: int = GIF_MAX_BYTES) -> Path
     fps = 100.0 / math.ceil(100.0 / min(info.fps or GIF_MAX_FPS, GIF_MAX_FPS))
     long_side = max(info.width, info.height, 2)
     best = 0
-    for side in GIF_LONG_SIDES:
-        scale = min(1.0, side / long_side)
+    for step in GIF_SCALES:
+        scale = min(1.0, GIF_LONG_SIDE / long_side) * step
         width, height = max(2, round(info.width * scale)), max(2, round(info.height * scale))
         graph = (
             f"fps={fps:.6g},scale={width}:{height}:flags=lanczos,split[a][b];"
@@ -213,8 +214,12 @@ def write_gif(video: Path, dst: Path, *, max_bytes: int = GIF_MAX_BYTES) -> Path
                 return dst
     raise MediaError(
         FailureReason.OUTPUT_TOO_LARGE,
-        f"The GIF is still {best / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit. Please try a shorter clip.",
+        f"The GIF is still {_human(best)}, over the {_human(max_bytes)} limit. Please try a shorter clip.",
     )
+
+
+def _human(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
 
 
 def side_by_side_layout(width: int, height: int) -> str:
@@ -236,13 +241,13 @@ def write_before_after(result: Path, reference: Path, dst: Path, *, sound: bool 
     else:
         fit = f"scale={res.width}:-2:flags=area,setsar=1"
     fps = res.fps or 25.0
-    graph = f"[1:v]{fit},fps={fps:.6g}[ref];[0:v]setsar=1[out];[ref][out]{stack}=inputs=2[v]"
+    graph = f"[1:v]{fit},fps={fps:.6g}[ref];[0:v]setsar=1[out];[ref][out]{stack}=inputs=2,pad=ceil(iw/2)*2:ceil(ih/2)*2[v]"
     audio = ["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"] if sound and ref.has_audio else ["-an"]
     with scratch_beside(dst, "pair") as tmp:
         args = [
             "-v", "error", *input_args(result), *input_args(reference), "-filter_complex", graph,
             "-map", "[v]", *audio, "-t", f"{duration:.3f}", "-c:v", "libx264", "-preset", "veryfast",
-            "-crf", "21", "-pix_fmt", "yuv420p", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+            "-crf", "21", "-pix_fmt", "yuv420p",
             *metadata_args(), "-movflags", "+faststart", "-f", "mp4", "-y", str(tmp),
         ]  # fmt: skip
         check_ffmpeg(args, what="before/after")
