@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import logging
 import signal
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
@@ -35,17 +36,22 @@ def register(subparsers: Any) -> None:
         help="receive updates on a webhook (MOTIONBOT_TELEGRAM_WEBHOOK_URL, _SECRET, _HOST, _PORT) "
         "instead of long polling",
     )
-    tg.add_argument(
-        "--no-delivery",
-        action="store_true",
-        help="don't consume the deliver queue here (another bot process does)",
-    )
-    tg.add_argument("-v", "--verbose", action="store_true")
+    add_process_options(tg)
     tg.set_defaults(func=run_telegram)
 
     with contextlib.suppress(ImportError):  # the Discord frontend registers itself when present
         discord_cli = importlib.import_module("motionbot.bot.discord.cli")
         discord_cli.register(platforms)
+
+
+def add_process_options(parser: argparse.ArgumentParser) -> None:
+    """The options every bot command takes (where deliveries are consumed, how much is logged)."""
+    parser.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="don't consume the deliver queue here (another bot process does)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true")
 
 
 def bot_process(service: str, platform: str, *, verbose: bool, missing: str) -> BotSettings | None:
@@ -75,16 +81,40 @@ def run_telegram(args: argparse.Namespace) -> int:
     if args.webhook and not settings.telegram_webhook_url:
         print("--webhook needs MOTIONBOT_TELEGRAM_WEBHOOK_URL (the public https URL Telegram posts to).")
         return EXIT_USAGE
+    return run_loop(
+        _serve_telegram(settings, QueueSettings(), webhook=args.webhook, delivery=not args.no_delivery),
+        bot="Telegram",
+    )
+
+
+def run_loop(
+    main: Coroutine[Any, Any, int | None],
+    *,
+    bot: str,
+    explain: Callable[[Exception], int | None] = lambda _: None,
+) -> int:
+    """Run a bot's event loop to its exit code: Ctrl-C is a normal stop; an error ``explain``
+    knows (it says what went wrong and returns the code) ends it plainly, any other is logged."""
     try:
-        asyncio.run(
-            _serve_telegram(settings, QueueSettings(), webhook=args.webhook, delivery=not args.no_delivery)
-        )
+        return asyncio.run(main) or EXIT_OK
     except KeyboardInterrupt:
         return EXIT_OK
-    except Exception:
-        log.exception("the Telegram bot stopped")
+    except Exception as exc:
+        code = explain(exc)
+        if code is not None:
+            return code
+        log.exception("the %s bot stopped", bot)
         return EXIT_INTERNAL
-    return EXIT_OK
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event SIGINT and SIGTERM set, for a bot to stop cleanly (let the deliveries land)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 async def _serve_telegram(settings: Any, queue_settings: Any, *, webhook: bool, delivery: bool) -> None:
@@ -93,11 +123,7 @@ async def _serve_telegram(settings: Any, queue_settings: Any, *, webhook: bool, 
 
     start_heartbeat()  # /healthz follows this event loop
     service = await TelegramService.create(settings, queue_settings, webhook=webhook)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     try:
         await service.start(delivery=delivery)
         if webhook:

@@ -12,23 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
-import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
-from motionbot.bot.cli import bot_process
+from motionbot.bot.cli import add_process_options, bot_process, run_loop, stop_on_signals
 from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.discord.client import MotionBot, use_api_base
 from motionbot.bot.discord.runtime import open_runtime
 from motionbot.bot.settings import BotSettings
 from motionbot.ops.instrument import start_heartbeat
-from motionbot.queue.cli import EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
+from motionbot.queue.cli import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from motionbot.queue.jobs import Platform
 from motionbot.queue.settings import QueueSettings
-
-log = logging.getLogger(__name__)
 
 
 def register(platforms: Any) -> None:
@@ -38,12 +34,7 @@ def register(platforms: Any) -> None:
         action="store_true",
         help="upload the slash commands to Discord (globally and to MOTIONBOT_DISCORD_GUILD_IDS), then exit",
     )
-    parser.add_argument(
-        "--no-delivery",
-        action="store_true",
-        help="don't consume the deliver queue here (another bot process does)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true")
+    add_process_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,22 +45,22 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if settings is None:
         return EXIT_USAGE
-    try:
-        if args.sync:
-            return asyncio.run(sync(settings, QueueSettings()))
-        asyncio.run(serve(settings, QueueSettings(), delivery=not args.no_delivery))
-    except KeyboardInterrupt:
-        return EXIT_OK
-    except discord.LoginFailure:
+    main = (
+        sync(settings, QueueSettings())
+        if args.sync
+        else serve(settings, QueueSettings(), delivery=not args.no_delivery)
+    )
+    return run_loop(main, bot="Discord", explain=_explain)
+
+
+def _explain(exc: Exception) -> int | None:
+    if isinstance(exc, discord.LoginFailure):
         print("Discord refused the token (MOTIONBOT_DISCORD_TOKEN).")
         return EXIT_USAGE
-    except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
+    if isinstance(exc, (discord.GatewayNotFound, discord.ConnectionClosed, OSError)):
         print(f"Can't reach Discord: {exc}")
         return EXIT_UNAVAILABLE
-    except Exception:
-        log.exception("the Discord bot stopped")
-        return EXIT_INTERNAL
-    return EXIT_OK
+    return None
 
 
 @contextlib.asynccontextmanager
@@ -113,12 +104,7 @@ async def serve(settings: BotSettings, queue_settings: QueueSettings, *, deliver
             dispatcher = DeliveryDispatcher(bot.rt.history, {Platform.DISCORD: bot.notifier})
             worker = observed_delivery_worker(queue_settings, dispatcher, platform=Platform.DISCORD)
             tasks.append(asyncio.create_task(worker.async_run(), name="deliver-consumer"))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        stopper = asyncio.create_task(stop.wait())
+        stopper = asyncio.create_task(stop_on_signals().wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         if worker is not None:
             with contextlib.suppress(asyncio.CancelledError):  # a deliver job cut short re-runs later
