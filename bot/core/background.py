@@ -1,7 +1,9 @@
-"""Work a frontend starts from a handler and lets run past it (inspection, progress watchers).
+"""What both frontends' runtimes hold: the services of one bot process, and the work a
+handler starts and lets run past it (inspection, progress watchers).
 
-Both frontends' runtimes hold such tasks; keeping the references here stops asyncio from
-collecting a running task, and logs a failure that nobody awaits.
+Keeping the tasks' references here stops asyncio from collecting a running task, and logs a
+failure that nobody awaits. Each frontend's ``Runtime`` adds what only it has (the Telegram
+bot and its UI, Discord's guild rules and message contexts).
 """
 
 from __future__ import annotations
@@ -10,15 +12,53 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from motionbot.bot.core.conversation import Conversation
+from motionbot.bot.core.progress import ChatThrottle
+from motionbot.bot.core.state import StateStore
+from motionbot.bot.history.store import HistoryStore
+from motionbot.bot.settings import BotSettings
+from motionbot.queue.client import RenderClient
+from motionbot.queue.settings import QueueSettings
 
 log = logging.getLogger(__name__)
 
 
-class BackgroundWork:
-    """Mixed into a runtime that has a ``tasks: set[asyncio.Task]`` attribute."""
+@dataclass(kw_only=True)
+class BotRuntime:
+    settings: BotSettings
+    queue_settings: QueueSettings
+    client: RenderClient
+    history: HistoryStore
+    conv: Conversation
+    throttle: ChatThrottle
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    tasks: set[asyncio.Task[Any]]
+    @classmethod
+    def assemble(
+        cls,
+        settings: BotSettings,
+        queue_settings: QueueSettings,
+        *,
+        client: RenderClient,
+        history: HistoryStore,
+        states: StateStore,
+        **own: Any,
+    ) -> Self:
+        """The runtime of one bot process around its conversation core; ``own`` holds the
+        frontend's own fields."""
+        conv = Conversation(client=client, history=history, states=states, settings=settings)
+        return cls(
+            settings=settings,
+            queue_settings=queue_settings,
+            client=client,
+            history=history,
+            conv=conv,
+            throttle=ChatThrottle(settings.edit_interval_s),
+            **own,
+        )
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
         """Run background work past the handler; errors are logged."""

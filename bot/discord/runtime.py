@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from motionbot.bot.core.background import BackgroundWork
-from motionbot.bot.core.conversation import Conversation
-from motionbot.bot.core.progress import ChatThrottle
+from motionbot.bot.core.background import BotRuntime
 from motionbot.bot.core.state import RedisStateStore
 from motionbot.bot.discord.messenger import ContextStore
 from motionbot.bot.history.guilds import GuildStore
@@ -23,17 +19,10 @@ from motionbot.queue.settings import QueueSettings
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Runtime(BackgroundWork):
-    settings: BotSettings
-    queue_settings: QueueSettings
-    client: RenderClient
-    history: HistoryStore
-    conv: Conversation
+@dataclass(kw_only=True)
+class Runtime(BotRuntime):
     guilds: GuildStore
     contexts: ContextStore
-    throttle: ChatThrottle
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
     def download_limit(self) -> int:
@@ -51,16 +40,14 @@ async def open_runtime(settings: BotSettings, queue_settings: QueueSettings) -> 
     history = await HistoryStore.open(settings.history_db)
     try:
         states = RedisStateStore(client.redis, prefix="motionbot:dc:conv:", ttl_s=settings.state_ttl_s)
-        conv = Conversation(client=client, history=history, states=states, settings=settings)
-        rt = Runtime(
-            settings=settings,
-            queue_settings=queue_settings,
+        rt = Runtime.assemble(
+            settings,
+            queue_settings,
             client=client,
             history=history,
-            conv=conv,
+            states=states,
             guilds=GuildStore(history.db),
             contexts=ContextStore(client.redis),
-            throttle=ChatThrottle(settings.edit_interval_s),
         )
         try:
             yield rt

@@ -26,8 +26,6 @@ from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from motionbot.bot.core import texts
-from motionbot.bot.core.conversation import Conversation
-from motionbot.bot.core.progress import ChatThrottle
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.history.store import HistoryStore
@@ -147,18 +145,15 @@ class TelegramService:
             redis, key_builder=key_builder(), state_ttl=settings.state_ttl_s, data_ttl=settings.state_ttl_s
         )
         states = AiogramStateStore(storage, me.id, redis=redis)
-        conv = Conversation(client=client, history=history, states=states, settings=settings)
         ui = TelegramUI(bot)
-        throttle = ChatThrottle(settings.edit_interval_s)
-        rt = Runtime(
-            bot=bot,
-            settings=settings,
-            queue_settings=queue_settings,
-            conv=conv,
-            history=history,
+        rt = Runtime.assemble(
+            settings,
+            queue_settings,
             client=client,
+            history=history,
+            states=states,
+            bot=bot,
             ui=ui,
-            throttle=throttle,
             redis=redis,
         )
         dp = Dispatcher(storage=storage, events_isolation=event_isolation(storage, webhook=webhook), rt=rt)
@@ -170,7 +165,7 @@ class TelegramService:
         delivery.register(
             Platform.TELEGRAM,
             TelegramNotifier(
-                ui, client.store, upload_limit=settings.telegram_upload_limit(), throttle=throttle
+                ui, client.store, upload_limit=settings.telegram_upload_limit(), throttle=rt.throttle
             ),
         )
         return cls(bot=bot, dp=dp, rt=rt, storage=storage, delivery=delivery)

@@ -10,31 +10,19 @@ from typing import Any
 
 from aiogram import Bot
 
-from motionbot.bot.core.background import BackgroundWork
-from motionbot.bot.core.conversation import Conversation
-from motionbot.bot.core.progress import ChatThrottle, watch_progress
+from motionbot.bot.core.background import BotRuntime
+from motionbot.bot.core.progress import watch_progress
 from motionbot.bot.core.replies import Reply
-from motionbot.bot.history.store import HistoryStore
-from motionbot.bot.settings import BotSettings
 from motionbot.bot.telegram.ui import TelegramUI
-from motionbot.queue.client import RenderClient
-from motionbot.queue.settings import QueueSettings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Runtime(BackgroundWork):
+@dataclass(kw_only=True)
+class Runtime(BotRuntime):
     bot: Bot
-    settings: BotSettings
-    queue_settings: QueueSettings
-    conv: Conversation
-    history: HistoryStore
-    client: RenderClient
     ui: TelegramUI
-    throttle: ChatThrottle
     redis: Any  # redis.asyncio.Redis of the FSM storage (rate limits, album flags)
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     # downloads and stores at once: beyond this they wait, so a burst of uploads cannot
     # starve the instant first replies of the event loop
     ingest_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
