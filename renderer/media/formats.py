@@ -30,6 +30,9 @@ from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, input_args, 
 from motionbot.renderer.media.probe import probe
 
 ALPHA_PIX_FMT = "yuva420p"
+ALPHA_CUT = 4  # levels of alpha treated as fully transparent (or, from 255 down, opaque)
+# scaling a yuva420p frame lifts a clear alpha to 1-2 levels: put the floor back after it
+ALPHA_FLOOR = f"lut=a='if(lt(val\\,{2 * ALPHA_CUT})\\,0\\,val)'"
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,12 @@ class AlphaWriter:
 
 def straight_rgba(premultiplied: U8, alpha: U8) -> U8:
     """RGBA with straight colour from a frame drawn over black (colour already times alpha):
-    an editor composites straight colour, and premultiplied edges would show a dark fringe."""
+    an editor composites straight colour, and premultiplied edges would show a dark fringe.
+
+    The matte's faint tails (a few levels, invisible over a backdrop) are cut to 0 and its
+    near-opaque inside to 255: an editor takes a 1 % alpha for part of the clip's shape.
+    """
+    alpha = np.where(alpha < ALPHA_CUT, 0, np.where(alpha > 255 - ALPHA_CUT, 255, alpha)).astype(np.uint8)
     a = alpha.astype(np.float32)[..., None]
     rgb = np.where(a > 0, premultiplied.astype(np.float32) * 255.0 / np.maximum(a, 1.0), 0.0)
     out = np.empty((*alpha.shape, 4), np.uint8)
@@ -169,7 +177,7 @@ def write_sticker(transparent: Path, dst: Path) -> Path:
         with scratch_beside(dst, "sticker") as tmp:
             args = [
                 "-v", "error", *vp9_decoder_args(info.video_codec), *input_args(transparent), "-t", f"{duration:.3f}",
-                "-an", "-vf", f"fps={fps:.6g},scale={width}:{height}:flags=lanczos,format={ALPHA_PIX_FMT}",
+                "-an", "-vf", f"fps={fps:.6g},scale={width}:{height}:flags=lanczos,format={ALPHA_PIX_FMT},{ALPHA_FLOOR}",
                 "-c:v", "libvpx-vp9", "-pix_fmt", ALPHA_PIX_FMT, "-b:v", f"{kbps}k",
                 "-maxrate", f"{kbps}k", "-bufsize", f"{kbps}k", "-deadline", "good", "-cpu-used", "4",
                 "-row-mt", "1", "-auto-alt-ref", "0", "-map_metadata", "-1", "-f", "webm", "-y", str(tmp),
