@@ -54,10 +54,11 @@ def add_process_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
-def bot_process(service: str, platform: str, *, verbose: bool, missing: str) -> BotSettings | None:
+def bot_process(service: str, platform: str, *, verbose: bool, missing: str) -> BotSettings:
     """Instrument this bot process (JSON logs with tokens redacted, /metrics and /healthz on
-    MOTIONBOT_METRICS_PORT) and read its settings; None, once ``missing`` is said, when the
-    platform's token (``<platform>_token``) is not set."""
+    MOTIONBOT_METRICS_PORT) and read its settings. Without the platform's token
+    (``<platform>_token``) it says ``missing`` and exits with the usage code, as argparse does
+    for a missing argument."""
     from motionbot.bot.settings import BotSettings, has_token
     from motionbot.ops.instrument import setup_process
 
@@ -65,7 +66,7 @@ def bot_process(service: str, platform: str, *, verbose: bool, missing: str) -> 
     settings = BotSettings()
     if not has_token(getattr(settings, f"{platform}_token")):
         print(missing)
-        return None
+        raise SystemExit(EXIT_USAGE)
     return settings
 
 
@@ -76,8 +77,6 @@ def run_telegram(args: argparse.Namespace) -> int:
         "bot-telegram", "telegram", verbose=args.verbose,
         missing="MOTIONBOT_TELEGRAM_TOKEN is not set (the token @BotFather gave you).",
     )  # fmt: skip
-    if settings is None:
-        return EXIT_USAGE
     if args.webhook and not settings.telegram_webhook_url:
         print("--webhook needs MOTIONBOT_TELEGRAM_WEBHOOK_URL (the public https URL Telegram posts to).")
         return EXIT_USAGE

@@ -41,10 +41,10 @@ class BotRuntime:
         cls,
         settings: BotSettings,
         queue_settings: QueueSettings,
-        *,
         client: RenderClient,
         history: HistoryStore,
         states: StateStore,
+        /,
         **own: Any,
     ) -> Self:
         """The runtime of one bot process around its conversation core; ``own`` holds the

@@ -43,8 +43,6 @@ def run(args: argparse.Namespace) -> int:
         "bot-discord", "discord", verbose=args.verbose,
         missing="MOTIONBOT_DISCORD_TOKEN is not set (the bot token from the Discord developer portal).",
     )  # fmt: skip
-    if settings is None:
-        return EXIT_USAGE
     main = (
         sync(settings, QueueSettings())
         if args.sync

@@ -40,14 +40,9 @@ async def open_runtime(settings: BotSettings, queue_settings: QueueSettings) -> 
     history = await HistoryStore.open(settings.history_db)
     try:
         states = RedisStateStore(client.redis, prefix="motionbot:dc:conv:", ttl_s=settings.state_ttl_s)
+        guilds, contexts = GuildStore(history.db), ContextStore(client.redis)
         rt = Runtime.assemble(
-            settings,
-            queue_settings,
-            client=client,
-            history=history,
-            states=states,
-            guilds=GuildStore(history.db),
-            contexts=ContextStore(client.redis),
+            settings, queue_settings, client, history, states, guilds=guilds, contexts=contexts
         )
         try:
             yield rt

@@ -146,16 +146,7 @@ class TelegramService:
         )
         states = AiogramStateStore(storage, me.id, redis=redis)
         ui = TelegramUI(bot)
-        rt = Runtime.assemble(
-            settings,
-            queue_settings,
-            client=client,
-            history=history,
-            states=states,
-            bot=bot,
-            ui=ui,
-            redis=redis,
-        )
+        rt = Runtime.assemble(settings, queue_settings, client, history, states, bot=bot, ui=ui, redis=redis)
         dp = Dispatcher(storage=storage, events_isolation=event_isolation(storage, webhook=webhook), rt=rt)
         dp.update.outer_middleware(ContextMiddleware(rt))
         dp.include_routers(*routers())
