@@ -19,7 +19,8 @@ from pydantic import TypeAdapter
 from motionbot.queue.jobs import EngineName, Outcome, RenderFailure, RenderRequest, RenderResult
 
 PREFIX = "motionbot:"
-CANCELLED: Literal["cancelled"] = "cancelled"
+Cancelled = Literal["cancelled"]
+CANCELLED: Cancelled = "cancelled"
 
 _OUTCOME: TypeAdapter[RenderResult | RenderFailure] = TypeAdapter(Outcome)
 
@@ -93,7 +94,7 @@ class TaskRoute:
         )
 
 
-Claimed = RenderResult | RenderFailure | Literal["cancelled"]
+Claimed = RenderResult | RenderFailure | Cancelled
 
 
 def dump_outcome(outcome: Claimed) -> str:

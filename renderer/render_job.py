@@ -63,7 +63,8 @@ PERMANENT = frozenset(
         FailureReason.TIMED_OUT,
     }
 )
-HANDED_OVER: Literal["handed_over"] = "handed_over"
+HandedOver = Literal["handed_over"]
+HANDED_OVER: HandedOver = "handed_over"
 
 
 class RenderRun:
@@ -108,7 +109,7 @@ class RenderRun:
         return await self._finish(outcome)
 
     # --- the attempt and its failure policy ---
-    async def _attempt(self) -> RenderResult | RenderFailure | Literal["handed_over"] | None:
+    async def _attempt(self) -> RenderResult | RenderFailure | HandedOver | None:
         engine = self.state.engine
         assert engine is not None
         try:
@@ -160,7 +161,7 @@ class RenderRun:
             return self._failure(exc.reason, exc.message, detail=exc.detail)  # say so plainly
         return self._failure(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
 
-    async def _after_oom(self, exc: MotionbotError) -> RenderFailure | Literal["handed_over"]:
+    async def _after_oom(self, exc: MotionbotError) -> RenderFailure | HandedOver:
         opts = self.req.options
         if opts.engine is not EngineName.DIFFUSION or not opts.allow_cpu_fallback:
             return self._failure(FailureReason.GPU_OUT_OF_MEMORY, exc.message)
