@@ -246,22 +246,28 @@ def copy_atomic(src: Path, dst: Path) -> Path:
     return Path(dst)
 
 
-# Attempts for fit_to_budget: frame scale, then CRF tried first at that scale. Each step down
-# in size costs one more encode, so the CRF for the next attempt is predicted from the last
-# result (x264 roughly halves the bitrate every +6 CRF) instead of walking one step at a time.
+# Attempts for fit_to_budget: the bitrate that fills the budget over the clip's duration,
+# corrected once from what that encode weighed (x264's rate control lands within a few
+# percent, noisy clips over), then the same at a smaller frame when quality would drop too far.
 _FIT_SCALES = (1.0, 0.75, 0.5, 0.35)
-_FIT_FIRST_CRF = 23
-_FIT_MAX_CRF = 36
-_FIT_MARGIN = 0.93  # aim below the budget: the prediction is rough
+_FIT_TRIES = 2
+_FIT_MARGIN = 0.92  # aim below the budget: container overhead and rate-control overshoot
 _FIT_MIN_SIDE = 96
+_FIT_MIN_BITS_PER_PIXEL = 0.04  # below this a frame is blocks: shrink it instead
+
+
+def fit_bitrate(duration_s: float, max_bytes: int, audio_kbps: int = 0) -> int:
+    """Video kbit/s that, with ``audio_kbps`` of sound, fills ``max_bytes`` over ``duration_s``."""
+    total = max_bytes * 8 * _FIT_MARGIN / max(duration_s, 0.1) / 1000
+    return max(16, math.floor(total - audio_kbps))
 
 
 def fit_to_budget(src: Path, dst: Path, max_bytes: int) -> Path:
     """Make ``dst`` a copy of ``src`` no bigger than ``max_bytes`` (a chat upload limit).
 
-    Quality goes first (higher CRF), then size (smaller frames); sound is kept, at a lower
-    bitrate once frames shrink. Raises MediaError(OUTPUT_TOO_LARGE) when even the smallest
-    attempt does not fit.
+    The bitrate is chosen from the duration (what fills the budget), then frames shrink when
+    that bitrate is too low for their size; sound is kept, at a lower bitrate for a small
+    budget. Raises MediaError(OUTPUT_TOO_LARGE) when even the smallest attempt does not fit.
     """
     src, dst = Path(src), Path(dst)
     size = src.stat().st_size
@@ -269,33 +275,31 @@ def fit_to_budget(src: Path, dst: Path, max_bytes: int) -> Path:
         return copy_atomic(src, dst) if src.resolve() != dst.resolve() else dst
     info = probe(src)
     duration = info.duration_s or 1.0
+    fps = info.fps or 25.0
     audio_kbps = 128
-    if info.has_audio and audio_kbps * 1000 / 8 * duration > max_bytes * 0.5:
+    if info.has_audio and audio_kbps * 1000 / 8 * duration > max_bytes * 0.25:
         audio_kbps = 48  # sound must not eat the picture's share of a small budget
+    audio = audio_kbps if info.has_audio else None
     best = size
-    crf = _FIT_FIRST_CRF
     for scale in _FIT_SCALES:
         width = max(2, round(info.width * scale / 2) * 2)
         height = max(2, round(info.height * scale / 2) * 2)
         if min(width, height) < _FIT_MIN_SIDE and scale < 1.0:
             break
-        for _ in range(3):
+        kbps = fit_bitrate(duration, max_bytes, audio or 0)
+        too_coarse = kbps * 1000 / (width * height * fps) < _FIT_MIN_BITS_PER_PIXEL
+        if too_coarse and scale < _FIT_SCALES[-1] and min(width, height) * 0.75 >= _FIT_MIN_SIDE:
+            continue  # a smaller frame at this bitrate looks better than this one in blocks
+        for _ in range(_FIT_TRIES):
             with scratch_beside(dst, "fit") as tmp:
-                _reencode(src, tmp, width, height, crf, audio_kbps if info.has_audio else None)
+                _reencode(src, tmp, width, height, kbps, audio)
                 got = tmp.stat().st_size
                 if got <= max_bytes:
                     os.replace(tmp, dst)
                     return dst
             best = min(best, got)
-            needed = crf + max(1, math.ceil(6 * math.log2(got / (max_bytes * _FIT_MARGIN))))
-            if needed > _FIT_MAX_CRF:
-                if crf >= _FIT_MAX_CRF:
-                    break
-                needed = _FIT_MAX_CRF
-            crf = needed
-        # a smaller frame needs fewer bits: start the next scale a little below the ceiling
-        crf = max(_FIT_FIRST_CRF, crf - 6)
-        audio_kbps = min(audio_kbps, 64)
+            kbps = max(16, math.floor(kbps * max_bytes * _FIT_MARGIN / got))
+        audio = min(audio, 48) if audio else None
     raise MediaError(
         FailureReason.OUTPUT_TOO_LARGE,
         f"The result is still {_human(best)} after compression, over the {_human(max_bytes)} "
@@ -307,12 +311,13 @@ def _human(n_bytes: int) -> str:
     return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
 
 
-def _reencode(src: Path, dst: Path, width: int, height: int, crf: int, audio_kbps: int | None) -> None:
+def _reencode(src: Path, dst: Path, width: int, height: int, kbps: int, audio_kbps: int | None) -> None:
     audio = ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{audio_kbps}k"] if audio_kbps else ["-an"]
+    rate = ["-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{2 * kbps}k"]
     args = [
         "-v", "error", *input_args(src), "-map", "0:v:0", *audio,
         "-vf", f"scale={width}:{height}:flags=area", "-c:v", "libx264", "-preset", "veryfast",
-        "-crf", str(crf), "-x264-params", FAST_X264_PARAMS, "-pix_fmt", "yuv420p",
+        *rate, "-x264-params", FAST_X264_PARAMS, "-pix_fmt", "yuv420p",
         "-map_metadata", "0", *metadata_args(),
         "-movflags", "+faststart", "-f", "mp4", "-y", str(dst),
     ]  # fmt: skip

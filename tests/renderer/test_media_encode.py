@@ -14,7 +14,9 @@ from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.encode import (
     AI_COMMENT,
+    DISCORD_UPLOAD_LIMIT,
     VideoWriter,
+    fit_bitrate,
     fit_to_budget,
     write_thumbnail,
 )
@@ -176,3 +178,18 @@ def test_sample_dance_round_trip_keeps_sound(samples_dir: Path, tmp_path: Path) 
     assert (info.width, info.height) == (reader.spec.width, reader.spec.height)
     fitted = fit_to_budget(dst, tmp_path / "discord.mp4", dst.stat().st_size // 2)
     assert fitted.stat().st_size <= dst.stat().st_size // 2 and probe(fitted).has_audio
+
+
+def test_fit_uses_the_budget_its_duration_allows(tmp_path: Path) -> None:
+    """The bitrate comes from the duration: Discord's 10 MiB over 30 s with 128k of sound leaves
+    about 2.4 Mbit/s of picture; a clip fitted to a budget fills most of it (not a tenth)."""
+    assert fit_bitrate(30.0, DISCORD_UPLOAD_LIMIT, 128) == pytest.approx(2444, abs=2)
+    assert fit_bitrate(60.0, DISCORD_UPLOAD_LIMIT) == fit_bitrate(30.0, DISCORD_UPLOAD_LIMIT) // 2
+    src = tmp_path / "noisy.mp4"
+    mf.ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=480x360:rate=25:duration=4", "-vf", "noise=alls=30:allf=t",
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "14", "-pix_fmt", "yuv420p", str(src),
+    )  # fmt: skip
+    budget = src.stat().st_size // 5
+    got = fit_to_budget(src, tmp_path / "fit.mp4", budget).stat().st_size
+    assert 0.6 * budget <= got <= budget, (got, budget)
