@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
+from arq.constants import job_key_prefix, result_key_prefix, retry_key_prefix
 
 from motionbot.queue.delivery import delivered_key
 from motionbot.queue.jobs import DeliveryTarget, MediaRef, Platform, Queues, RenderResult
@@ -62,10 +62,6 @@ async def forget_tasks(redis: Any, task_ids: Iterable[str], *, delivered_ttl_s: 
         if raw is not None and raw != cancelled:  # a finished task's outcome names its files
             deleted += int(await redis.delete(outcome_key(task_id)))
     return deleted
-
-
-async def task_in_progress(redis: Any, task_id: str) -> bool:
-    return bool(await redis.exists(in_progress_key_prefix + render_job_id(task_id)))
 
 
 async def forget_results(redis: Any, digests: Iterable[str]) -> tuple[int, list[MediaRef]]:

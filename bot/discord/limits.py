@@ -14,7 +14,6 @@ from motionbot.bot.core.intake import classify
 from motionbot.queue.jobs import MediaKind
 
 MB = 1_000_000
-DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
 
 class AttachmentLike(Protocol):

@@ -51,7 +51,6 @@ TARGETS = {"limb_share": 0.90, "frame_share": 0.75, "pck@0.2": 0.85}
 # and every portrait whose face the engine moves, with every face reference
 FACE_TARGETS = {"expression": 0.70, "head_roll_corr": 0.80}
 MOUTH_AMPLITUDE = (0.6, 1.4)
-LEG_LIMBS = ("left_thigh", "left_shin", "right_thigh", "right_shin")
 
 
 @dataclass
