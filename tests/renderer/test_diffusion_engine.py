@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from tiny_wan import one_torch_thread, tiny_distilled_model, tiny_model, tiny_settings
+from tiny_wan import tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions, Stage
@@ -33,7 +33,7 @@ from motionbot.renderer.media.video import open_video
 
 OPTIONS = RenderOptions(engine=EngineName.DIFFUSION)
 
-FIXTURES = (one_torch_thread, tiny_model, tiny_distilled_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tiny_wan import one_torch_thread, tiny_model, tiny_settings
+from tiny_wan import tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.engines.diffusion.fit import (
@@ -20,7 +20,7 @@ from motionbot.renderer.engines.diffusion.memory import GIB, ModelFootprint, Str
 from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.errors import RendererError
 
-FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 WAN_14B = ModelFootprint.wan_animate_2_14b()
 # what torch reports as total_memory for these cards

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from tiny_wan import tiny_model, tiny_settings
+from tiny_wan import tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions, Stage
@@ -28,8 +28,6 @@ pytestmark = [
     pytest.mark.gpu,
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
-
-FIXTURES = (tiny_model,)  # pytest finds them under these names
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,6 @@ from tiny_wan import (
     PROMPT,
     build_tiny_wan,
     copy_model,
-    one_torch_thread,
-    tiny_model,
     tiny_settings,
 )
 
@@ -31,7 +29,7 @@ from motionbot.renderer.engines.diffusion.model_files import missing_files, reso
 from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.errors import RendererError
 
-FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def refused(model: str, **settings: object) -> RendererError:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from tiny_wan import one_torch_thread, tiny_model, tiny_settings
+from tiny_wan import tiny_settings
 
 from motionbot.queue.jobs import EngineName, RenderOptions
 from motionbot.renderer.engines.base import EngineInput
@@ -22,7 +22,7 @@ from motionbot.renderer.engines.registry import load_engine
 
 WAN = importlib.import_module("diffusers.models.transformers.transformer_wan_animate_2")
 
-FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

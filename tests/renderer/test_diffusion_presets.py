@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from tiny_wan import copy_model, one_torch_thread, tiny_distilled_model, tiny_model, tiny_settings
+from tiny_wan import copy_model, tiny_settings
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import EngineName, RenderOptions
@@ -31,7 +31,7 @@ from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.video import open_video
 
-FIXTURES = (one_torch_thread, tiny_model, tiny_distilled_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TOLERANCE = 4.0  # mean absolute difference, out of 255
 STEPS = 8
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from tiny_wan import one_torch_thread, tiny_model, tiny_settings
+from tiny_wan import tiny_settings
 
 from motionbot.ops.metrics import MetricsServer
 from motionbot.queue.jobs import EngineName, RenderOptions
@@ -27,7 +27,7 @@ from motionbot.renderer.engines.diffusion.fit import auto_sizes
 from motionbot.renderer.engines.diffusion.memory import Resolution
 from motionbot.renderer.engines.diffusion.readiness import Readiness
 
-FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import media_factories as mf
 import pytest
 import torch
 from queue_helpers import drain_deliveries, fast_settings, png_bytes, running_worker, wait_for
-from tiny_wan import one_torch_thread, tiny_model, tiny_settings
+from tiny_wan import tiny_settings
 
 from motionbot.queue.client import RenderClient
 from motionbot.queue.errors import FailureReason
@@ -33,7 +33,7 @@ from motionbot.renderer.engines.registry import load_engine
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.settings import RendererSettings
 
-FIXTURES = (one_torch_thread, tiny_model)  # pytest finds them under these names
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

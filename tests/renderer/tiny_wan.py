@@ -17,7 +17,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import torch
 
 from motionbot.renderer.settings import RendererSettings
@@ -149,22 +148,3 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread() -> Iterator[None]:
-    """Autouse in every module that imports it (see torch_threads for why)."""
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One tiny checkpoint per test session, shared by every diffusion test module."""
-    return session_model(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture(scope="session")
-def tiny_distilled_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same tiny checkpoint saved as the distilled repository is (its index names the distilled blocks)."""
-    return session_model(tmp_path_factory.getbasetemp(), "tiny-wan-distilled", distilled=True)
