@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import arq
 from arq import Retry
 
+from motionbot.bot.core import presenters
+from motionbot.bot.core.replies import Reply
 from motionbot.bot.history.models import TaskRecord, TaskStatus
 from motionbot.bot.history.store import HistoryStore
 from motionbot.ops.instrument import job_hooks
@@ -57,11 +59,11 @@ class Notifier(Protocol):
     """One per platform. Sends the outcome to ``job.target`` and edits its status message."""
 
     async def send_result(
-        self, job: DeliverJob, result: RenderResult, task: TaskRecord | None
+        self, job: DeliverJob, result: RenderResult, task: TaskRecord | None, *, batch: Reply | None = None
     ) -> Receipt: ...
 
     async def send_failure(
-        self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None
+        self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None, *, batch: Reply | None = None
     ) -> Receipt: ...
 
 
@@ -104,11 +106,12 @@ class DeliveryDispatcher:
             log.info("user %s blocked the bot; not delivering %s", job.target.user_id, job.task_id)
             await self._record(job, Receipt(None))
             return
+        batch = await self._batch_status(job)
         try:
             if isinstance(outcome, RenderResult):
-                receipt = await notifier.send_result(job, outcome, task)
+                receipt = await notifier.send_result(job, outcome, task, batch=batch)
             else:
-                receipt = await notifier.send_failure(job, outcome, task)
+                receipt = await notifier.send_failure(job, outcome, task, batch=batch)
         except RetryLater as exc:
             raise Retry(defer=max(1.0, exc.seconds)) from exc
         except RecipientGone:
@@ -117,6 +120,16 @@ class DeliveryDispatcher:
             await self._record(job, Receipt(None))
             return
         await self._record(job, receipt)
+
+    async def _batch_status(self, job: DeliverJob) -> Reply | None:
+        """An album's status message counts its videos instead of naming one task."""
+        target = job.target
+        if target.batch_size <= 1 or target.status_message_id is None:
+            return None
+        done = await self.history.finished_sharing_status(
+            target.platform, target.chat_id, target.status_message_id
+        )
+        return presenters.batch_status(done, target.batch_size)
 
     async def _record(self, job: DeliverJob, receipt: Receipt) -> None:
         await self.history.record_delivery(

@@ -160,7 +160,8 @@ class SubmitScript:
             "now": repr(now),
             "slot_until": repr(now + s.user_slot_ttl_s),
             "task": request.task_id,
-            "max_running": str(s.max_running_per_user),
+            # an album's tasks are admitted together: each one of the batch has a slot
+            "max_running": str(s.max_running_per_user + request.target.batch_size - 1),
             "quota": str(s.daily_quota),
             "quota_ttl": str(2 * 86_400),
             "slot_ttl": str(s.user_slot_ttl_s),

@@ -180,6 +180,9 @@ class DeliveryTarget(_Model):
     user_id: str
     reply_to: str | None = None  # message to reply to (groups)
     status_message_id: str | None = None  # message edited in place with progress
+    # an album: this many tasks (one per photo, same move) share the status message, which
+    # counts them; each takes one of the user's running slots
+    batch_size: int = Field(default=1, ge=1, le=10)
 
 
 class RenderRequest(_Model):

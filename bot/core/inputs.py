@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 INSPECT_CACHE_PREFIX = "motionbot:inspect:"
 INSPECT_CACHE_TTL_S = 86_400
+MAX_ALBUM = 10  # photos rendered from one album (Telegram's own album limit)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class InputChange:
     clear_photo: bool = False
     clear_motion: bool = False
     lead: str | None = None  # a line said before the next step ("Move: Wave.")
+    album_group: str | None = None  # the photo is one of an album (the platform's group id)
 
 
 class Inputs:
@@ -66,8 +68,10 @@ class Inputs:
         *,
         filename: str | None = None,
         suffix: str = "",
+        album_group: str | None = None,
     ) -> Accepted:
-        """Store an uploaded file and make it the pending photo or motion."""
+        """Store an uploaded file and make it the pending photo or motion; a photo of an
+        album (``album_group``) joins the album's photos instead of replacing the photo."""
         store = self.deps.store
         if isinstance(source, Path):
             ref = await store.put_file(source, filename=filename)
@@ -77,12 +81,14 @@ class Inputs:
             ref = await store.put_bytes(
                 source, suffix=suffix or (Path(filename).suffix if filename else ""), filename=filename
             )
-        return Accepted(ref, await self.use(key, kind, ref))
+        return Accepted(ref, await self.use(key, kind, ref, album_group=album_group))
 
-    async def use(self, key: ConversationKey, kind: MediaKind, ref: MediaRef) -> list[Reply]:
+    async def use(
+        self, key: ConversationKey, kind: MediaKind, ref: MediaRef, *, album_group: str | None = None
+    ) -> list[Reply]:
         """Make a stored file the pending photo or the pending move."""
         if kind == "photo":
-            return await self.change(key, InputChange(photo=ref))
+            return await self.change(key, InputChange(photo=ref, album_group=album_group))
         return await self.change(key, InputChange(motion=MotionSource(kind="video", video=ref)))
 
     async def change(self, key: ConversationKey, change: InputChange) -> list[Reply]:
@@ -91,10 +97,19 @@ class Inputs:
         async with self.deps.states.lock(key):
             state = await self.deps.states.load(key)
             notes = [change.lead] if change.lead else []
-            notes += _replaced_notes(state, change)
+            joins = _joins_album(state, change)
+            notes += [] if joins else _replaced_notes(state, change)
             update: dict[str, object] = {}
-            if change.photo is not None or change.clear_photo:
+            if joins:
+                assert change.photo is not None
+                album = state.photos
+                if change.photo.key not in {p.key for p in album}:
+                    album = [*album, change.photo][:MAX_ALBUM]
+                update["album"] = album
+            elif change.photo is not None or change.clear_photo:
                 update["photo"] = change.photo
+                update["album"] = []
+                update["album_group"] = change.album_group
             if change.motion is not None or change.clear_motion:
                 update["motion"] = change.motion
             if state.phase is Phase.RENDERING:  # a new input starts the next round; task_id stays
@@ -112,6 +127,8 @@ class Inputs:
 
     async def next_step(self, state: ConversationState, notes: list[str]) -> Reply:
         """The options keyboard once both inputs are there, else what is still missing."""
+        if len(state.album) > 1:
+            notes = [*notes, texts.ALBUM_PHOTOS.format(count=len(state.album))]
         if state.ready:
             keyboard = await self.options.keyboard_for(state)
             return Reply("\n".join([*notes, keyboard.text]), buttons=keyboard.buttons)
@@ -136,7 +153,8 @@ class Inputs:
         photo = kind == "photo"
         async with self.deps.states.lock(key):
             state = await self.deps.states.load(key)
-            state = state.model_copy(update={"photo": None} if photo else {"motion": None}).settle_phase()
+            update: dict[str, object] = {"photo": None, "album": []} if photo else {"motion": None}
+            state = state.model_copy(update=update).settle_phase()
             await self.deps.states.save(key, state)
         return [Reply(texts.ASK_ANOTHER_PHOTO if photo else texts.ASK_ANOTHER_VIDEO)]
 
@@ -190,6 +208,16 @@ class Inputs:
             return await self.replace(key, action.kind)
 
         return {act.Acknowledge: acknowledge, act.KeepInput: keep, act.ReplaceInput: replace}
+
+
+def _joins_album(state: ConversationState, change: InputChange) -> bool:
+    """A photo of the album whose first photo is pending (albums arrive one photo at a time)."""
+    return (
+        change.photo is not None
+        and change.album_group is not None
+        and change.album_group == state.album_group
+        and state.photo is not None
+    )
 
 
 def _replaced_notes(state: ConversationState, change: InputChange) -> list[str]:

@@ -28,13 +28,16 @@ class ConversationKey:
     chat_id: str
     user_id: str
 
-    def target(self, *, reply_to: str | None = None, status_message_id: str | None = None) -> DeliveryTarget:
+    def target(
+        self, *, reply_to: str | None = None, status_message_id: str | None = None, batch_size: int = 1
+    ) -> DeliveryTarget:
         return DeliveryTarget(
             platform=self.platform,
             chat_id=self.chat_id,
             user_id=self.user_id,
             reply_to=reply_to,
             status_message_id=status_message_id,
+            batch_size=batch_size,
         )
 
     @property

@@ -118,6 +118,13 @@ def failed(failure: RenderFailure) -> str:
     return texts.FAILED.format(message=failure_message(failure.reason, failure.message))
 
 
+def batch_status(done: int, total: int) -> Reply:
+    """An album's one status message: how many of its videos are made."""
+    if done >= total:
+        return Reply(texts.BATCH_DONE.format(done=done, total=total))
+    return Reply(texts.BATCH_QUEUED.format(done=done, total=total))
+
+
 def done(task_id: str) -> str:
     return texts.DONE.format(task_id=task_id)
 

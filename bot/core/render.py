@@ -24,6 +24,7 @@ from motionbot.bot.core.keys import ConversationKey, new_task_id
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.core.state import ConversationState, Phase
 from motionbot.bot.history.models import TaskRecord, TaskStatus
+from motionbot.queue.client import Submitted
 from motionbot.queue.delivery import enqueue_deliver
 from motionbot.queue.errors import FailureReason, QueueError
 from motionbot.queue.jobs import (
@@ -54,6 +55,11 @@ class Generated:
     task_id: str | None = None
     status_message_id: str | None = None
     cached: bool = False
+    batch: tuple[str, ...] = ()  # an album's tasks, one per photo (task_id is then None)
+
+
+def queued_ids(queued: list[tuple[str, Submitted]]) -> list[str]:
+    return [task_id for task_id, _ in queued]
 
 
 def same_render(task: TaskRecord, state: ConversationState, engine: EngineName) -> bool:
@@ -145,55 +151,75 @@ class Render:
             if refusal is not None:
                 return Generated(refusal)
             assert state.photo is not None and state.motion is not None
-            task_id = new_task_id()
-            status_id = await post_status(
-                presenters.status_reply(texts.STAGE_NAMES["queued"] + "...", cancellable=False)
+            photos = state.photos
+            batch = len(photos)
+            first = (
+                presenters.batch_status(0, batch)
+                if batch > 1
+                else presenters.status_reply(texts.STAGE_NAMES["queued"] + "...", cancellable=False)
             )
-            request = RenderRequest(
-                task_id=task_id,
-                target=key.target(reply_to=reply_to, status_message_id=status_id),
-                photo=state.photo,
-                motion=state.motion,
-                options=RenderOptions(
-                    engine=engine,
-                    background=state.options.background,
-                    keep_sound=state.options.keep_sound,
-                    format=output_format or state.options.format,
-                    aspect=state.options.aspect,
-                    max_seconds=min(max_seconds or settings.max_video_seconds, settings.max_video_seconds),
-                    max_bytes=max_bytes,
-                ),
+            status_id = await post_status(first)
+            target = key.target(reply_to=reply_to, status_message_id=status_id, batch_size=batch)
+            options = RenderOptions(
+                engine=engine,
+                background=state.options.background,
+                keep_sound=state.options.keep_sound,
+                format=output_format or state.options.format,
+                aspect=state.options.aspect,
+                max_seconds=min(max_seconds or settings.max_video_seconds, settings.max_video_seconds),
+                max_bytes=max_bytes,
             )
-            try:
-                submitted = await self.deps.client.submit(request)
-            except QueueError as exc:
-                return Generated(Reply(exc.message), status_message_id=status_id)
-            used_engine = EngineName.WARP if submitted.fallback_to_cpu else engine
-            await self.deps.history.add_task(
-                TaskRecord(
-                    task_id=task_id,
-                    platform=key.platform,
-                    chat_id=key.chat_id,
-                    user_id=key.user_id,
-                    status=TaskStatus.QUEUED,
-                    engine=used_engine,
-                    options=request.options.model_copy(update={"engine": used_engine}),
-                    photo=state.photo,
-                    motion=state.motion,
-                    created_at=time.time(),
-                    status_message_id=status_id,
+            queued: list[tuple[str, Submitted]] = []
+            for photo in photos:  # an album: one task per photo, all with the same move
+                request = RenderRequest(
+                    task_id=new_task_id(), target=target, photo=photo, motion=state.motion, options=options
                 )
-            )
-            update = {"phase": Phase.RENDERING, "task_id": task_id, "last_task_id": task_id}
+                try:
+                    submitted = await self.deps.client.submit(request)
+                except QueueError as exc:
+                    if not queued:
+                        return Generated(Reply(exc.message), status_message_id=status_id)
+                    break  # the ones queued go ahead; the status counts them
+                queued.append((request.task_id, submitted))
+                await self._record(key, request, submitted, status_id)
+            last = queued[-1][0]
+            update = {"phase": Phase.RENDERING, "task_id": last, "last_task_id": last}
             await self.deps.states.save(key, state.model_copy(update=update))
+        for task_id, submitted in queued:
+            if submitted.cached is not None:
+                job = DeliverJob(task_id=task_id, target=target, outcome=submitted.cached)
+                await enqueue_deliver(self.deps.client.redis, job)
+        if batch > 1:
+            return Generated(
+                presenters.batch_status(0, len(queued)), None, status_id, batch=tuple(queued_ids(queued))
+            )
+        task_id, submitted = queued[0]
         if submitted.cached is not None:
-            job = DeliverJob(task_id=task_id, target=request.target, outcome=submitted.cached)
-            await enqueue_deliver(self.deps.client.redis, job)
             return Generated(Reply(texts.FROM_CACHE), task_id, status_id, cached=True)
         text = presenters.queued(
             submitted.position, submitted.eta_s, fallback_to_cpu=submitted.fallback_to_cpu
         )
         return Generated(presenters.status_reply(text, cancellable=True), task_id, status_id)
+
+    async def _record(
+        self, key: ConversationKey, request: RenderRequest, submitted: Submitted, status_id: str
+    ) -> None:
+        used_engine = EngineName.WARP if submitted.fallback_to_cpu else request.options.engine
+        await self.deps.history.add_task(
+            TaskRecord(
+                task_id=request.task_id,
+                platform=key.platform,
+                chat_id=key.chat_id,
+                user_id=key.user_id,
+                status=TaskStatus.QUEUED,
+                engine=used_engine,
+                options=request.options.model_copy(update={"engine": used_engine}),
+                photo=request.photo,
+                motion=request.motion,
+                created_at=time.time(),
+                status_message_id=status_id,
+            )
+        )
 
     async def cancel(self, key: ConversationKey) -> list[Reply]:
         history, states = self.deps.history, self.deps.states

@@ -42,6 +42,9 @@ class ConversationState(BaseModel):
 
     phase: Phase = Phase.COLLECTING
     photo: MediaRef | None = None
+    # an album's photos (photo is the first): one video each, with the same move
+    album: list[MediaRef] = []
+    album_group: str | None = None  # the platform's id of the album they came in
     motion: MotionSource | None = None
     options: ChosenOptions = ChosenOptions()
     engine_chosen: bool = False  # the user picked a quality (else the default may change)
@@ -49,6 +52,13 @@ class ConversationState(BaseModel):
     last_task_id: str | None = None
     consent_asked: bool = False  # the consent prompt is on screen already: don't repeat it per file
     keyboard_message_id: str | None = None  # the message with the live options keyboard
+
+    @property
+    def photos(self) -> list[MediaRef]:
+        """Every pending photo: the album's, else the one photo."""
+        if self.album:
+            return list(self.album)
+        return [self.photo] if self.photo is not None else []
 
     @property
     def ready(self) -> bool:

@@ -133,6 +133,9 @@ EXTRA_TOO_LARGE = (
 )
 EXTRA_WHAT = {"webm": "transparent WebM", "gif": "GIF", "sticker": "sticker"}
 MAKE_STICKER = "Make a sticker"
+ALBUM_PHOTOS = "{count} photos: one video each, with the same move."
+BATCH_QUEUED = "Making {total} videos, one per photo: {done} of {total} done."
+BATCH_DONE = "Made {done} of {total} videos."
 ADD_STICKER = "Add to my sticker set"
 STICKER_ADDED = "Added to your sticker set: {link}"
 STICKER_SET_CREATED = "Made your sticker set with this sticker: {link}"

@@ -101,6 +101,15 @@ class AnimateCog(MotionCog):
         quality="Preview is fast; Full AI looks better and takes minutes",
         background="What's behind the person",
         keep_sound="Keep the sound of the reference video",
+        photo2="Another photo: one video each, with the same move",
+        photo3="Another photo: one video each, with the same move",
+        photo4="Another photo: one video each, with the same move",
+        photo5="Another photo: one video each, with the same move",
+        photo6="Another photo: one video each, with the same move",
+        photo7="Another photo: one video each, with the same move",
+        photo8="Another photo: one video each, with the same move",
+        photo9="Another photo: one video each, with the same move",
+        photo10="Another photo: one video each, with the same move",
     )
     @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
     @anywhere
@@ -113,9 +122,22 @@ class AnimateCog(MotionCog):
         quality: app_commands.Choice[str] | None = None,
         background: app_commands.Choice[str] | None = None,
         keep_sound: bool | None = None,
+        photo2: discord.Attachment | None = None,
+        photo3: discord.Attachment | None = None,
+        photo4: discord.Attachment | None = None,
+        photo5: discord.Attachment | None = None,
+        photo6: discord.Attachment | None = None,
+        photo7: discord.Attachment | None = None,
+        photo8: discord.Attachment | None = None,
+        photo9: discord.Attachment | None = None,
+        photo10: discord.Attachment | None = None,
     ) -> None:
         """Both inputs in one command. A missing photo or motion is taken from the conversation
-        (e.g. after "Same move, new photo" on an earlier result) when there is one."""
+        (e.g. after "Same move, new photo" on an earlier result) when there is one. Several
+        photos (photo, photo2...) make an album: one video each, with the same move."""
+        more = [photo2, photo3, photo4, photo5, photo6, photo7, photo8, photo9, photo10]
+        album = [p for p in (photo, *more) if p is not None]
+        photo = album[0] if album else None
         rt = self.bot.rt
         wait = self.too_fast(interaction.user.id)
         if wait is not None:
@@ -129,8 +151,8 @@ class AnimateCog(MotionCog):
             motion=motion is not None,
             pending_motion=pending.motion is not None,
         )
-        if refused is None and photo is not None:
-            refused = attachment_problem(photo, "photo", download_limit=rt.download_limit)
+        for each in album:
+            refused = refused or attachment_problem(each, "photo", download_limit=rt.download_limit)
         if refused is None and video is not None:
             refused = attachment_problem(video, "video", download_limit=rt.download_limit)
         source = await self.resolve_motion(interaction.user.id, motion) if motion is not None else None
@@ -143,8 +165,13 @@ class AnimateCog(MotionCog):
         conv = rt.conv
         notes: list[str] = []
         if photo is not None:
+            group = str(interaction.id) if len(album) > 1 else None
             photo_ref = await self._store(photo, "photo")
-            await conv.inputs.use(key, "photo", photo_ref)
+            await conv.inputs.use(key, "photo", photo_ref, album_group=group)
+            for each in album[1:]:
+                await conv.inputs.use(key, "photo", await self._store(each, "photo"), album_group=group)
+            if group is not None:
+                notes.append(texts.ALBUM_PHOTOS.format(count=len(album)))
         else:
             assert pending.photo is not None
             photo_ref = pending.photo

@@ -111,8 +111,9 @@ class ButtonHandler:
         if generated.status_message_id is None:  # refused before anything was queued
             await show(interaction, [generated.reply])
             return
-        if generated.task_id is not None and interaction.guild_id is not None:
-            await self.rt.guilds.count_render(str(interaction.guild_id), generated.task_id)
+        if interaction.guild_id is not None:  # an album counts one render per photo
+            for task_id in generated.batch or ([generated.task_id] if generated.task_id else []):
+                await self.rt.guilds.count_render(str(interaction.guild_id), task_id)
         if generated.cached:
             return  # the deliver job is on its way and will edit the status itself
         reply = generated.reply

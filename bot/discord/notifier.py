@@ -84,14 +84,16 @@ class DiscordNotifier:
             log.warning("status edit for task %s failed: %s", job.task_id, exc)
         return status_id
 
-    async def send_result(self, job: DeliverJob, result: RenderResult, task: TaskRecord | None) -> Receipt:
+    async def send_result(
+        self, job: DeliverJob, result: RenderResult, task: TaskRecord | None, *, batch: Reply | None = None
+    ) -> Receipt:
         ctx = await self._context(job)
         limit = ctx.upload_limit
         if result.output.size > limit:
             text = presenters.result_too_large(result.output.size, limit)
             return Receipt(await self._status(job, ctx, presenters.too_large_reply(text, job.task_id)))
         done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
-        await self._status(job, ctx, Reply(done))
+        await self._status(job, ctx, batch or Reply(done))
         ctx = await self._context(job)  # the status edit may have moved it off an expired token
         reply = Reply(
             presenters.caption(result), buttons=share_buttons(job.task_id, savable=presenters.savable(task))
@@ -136,9 +138,15 @@ class DiscordNotifier:
             except (TooLarge, discord.HTTPException, Unreachable) as exc:
                 log.warning("task %s: the %s was not posted: %s", job.task_id, kind.value, exc)
 
-    async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
+    async def send_failure(
+        self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None, *, batch: Reply | None = None
+    ) -> Receipt:
         ctx = await self._context(job)
         text = presenters.failed(failure)
+        if batch is not None:  # an album's status counts; this photo's failure is its own message
+            await self._status(job, ctx, batch)
+            msg = await self.messenger.post(None, ctx, Reply(f"{job.task_id}: {text}"))
+            return Receipt(str(msg.id))
         reply = (
             presenters.too_large_reply(text, job.task_id)
             if failure.reason == FailureReason.OUTPUT_TOO_LARGE

@@ -260,6 +260,15 @@ class HistoryStore:
                     (task_id, EXTRA_ROLE + kind.value, ref.key, ref.size, ref.filename, task_id),
                 )
 
+    async def finished_sharing_status(self, platform: Platform, chat_id: str, status_message_id: str) -> int:
+        """How many tasks of an album (they share one status message) have finished."""
+        row = await self.db.one(
+            "SELECT COUNT(*) AS n FROM tasks WHERE platform = ? AND chat_id = ? AND status_message_id = ? "
+            "AND status IN ('done', 'failed', 'cancelled')",
+            (platform.value, chat_id, status_message_id),
+        )
+        return int(row["n"]) if row else 0
+
     async def task_extras(self, task_id: str) -> dict[Extra, MediaRef]:
         """A finished task's files besides its MP4 (transparent WebM, sticker, GIF)."""
         rows = await self.db.all(

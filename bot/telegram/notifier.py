@@ -74,7 +74,9 @@ class TelegramNotifier:
             log.warning("status edit failed: %s", exc.message)
         return target.status_message_id
 
-    async def send_result(self, job: DeliverJob, result: RenderResult, task: TaskRecord | None) -> Receipt:
+    async def send_result(
+        self, job: DeliverJob, result: RenderResult, task: TaskRecord | None, *, batch: Reply | None = None
+    ) -> Receipt:
         target = job.target
         if self.upload_limit is not None and result.output.size > self.upload_limit:
             # the worker fits outputs to options.max_bytes; one over the limit anyway is
@@ -82,7 +84,7 @@ class TelegramNotifier:
             text = presenters.result_too_large(result.output.size, self.upload_limit)
             return Receipt(await self._status(target, presenters.too_large_reply(text, job.task_id)))
         done = presenters.done(job.task_id) + (" " + texts.FROM_CACHE if result.cached else "")
-        await self._status(target, done)
+        await self._status(target, batch or done)
         if Extra.STICKER in result.extras:
             return await self._send_sticker(job, result)
         reply = Reply(
@@ -149,8 +151,14 @@ class TelegramNotifier:
             return Receipt(None)
         return Receipt(str(msg.message_id), msg.sticker.file_id if msg.sticker else None)
 
-    async def send_failure(self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None) -> Receipt:
+    async def send_failure(
+        self, job: DeliverJob, failure: RenderFailure, task: TaskRecord | None, *, batch: Reply | None = None
+    ) -> Receipt:
         text = presenters.failed(failure)
+        if batch is not None:  # an album's status counts; this photo's failure is its own message
+            await self._status(job.target, batch)
+            target = job.target.model_copy(update={"status_message_id": None})
+            return Receipt(await self._status(target, f"{job.task_id}: {text}"))
         if failure.reason == FailureReason.OUTPUT_TOO_LARGE:
             return Receipt(await self._status(job.target, presenters.too_large_reply(text, job.task_id)))
         return Receipt(await self._status(job.target, text))

@@ -79,7 +79,8 @@ async def receive(
     filename: str | None,
     mime: str | None,
 ) -> None:
-    """Answer at once; fetch, store and inspect in the background (bounded by ingest_slots)."""
+    """Answer at once; fetch, store and inspect in the background (bounded by ingest_slots).
+    The photos of an album join one another (one video each)."""
     reply_to = reply_to_of(message)
     first = await rt.ui.send(key.chat_id, Inputs.received(kind), reply_to=reply_to)
     rt.spawn(
@@ -93,6 +94,7 @@ async def receive(
             filename=filename,
             mime=mime,
             reply_to=reply_to,
+            album_group=message.media_group_id if kind == "photo" else None,
         ),
         name=f"ingest:{key.chat_id}:{message.message_id}",
     )
@@ -109,6 +111,7 @@ async def _ingest(
     filename: str | None,
     mime: str | None,
     reply_to: int | None,
+    album_group: str | None = None,
 ) -> None:
     suffix = suffix_for(kind, mime, filename)
     await rt.wait_quiet()
@@ -122,7 +125,9 @@ async def _ingest(
                     size=size,
                     limit=rt.settings.telegram_download_limit(),
                 )
-                accepted = await rt.conv.inputs.add(key, kind, path, filename=filename or f"{kind}{suffix}")
+                accepted = await rt.conv.inputs.add(
+                    key, kind, path, filename=filename or f"{kind}{suffix}", album_group=album_group
+                )
             except QueueError as exc:
                 await rt.ui.edit(key.chat_id, first_id, Reply(exc.message))
                 return
