@@ -16,7 +16,15 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from motionbot.queue.jobs import EngineName, Outcome, RenderFailure, RenderRequest, RenderResult
+from motionbot.queue.jobs import (
+    EngineName,
+    JobNames,
+    Outcome,
+    Queues,
+    RenderFailure,
+    RenderRequest,
+    RenderResult,
+)
 
 PREFIX = "motionbot:"
 Cancelled = Literal["cancelled"]
@@ -131,6 +139,38 @@ class TaskBook:
             return None
         raw = await self.redis.get(key)
         return load_outcome(raw) if raw else None
+
+    async def hand_to_cpu(self, request: RenderRequest) -> None:
+        """Queue a GPU task again as a CPU preview (the user allowed one). Its route follows it,
+        so a cancel finds the CPU job, and it keeps its slot and quota; ``redis`` must be arq's
+        pool here (it enqueues)."""
+        opts = request.options
+        cpu_request = request.model_copy(
+            update={
+                "options": opts.model_copy(update={"engine": EngineName.WARP}),
+                "fallback_from": opts.engine,
+            }
+        )
+        job_id = f"{render_job_id(request.task_id)}:cpu"
+        old = await self.get(request.task_id)
+        if old is not None:
+            await self.record(
+                TaskRoute(
+                    task_id=request.task_id,
+                    queue=Queues.RENDER_CPU,
+                    job_id=job_id,
+                    engine=EngineName.WARP,
+                    user_slot=old.user_slot,
+                    quota_key=old.quota_key,
+                    est_output_s=old.est_output_s,
+                )
+            )
+        await self.redis.enqueue_job(
+            JobNames.RENDER,
+            cpu_request.model_dump(mode="json"),
+            _job_id=job_id,
+            _queue_name=Queues.RENDER_CPU,
+        )
 
     async def outcome(self, task_id: str) -> Claimed | None:
         raw = await self.redis.get(outcome_key(task_id))

@@ -37,15 +37,13 @@ from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import (
     DeliverJob,
     EngineName,
-    JobNames,
     Progress,
-    Queues,
     RenderFailure,
     RenderRequest,
     RenderResult,
     Stage,
 )
-from motionbot.queue.tasks import CANCELLED, Claimed, TaskRoute, render_job_id
+from motionbot.queue.tasks import CANCELLED, Claimed, render_job_id
 from motionbot.renderer.errors import RenderCancelled
 from motionbot.renderer.render_steps import RenderSteps
 from motionbot.renderer.worker_state import WorkerState
@@ -92,6 +90,7 @@ class RenderRun:
                 self._failure(
                     FailureReason.INTERNAL_ERROR,
                     "The render failed several times on our side (the worker stopped). Please try again later.",
+                    params={"case": "retries"},
                 )
             )
         keeper = asyncio.create_task(self._keep())
@@ -131,6 +130,7 @@ class RenderRun:
                     f"Rendering took longer than {timeout:.0f} seconds and was stopped. "
                     "Please try a shorter clip"
                     + (" or the Preview quality." if engine.name == "diffusion" else "."),
+                    params={"seconds": round(timeout), "engine": engine.name},
                 )
         except RenderCancelled:
             if await self.state.book.is_cancelled(self.task_id):
@@ -140,7 +140,7 @@ class RenderRun:
         except MotionbotError as exc:
             if exc.reason.is_user_error or exc.reason in PERMANENT:
                 log.info("task %s failed: %s", self.task_id, exc)
-                return self._failure(exc.reason, exc.message, detail=exc.detail)
+                return self._failure(exc.reason, exc.message, detail=exc.detail, params=exc.params)
             if exc.reason is FailureReason.GPU_OUT_OF_MEMORY:
                 return await self._after_oom(exc)
             return self._retry_or_fail(exc)
@@ -158,42 +158,25 @@ class RenderRun:
             )
             raise Retry(defer=defer) from exc
         if isinstance(exc, MotionbotError) and exc.reason is FailureReason.STORAGE_FULL:
-            return self._failure(exc.reason, exc.message, detail=exc.detail)  # say so plainly
+            return self._failure(exc.reason, exc.message, detail=exc.detail, params=exc.params)  # say so plainly
         return self._failure(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
 
     async def _after_oom(self, exc: MotionbotError) -> RenderFailure | HandedOver:
         opts = self.req.options
         if opts.engine is not EngineName.DIFFUSION or not opts.allow_cpu_fallback:
             return self._failure(FailureReason.GPU_OUT_OF_MEMORY, exc.message)
-        cpu_req = self.req.model_copy(
-            update={
-                "options": opts.model_copy(update={"engine": EngineName.WARP}),
-                "fallback_from": opts.engine,
-            }
-        )
-        job_id = f"{render_job_id(self.task_id)}:cpu"
-        old = await self.state.book.get(self.task_id)
-        if old is not None:
-            await self.state.book.record(
-                TaskRoute(
-                    task_id=self.task_id,
-                    queue=Queues.RENDER_CPU,
-                    job_id=job_id,
-                    engine=EngineName.WARP,
-                    user_slot=old.user_slot,
-                    quota_key=old.quota_key,
-                    est_output_s=old.est_output_s,
-                )
-            )
-        await self.redis.enqueue_job(
-            JobNames.RENDER, cpu_req.model_dump(mode="json"), _job_id=job_id, _queue_name=Queues.RENDER_CPU
-        )
+        await self.state.book.hand_to_cpu(self.req)
         await self.state.board.publish(Progress(task_id=self.task_id, stage=Stage.QUEUED, percent=0))
         log.warning("task %s: GPU out of memory, handed to the CPU queue", self.task_id)
         return HANDED_OVER
 
     def _failure(
-        self, reason: FailureReason, message: str | None = None, *, detail: str | None = None
+        self,
+        reason: FailureReason,
+        message: str | None = None,
+        *,
+        detail: str | None = None,
+        params: dict[str, float | int | str] | None = None,
     ) -> RenderFailure:
         if detail:
             log.info("task %s: %s (%s)", self.task_id, reason.value, detail)
@@ -201,6 +184,7 @@ class RenderRun:
             task_id=self.task_id,
             reason=reason.value,
             message=message or reason.default_message,
+            params=params or {},
             engine=self.req.options.engine,
         )
 
