@@ -2,7 +2,8 @@
 
 Each signal is a distance between face-mesh points over the distance between the outer eye
 corners, so it does not depend on how large the face is in either video; head roll is the
-angle of the eye line. A frame counts where both videos show a face. Correlation says whether
+angle of the eye line. Head yaw and pitch are the rotation of a rigid fit (in 3D, on points that
+hardly move with expression) of each frame's face onto the video's median face. A frame counts where both videos show a face. Correlation says whether
 the output moves when the reference does; the amplitude ratio (standard deviation of the
 output's signal over the reference's) says whether it moves as much.
 """
@@ -18,8 +19,9 @@ import numpy as np
 from motionbot.renderer.arrays import F32, F64
 from motionbot.renderer.media.video import open_video
 from motionbot.renderer.perception.face import FaceTracker
+from motionbot.renderer.similarity import similarity, yaw_pitch
 
-SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll")
+SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll", "head_yaw", "head_pitch")
 # Expression agreement averages these correlations (head roll is reported on its own).
 EXPRESSION_SIGNALS = ("mouth_open", "eye_open", "brow_lift")
 # mediapipe face-mesh indices (the subject's right eye is on the image's left)
@@ -28,11 +30,14 @@ _EYE_CORNERS = ((33, 133), (263, 362))
 _LIDS = ((159, 145), (386, 374))
 _LIPS = (13, 14)
 _BROWS = ((70, 63, 105, 66, 107), (300, 293, 334, 296, 336))
+# forehead, nose bridge, eye corners, temples: the head's rigid pose is fitted on these
+_RIGID = (10, 338, 109, 297, 67, 168, 6, 197, 195, 4, 1, 33, 263, 133, 362, 234, 454, 127, 356)
 MIN_FRAMES = 10
 
 
 def face_signals(points: F32) -> F64:
-    """The four signals of one face, from its (478, >=2) landmarks in pixels."""
+    """The first four signals of one face (the head's turn needs the whole video), from its
+    (478, >=2) landmarks in pixels."""
     p = points[:, :2].astype(np.float64)
     across = p[_EYE_OUTER[1]] - p[_EYE_OUTER[0]]
     iod = max(float(np.linalg.norm(across)), 1e-6)
@@ -53,16 +58,30 @@ def video_signals(
 ) -> F64:
     """(T, 4) signals per frame, NaN where no face was found."""
     reader = open_video(video, max_fps=max_fps, max_side=max_side, max_seconds=max_seconds)
-    rows: list[F64] = []
+    faces: list[F64] = []
     with FaceTracker(video=True) as tracker:
         for frame in reader.frames():
             face = tracker.detect(frame)
-            if face is None:
-                rows.append(np.full(len(SIGNALS), np.nan))
-                continue
             h, w = frame.shape[:2]
-            rows.append(face_signals(face.landmarks[:, :2] * np.array([w, h], np.float32)))
-    return np.stack(rows) if rows else np.zeros((0, len(SIGNALS)))
+            faces.append(
+                np.full((478, 3), np.nan) if face is None else face.landmarks[:, :3] * np.array([w, h, w])
+            )
+    return landmark_signals(np.stack(faces)) if faces else np.zeros((0, len(SIGNALS)))
+
+
+def landmark_signals(faces: F64) -> F64:
+    """(T, len(SIGNALS)) from (T, 478, 3) landmarks in pixels (depth on x's scale), NaN where
+    a frame has no face."""
+    out = np.full((len(faces), len(SIGNALS)), np.nan)
+    seen = np.flatnonzero(np.isfinite(faces).all(axis=(1, 2)))
+    if not len(seen):
+        return out
+    rigid = list(_RIGID)
+    calm = np.median(faces[seen][:, rigid], axis=0)
+    for t in seen:
+        out[t, :4] = face_signals(faces[t].astype(np.float32))
+        out[t, 4:] = np.degrees(yaw_pitch(similarity(calm, faces[t, rigid])[1]))
+    return out
 
 
 @dataclass(frozen=True)

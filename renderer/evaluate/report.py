@@ -232,7 +232,7 @@ def summarise(reports: list[PairReport]) -> dict[str, Any]:
     keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio", "wrists_in_frame")
     faces = [r for r in scored if r.face_reference]
     face_keys = ("expression", "mouth_open_corr", "mouth_open_amp", "eye_open_corr", "brow_lift_corr",
-                 "head_roll_corr")  # fmt: skip
+                 "head_roll_corr", "head_yaw_corr", "head_yaw_amp", "head_pitch_corr", "head_pitch_amp")  # fmt: skip
     return {
         "face_references": {k: mean(k, faces) for k in face_keys},
         "face_pairs": [r.name for r in faces],

@@ -128,6 +128,8 @@ def write_pair_sheet(path: Path, pair: Pair, output: Path, n_frames: int, metric
                 "eye_open_corr",
                 "brow_lift_corr",
                 "head_roll_corr",
+                "head_yaw_corr",
+                "head_pitch_corr",
             ),
         )
     ]

@@ -93,6 +93,30 @@ def test_a_calm_reference_leaves_the_photo_face_as_it_is() -> None:
     assert np.abs(moves).max() < 0.01 * 300
 
 
+def test_a_head_turn_swings_the_nose_inside_a_still_outline() -> None:
+    """The turn's parallax: the nose, nearest the camera, crosses the face as the performer's
+    does, the outline stays for the rig, and the eye line keeps its tilt."""
+    rng = np.random.default_rng(3)
+    n = 40
+    ref = _reference(n, rng)
+    photo = _photo()
+    still = np.zeros((n, len(FACE_SHAPE_POINTS), 2), np.float32)
+    turned = expression_track(_shape(ref), 640, 480, photo, n, still)
+    moves = turned - expression_track(_shape(ref), 640, 480, photo, n)  # the turn alone
+    yaw = np.sin(np.arange(n) / 5)  # the reference's yaw, up to 8 degrees each way
+    nose = shape_index(*NOSE)
+    sideways = moves[:, nose, 0].mean(axis=1)
+    assert np.corrcoef(sideways, -yaw)[0, 1] > 0.9  # image x: a turn to the left moves it left
+    assert np.abs(sideways).max() > 0.02 * 300  # a few pixels on a 300 px face
+    assert np.abs(moves[:, shape_index(*FACE_OVAL)]).max() < 1e-3
+    eyes = photo.shape[:, :2][shape_index(33, 263)] + moves[:, shape_index(33, 263)]
+    tilt = np.degrees(np.arctan2(eyes[:, 1, 1] - eyes[:, 0, 1], eyes[:, 1, 0] - eyes[:, 0, 0]))
+    assert np.abs(tilt).max() < 0.5  # the photo's eye line is level and stays so
+    # what the rig's head bulge already moves is taken off
+    bulge = np.full_like(still, 2.0)
+    assert np.allclose(expression_track(_shape(ref), 640, 480, photo, n, bulge), turned - 2.0, atol=1e-3)
+
+
 def test_mouth_opening_and_a_blink_reach_the_photo() -> None:
     rng = np.random.default_rng(1)
     ref = _reference(40, rng)

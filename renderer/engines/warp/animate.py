@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 from motionbot.renderer.arrays import F32, I32, U8
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.eyelids import EyelidPainter
-from motionbot.renderer.engines.warp.mesh import chain_arc
+from motionbot.renderer.engines.warp.mesh import chain_arc, head_shift
 from motionbot.renderer.engines.warp.mouth import MouthPainter
 from motionbot.renderer.engines.warp.raster import (
     OFF,
@@ -35,8 +35,6 @@ from motionbot.renderer.engines.warp.retarget import Retarget
 from motionbot.renderer.engines.warp.rig import HEAD, LIMB_CHAINS, N_BONES, Layer
 from motionbot.renderer.engines.warp.subject import Subject
 
-# How far the face centre slides, in head radii, at a full sideways turn.
-HEAD_TURN_SHIFT = 0.35
 # A triangle joins a limb group when its bones carry at least this much of its weight.
 GROUP_WEIGHT = 0.02
 # A limb triangle lies across a fold when its corners are more than FOLD_SPAN times its longest
@@ -144,7 +142,7 @@ class FrameRenderer:
         turn = self.motion.head_turn[t]
         if turn[0] != 0.0 or turn[1] != 0.0:
             lin = transforms[HEAD, :, :2]
-            shift = (lin @ turn.astype(np.float32)) * (HEAD_TURN_SHIFT * self.subject.rig.head_radius)
+            shift = lin @ head_shift(self.subject.rig, f32(turn[None]))[0]
             pts += self.bulge[:, None] * shift[None, :]
         if self._expressive:
             lin = transforms[HEAD, :, :2]

@@ -7,7 +7,9 @@ the mouth least open, so a talking clip's neutral is a closed mouth. The residua
 between the two faces on their rigid points (so it scales with the face's size and turns
 with its pose), and spread over the body mesh by barycentric interpolation across the photo's
 face points plus a still ring around the face, so the face blends into hair, ears and neck.
-The head's own turn and tilt come from the rig; this adds only what the face does.
+The head's roll comes from the rig. Its turn (yaw and pitch) is the rigid fit's rotation carried
+onto the photo's face points in 3D, about a pivot behind the face, so the nose swings further
+than the cheeks and the far side narrows; the rig's bulge turns the hair with it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from motionbot.renderer.perception.face import (
     RIGHT_EYE_INNER,
     RIGHT_EYE_OUTER,
 )
+from motionbot.renderer.similarity import similarity, yaw_pitch
 
 # A face this tall on the canvas, or taller, gets expressions (smaller ones would not show).
 MIN_FACE_SHARE = 0.12
@@ -52,10 +55,15 @@ RING_SCALE = 1.45
 CALM_EYES = 0.7
 # An eye opens at most this many times its calm opening (a performer's eyes wide in surprise).
 MAX_EYE_OPENING = 1.8
+# The neck's turning axis lies this many face heights behind the face's outline.
+PIVOT_DEPTH = 0.55
+# Yaw and pitch are carried up to this far (radians): past it, a single view has no pixels to show.
+MAX_TURN = float(np.deg2rad(28.0))
 # The frames with the mouth least open (this share of them) make the performer's calm face.
 CALM_SHARE = 0.3
 _OVAL = shape_index(*FACE_OVAL)
 _LIP_GAP = shape_index(13, 14)
+_EYE_LINE = shape_index(RIGHT_EYE_OUTER, LEFT_EYE_OUTER)
 # the points that move with the mouth and the jaw
 _MOUTH_REGION = sorted(
     {
@@ -148,19 +156,6 @@ def expression_weights(face: FaceRig, pts: F32, head_weight: F32) -> F32:
     return f32(weights[:, :N_SHAPE_POINTS] * head_weight[:, None])
 
 
-def _similarity(src: F64, dst: F64) -> tuple[float, F64, F64]:
-    """Scale, rotation and shift with dst ~ s R src + t (least squares, Umeyama)."""
-    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
-    a, b = src - mu_s, dst - mu_d
-    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
-    d = np.ones(len(sig))
-    d[-1] = np.sign(np.linalg.det(u @ vt)) or 1.0
-    rot = u @ np.diag(d) @ vt
-    var = float((a**2).sum() / len(src))
-    s = float((sig * d).sum() / max(var, 1e-12))
-    return s, rot, mu_d - s * rot @ mu_s
-
-
 def performer_expression(shape: FaceShape, width: int, height: int) -> tuple[F64, F64]:
     """The performer's expression (T, N_SHAPE_POINTS, 3): each frame's face, head pose taken
     out, minus their calm face; and that calm face (N_SHAPE_POINTS, 3), in reference pixels."""
@@ -177,10 +172,54 @@ def performer_expression(shape: FaceShape, width: int, height: int) -> tuple[F64
     return aligned - neutral[None], neutral
 
 
+def head_turns(shape: FaceShape, width: int, height: int, neutral: F64) -> F64:
+    """(T, 3, 3) each frame's head turn (yaw, then pitch) against the calm face, in reference
+    space, its roll taken out (the rig rolls the head) and each angle within MAX_TURN."""
+    pts = shape.points.astype(np.float64) * np.array([width, height, width])
+    out = np.empty((len(pts), 3, 3))
+    for t in range(len(pts)):
+        yaw, pitch = yaw_pitch(similarity(neutral[RIGID], pts[t, RIGID])[1])
+        out[t] = _rotation(0, float(np.clip(pitch, -MAX_TURN, MAX_TURN))) @ _rotation(
+            1, float(np.clip(yaw, -MAX_TURN, MAX_TURN))
+        )
+    return out
+
+
+def _rotation(axis: int, angle: float) -> F64:
+    """A right-handed rotation about image x (0), y (1) or depth (2)."""
+    c, s = float(np.cos(angle)), float(np.sin(angle))
+    i, j = [k for k in range(3) if k != axis]
+    m = np.eye(3)
+    m[i, i], m[i, j], m[j, i], m[j, j] = c, -s if axis != 1 else s, s if axis != 1 else -s, c
+    return m
+
+
+def turned(face: FaceRig, turns: F64, to_photo: F64) -> F64:
+    """(T, N_SHAPE_POINTS, 2) the photo's face points turned by ``turns`` (reference space;
+    ``to_photo`` rotates that space onto the photo's face, so a three-quarter face nods about
+    its own ear line), about a pivot behind the face."""
+    shape = face.shape.astype(np.float64)
+    forward = to_photo @ np.array([0.0, 0.0, 1.0])
+    pivot = shape[_OVAL].mean(axis=0) + PIVOT_DEPTH * face.height * forward
+    local = np.einsum("ij,tjk,lk->til", to_photo, turns, to_photo)  # (T, 3, 3) photo space
+    moved = np.einsum("tij,nj->tni", local, shape - pivot)[..., :2] + pivot[:2]
+    # turning a tilted face in depth tilts its eye line a little: the tilt is the rig's, so the
+    # eyes keep the line they had
+    (a, b), centre = _EYE_LINE, shape[_OVAL, :2].mean(axis=0)
+    before = shape[b, :2] - shape[a, :2]
+    after = moved[:, b] - moved[:, a]
+    back = np.arctan2(before[1], before[0]) - np.arctan2(after[:, 1], after[:, 0])
+    c, s = np.cos(back)[:, None], np.sin(back)[:, None]
+    rel = moved - centre
+    kept: F64 = np.stack([c * rel[..., 0] - s * rel[..., 1], s * rel[..., 0] + c * rel[..., 1]], axis=-1)
+    out: F64 = kept + centre
+    return out
+
+
 def _align_all(pts: F64, template: F64) -> F64:
     out = np.empty_like(pts)
     for t in range(len(pts)):
-        s, rot, shift = _similarity(pts[t, RIGID], template[RIGID])
+        s, rot, shift = similarity(pts[t, RIGID], template[RIGID])
         out[t] = s * pts[t] @ rot.T + shift
     return out
 
@@ -205,16 +244,25 @@ def _blink(moved: F64, photo: F64, performer: F64, down: F32) -> None:
         moved[:, low] += (target_low - moved[:, low] @ down)[..., None] * down
 
 
-def expression_track(shape: FaceShape | None, width: int, height: int, face: FaceRig | None, n: int) -> F32:
+def expression_track(
+    shape: FaceShape | None,
+    width: int,
+    height: int,
+    face: FaceRig | None,
+    n: int,
+    bulged: F32 | None = None,
+) -> F32:
     """(T, N_SHAPE_POINTS, 2) how far each of the photo's face points moves, in canvas pixels
-    (in the head's rest frame: the renderer turns and scales it with the head)."""
+    (in the head's rest frame: the renderer turns and scales it with the head). ``bulged``
+    (T, N_SHAPE_POINTS, 2) is what the rig's head bulge already moves each point: the turn
+    here replaces it on the face."""
     out = np.zeros((n, N_SHAPE_POINTS, 2), np.float32)
     if shape is None or face is None or len(shape.teeth) == 0:
         return out
     residual, neutral = performer_expression(shape, width, height)
     residual = residual[:n]
     photo = face.shape.astype(np.float64)
-    s, rot, _ = _similarity(neutral[RIGID], photo[RIGID])
+    s, rot, _ = similarity(neutral[RIGID], photo[RIGID])
     # the pose is fitted in 3D, but the face mesh guesses depth from one view: its expression in
     # depth is mostly noise, which a turned photo's face would show sideways
     residual = residual.copy()
@@ -227,5 +275,14 @@ def expression_track(shape: FaceShape | None, width: int, height: int, face: Fac
         fix = np.minimum(gap, 0.0)[:, None] * 0.5 * down[None]
         moved[:, up] += fix
         moved[:, low] -= fix
+    if bulged is not None:
+        turns = head_turns(shape, width, height, neutral)[:n]
+        turn = turned(face, turns, rot) - photo[None, :, :2]
+        # the rig already carries the head as a whole: here only the face's own parallax, inside
+        # its outline (the outline often is the photo's silhouette: moved out, it would drag
+        # the background's edge across the cheek)
+        turn -= turn[:, _OVAL].mean(axis=1, keepdims=True)
+        turn[:, _OVAL] = 0.0
+        moved += turn - bulged[: len(moved)]
     out[: len(residual)] = f32(moved - photo[None, :, :2])
     return out

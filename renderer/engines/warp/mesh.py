@@ -164,6 +164,15 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
     return f32(w / np.maximum(w.sum(axis=1, keepdims=True), 1e-6))
 
 
+# At the face's centre, a head turn of 1 (see Retarget.head_turn) moves this share of the head's radius.
+HEAD_TURN_SHIFT = 0.35
+
+
+def head_shift(rig: Rig, turn: F32) -> F32:
+    """(T, 2) how far a head turn (T, 2) moves a vertex of bulge 1, in the head's rest frame."""
+    return f32(turn * (HEAD_TURN_SHIFT * rig.head_radius))
+
+
 def head_bulge(rig: Rig, pts: F32, weights: F32) -> F32:
     """How far each vertex moves when the head turns: most at the face centre, none at its rim."""
     if not rig.rigged[HEAD]:

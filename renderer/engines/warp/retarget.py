@@ -22,6 +22,7 @@ from motionbot.renderer.engines.warp.affine import bone_affine as _bone_affine
 from motionbot.renderer.engines.warp.affine import unit as _unit
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.face import FaceRig, expression_track
+from motionbot.renderer.engines.warp.mesh import head_bulge, head_shift
 from motionbot.renderer.engines.warp.rig import (
     BONES,
     FIXED,
@@ -255,15 +256,18 @@ def retarget(motion: Motion, rig: Rig, *, root_motion: bool = True, face: FaceRi
     for k, bone in enumerate(BONES):
         bone_keys[:, k] = 0.5 * (ref_z[:, bone.a] + ref_z[:, bone.b])
     bone_keys = uniform_filter1d(bone_keys, size=5, axis=0, mode="nearest")
+    head_turn = _head_turn(kp, size)
     return Retarget(
         transforms=transforms,
         joints=joints.astype(np.float32),
         layer_keys=layer_keys,
         bone_keys=bone_keys,
-        head_turn=_head_turn(kp, size),
+        head_turn=head_turn,
         driven=driven,
         mirrored=mirrored,
-        expression=expression_track(motion.face_shape, motion.width, motion.height, face, T),
+        expression=expression_track(
+            motion.face_shape, motion.width, motion.height, face, T, _bulged(rig, face, head_turn)
+        ),
         teeth=np.zeros(T, np.float32) if motion.face_shape is None else motion.face_shape.teeth[:T].copy(),
     )
 
@@ -343,6 +347,15 @@ def _limit_turn(v: F32, rest: F32, limit: float) -> F32:
     ang = _wrap(np.arctan2(v[:, 1], v[:, 0]) - np.arctan2(rest[1], rest[0]))
     ang = np.clip(ang, -limit, limit)
     return f32(np.einsum("tij,j->ti", _rot(ang), rest))
+
+
+def _bulged(rig: Rig, face: FaceRig | None, turn: F32) -> F32 | None:
+    """(T, N_SHAPE_POINTS, 2) how far the head's bulge moves each of the photo's face points."""
+    if face is None:
+        return None
+    pts = face.shape[:, :2]
+    bulge = head_bulge(rig, pts, np.ones((len(pts), N_BONES), np.float32))
+    return f32(bulge[None, :, None] * head_shift(rig, turn)[:, None, :])
 
 
 def _head_turn(kp: F32, size: F32) -> F32:
