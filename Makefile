@@ -53,3 +53,23 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist demo-output *.egg-info
+
+# The catalogues (bot/i18n/locales): extract the English texts, merge them into each
+# language's .po (new ids arrive empty, translate them there), compile the .mo files that
+# are committed and shipped. `make i18n` runs all three; tests/bot/test_catalogue.py fails
+# until every language has every text and the .mo files match their .po.
+LOCALES := bot/i18n/locales
+I18N_LANGS := ru es pt_BR
+.PHONY: i18n i18n-extract i18n-update i18n-compile
+i18n: i18n-extract i18n-update i18n-compile
+
+i18n-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k locale_str --no-location --sort-output -o $(LOCALES)/motionbot.pot bot
+
+i18n-update:
+	for lang in $(I18N_LANGS); do \
+		$(BIN)/pybabel update -D motionbot -i $(LOCALES)/motionbot.pot -d $(LOCALES) -l $$lang --no-fuzzy-matching --ignore-obsolete --width 100 || exit 1; \
+	done
+
+i18n-compile:
+	$(BIN)/pybabel compile -D motionbot -d $(LOCALES) --statistics

@@ -102,6 +102,7 @@ class RenderClient:
                 FailureReason.ENGINE_UNAVAILABLE,
                 "Input checks are unavailable right now.",
                 detail="no worker serves the inspect queue",
+                params={"case": "checks"},
             )
         job_id = f"inspect:{uuid.uuid4().hex}"
         job = await self.redis.enqueue_job(
@@ -120,6 +121,7 @@ class RenderClient:
                 FailureReason.TIMED_OUT,
                 "Checking your file took too long. Please try again.",
                 detail=f"inspect job {job_id} not done in {timeout_s}s",
+                params={"case": "checks"},
             ) from exc
         except SerializationError as exc:  # the job failed; its error was stored as JSON
             raise QueueError(FailureReason.INTERNAL_ERROR, detail=f"inspect failed: {exc}") from exc
@@ -182,6 +184,7 @@ class RenderClient:
                 FailureReason.ENGINE_UNAVAILABLE,
                 "The high-quality (GPU) renderer isn't running on this server. "
                 "Please choose the Preview quality.",
+                params={"case": "gpu"},
             )
         return request, False  # a GPU worker is down for now: queue with an unknown ETA
 

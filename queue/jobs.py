@@ -225,7 +225,10 @@ class RenderFailure(_Model):
     status: Literal["failed"] = "failed"
     task_id: str
     reason: str  # a FailureReason value; kept as str so an older bot can read newer reasons
-    message: str
+    message: str  # the renderer's English, for logs and the CLI; the bot words ``reason`` itself
+    # the figures behind the reason (a timeout's seconds) and its ``case`` where one reason
+    # has several causes, for the bot's own wording
+    params: dict[str, float | int | str] = Field(default_factory=dict)
     engine: EngineName | None = None
 
 

@@ -54,6 +54,7 @@ def _people(people: int, what: str, who: str) -> Finding:
             WARN,
             f"{count} people in this {what}: the larger one will be used. "
             f"For the best result, send a {what} of one person.",
+            people=people,
         )
     return _f("one_person", GOOD, f"One {who} in the {what}.")
 
@@ -103,6 +104,7 @@ def _hands(keypoints: Keypoints | None, framing: Framing, what: str = "photo") -
         INFO,
         f"{which} hidden (in a pocket, behind the body or out of frame): {their} moves will be guessed. "
         f"A {what} with the hands in view works best.",
+        side="both" if len(hidden) == 2 else hidden[0],
     )
 
 
@@ -160,6 +162,9 @@ def inspect_photo(path: Path, settings: RendererSettings) -> InspectReport:
             "low_resolution",
             WARN,
             f"The photo is only {width}x{height}; send one at least {MIN_PHOTO_SIDE} pixels on each side.",
+            width=width,
+            height=height,
+            min_side=MIN_PHOTO_SIDE,
         )
     findings = [
         _people(people, "photo", "person"),
@@ -322,6 +327,7 @@ def _cuts(cuts: int) -> Finding:
             WARN,
             f"The video has {cuts} scene cut{'s' if cuts > 1 else ''}: the motion will jump there. "
             "Send one continuous shot.",
+            cuts=cuts,
         )
     return _f("no_cuts", GOOD, "One continuous shot.")
 

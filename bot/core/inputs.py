@@ -16,6 +16,7 @@ from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.consent import Consent
 from motionbot.bot.core.deps import CoreDeps
+from motionbot.bot.core.finding_words import SaidError
 from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.options import Options
@@ -77,7 +78,7 @@ class Inputs:
             ref = await store.put_file(source, filename=filename)
         else:
             if not source:
-                raise QueueError(FailureReason.UNREADABLE_FILE, texts.EMPTY_FILE)
+                raise SaidError(FailureReason.UNREADABLE_FILE, texts.EMPTY_FILE)
             ref = await store.put_bytes(
                 source, suffix=suffix or (Path(filename).suffix if filename else ""), filename=filename
             )

@@ -6,13 +6,13 @@ delivery path does) and the conversation service calls them for everything else.
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
+from collections.abc import Mapping
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import finding_words, texts
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.history.models import DeliveryRecord, TaskRecord, TaskStatus
+from motionbot.bot.i18n import formats
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import (
     InspectReport,
@@ -26,15 +26,11 @@ from motionbot.queue.jobs import (
 
 
 def fmt_seconds(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(1, math.ceil(seconds))} s"
-    if seconds < 3600:
-        return f"{math.ceil(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+    return formats.wait(seconds)
 
 
 def fmt_date(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+    return formats.date(ts)
 
 
 def engine_name(engine: str | None) -> str:
@@ -51,8 +47,8 @@ def received(kind: MediaKind) -> Reply:
 def findings(kind: MediaKind, report: InspectReport) -> Reply:
     """The inspect report as one message; buttons only when the user has a choice to make
     (a warning: go on or send another; an error: send another)."""
-    notes = [finding_words.finding_text(f) for f in report.findings if f.severity is not Severity.OK]
-    summary = " ".join([report_highlights(report), *notes]).strip() or texts.FINDINGS_OK
+    said = [*finding_words.highlights(report, kind), *finding_words.notes(report, kind)]
+    summary = " ".join(said).strip() or texts.FINDINGS_OK
     template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
     another = Button(
         texts.SEND_ANOTHER_PHOTO if kind == "photo" else texts.SEND_ANOTHER_VIDEO,
@@ -65,12 +61,6 @@ def findings(kind: MediaKind, report: InspectReport) -> Reply:
         cont = Button(texts.CONTINUE_ANYWAY, action=act.KeepInput(kind))
         return Reply(template.format(summary=summary), buttons=rows(cont, another))
     return Reply(template.format(summary=summary))
-
-
-def report_highlights(report: InspectReport) -> str:
-    """The OK findings as sentences, e.g. "Full body in frame. The face is clear."."""
-    good = [f.message.strip() for f in report.findings if f.severity is Severity.OK]
-    return " ".join(m if m.endswith((".", "!")) else m + "." for m in good)
 
 
 def checking_unavailable(kind: MediaKind) -> Reply:
@@ -102,20 +92,15 @@ def status_reply(text: str, *, cancellable: bool) -> Reply:
     return Reply(text, buttons=buttons)
 
 
-def failure_message(reason: str, message: str | None = None) -> str:
-    """The renderer's message is already user-facing; fall back on the reason's default."""
-    if message:
-        return message
-    try:
-        return FailureReason(reason).default_message
-    except ValueError:  # a newer renderer's reason this bot does not know
-        return texts.INTERNAL_ERROR
+def failure_message(reason: str, params: Mapping[str, object] | None = None) -> str:
+    """The reason in the bot's words (the renderer's and the queue's own are English)."""
+    return finding_words.failure_text(reason, params)
 
 
 def failed(failure: RenderFailure) -> str:
     if failure.reason == FailureReason.CANCELLED:
         return texts.CANCELLED
-    return texts.FAILED.format(message=failure_message(failure.reason, failure.message))
+    return texts.FAILED.format(message=failure_message(failure.reason, failure.params))
 
 
 def batch_status(done: int, total: int) -> Reply:
@@ -131,13 +116,13 @@ def done(task_id: str) -> str:
 
 def caption(result: RenderResult) -> str:
     return texts.RESULT_CAPTION.format(
-        task_id=result.task_id, engine=engine_name(result.engine.value), duration=result.duration_s
+        task_id=result.task_id, engine=engine_name(result.engine.value), duration=formats.number(result.duration_s)
     )
 
 
 def task_caption(task: TaskRecord) -> str:
     return texts.RESULT_CAPTION.format(
-        task_id=task.task_id, engine=engine_name(task.engine.value), duration=task.duration_s or 0.0
+        task_id=task.task_id, engine=engine_name(task.engine.value), duration=formats.number(task.duration_s or 0.0)
     )
 
 
@@ -183,7 +168,7 @@ def shape(task: TaskRecord) -> str:
 
 
 def _duration(task: TaskRecord) -> str:
-    return f", {task.duration_s:.1f} s" if task.duration_s else ""
+    return f", {formats.seconds(task.duration_s)}" if task.duration_s else ""
 
 
 def expired(task: TaskRecord, expired_before: float | None) -> bool:
@@ -228,7 +213,7 @@ def task_card(
 ) -> Reply:
     failure = ""
     if task.status is TaskStatus.FAILED and task.failure_reason:
-        failure = "\n" + failure_message(task.failure_reason, task.failure_message)
+        failure = "\n" + failure_message(task.failure_reason)
     gone = expired(task, expired_before)
     if gone:
         failure += texts.EXPIRED_NOTE

@@ -17,7 +17,7 @@ from motionbot.bot.core import options as opts
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.consent import Consent
 from motionbot.bot.core.deps import CoreDeps
-from motionbot.bot.core.finding_words import summary, with_request
+from motionbot.bot.core.finding_words import error_text, summary, with_request
 from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.inputs import Inputs
 from motionbot.bot.core.keys import ConversationKey, new_task_id
@@ -117,7 +117,7 @@ class Render:
             if report is not None and not report.ok:
                 another = texts.SEND_ANOTHER_PHOTO if kind == "photo" else texts.SEND_ANOTHER_VIDEO
                 return Reply(
-                    with_request(template.format(summary=summary(report)), ask),
+                    with_request(template.format(summary=summary(report, kind)), ask),
                     buttons=rows(Button(another, action=act.ReplaceInput(kind))),
                 )
         return None
@@ -178,7 +178,7 @@ class Render:
                     submitted = await self.deps.client.submit(request)
                 except QueueError as exc:
                     if not queued:
-                        return Generated(Reply(exc.message), status_message_id=status_id)
+                        return Generated(Reply(error_text(exc)), status_message_id=status_id)
                     break  # the ones queued go ahead; the status counts them
                 queued.append((request.task_id, submitted))
                 await self._record(key, request, submitted, status_id)

@@ -1,10 +1,13 @@
-"""Every sentence the bot says, in English, in one place ready for translation.
+"""Every sentence the bot says, in English: the catalogue's source (see motionbot.bot.i18n).
 
 Plain text only (no Markdown/HTML): the same strings go to Telegram and Discord. Values
-in braces are filled with ``str.format``; keep the names when translating.
+in braces are filled with ``str.format``; keep the names when translating. Each UPPER_CASE
+string (or dict of strings) is served in the current language; `make i18n` extracts them.
 """
 
 from __future__ import annotations
+
+from motionbot.bot.i18n import translating
 
 WELCOME = (
     "Hi! I turn a photo of a person into a video of them doing a move.\n"
@@ -21,7 +24,7 @@ CONSENT = (
 )
 CONSENT_BUTTON = "I agree"
 THANKS = "Thank you!"
-CONSENT_THANKS = THANKS + " Send a photo or a video to begin."
+CONSENT_THANKS = "Thank you! Send a photo or a video to begin."
 CONSENT_PENDING = 'Please press "I agree" above first; then I\'ll go on with your files.'
 CONSENT_NEEDED = "Please read and accept this first, then I can render for you."
 
@@ -109,7 +112,7 @@ FAILED = "That didn't work. {message}"
 CANCELLED = "Cancelled."
 FROM_CACHE = "Made this one before; here it is."
 
-RESULT_CAPTION = "Task {task_id} - {engine}, {duration:.1f} s"
+RESULT_CAPTION = "Task {task_id} - {engine}, {duration} s"
 ENGINE_NAMES = {"warp": "Preview", "diffusion": "Full AI"}
 SHARE = "Share"
 SAME_MOTION_NEW_PHOTO = "Same move, new photo"
@@ -199,7 +202,7 @@ SHARE_NOT_ADMIN_BOT = "Please add me as an admin of {channel} (allowed to post m
 SHARE_DONE = "Posted task {task_id} to {channel}."
 SHARE_CHANNEL_UNKNOWN = "I can't find {channel}. Check the name and that I'm a member there."
 INLINE_TITLE = "Task {task_id}"
-INLINE_DESCRIPTION = "{engine}, {duration:.1f} s, {date}"
+INLINE_DESCRIPTION = "{engine}, {duration} s, {date}"
 
 COMMANDS = {
     "start": "What this bot does",
@@ -209,7 +212,14 @@ COMMANDS = {
     "share": "Post a video to a channel: /share TASK @channel",
     "mydata": "Everything kept about you, as a file",
     "forget": "Delete everything kept about you",
+    "language": "Change the language I speak",
 }
+# Telegram's profile texts (setMyDescription, setMyShortDescription)
+BOT_DESCRIPTION = (
+    "Send a photo of a person and a short video of a move: I'll make a video of that person "
+    "doing the move."
+)
+BOT_SHORT_DESCRIPTION = "A photo of a person + a video of a move = that person doing the move."
 
 PRIVATE_ONLY = "Please send that to me in a private chat: your data is only shown to you."
 FORGET_ASK = (
@@ -234,3 +244,10 @@ INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment
 ADMIN_PAUSED = "Paused. New requests now get: {message}\nResume with the resume command."
 ADMIN_RESUMED = "Resumed: accepting new renders."
 ADMIN_NOT_PAUSED = "Renders were not paused."
+
+LANGUAGE_TITLE = "Choose the language I speak with you:"
+LANGUAGE_AUTO = "Automatic (from your app)"
+LANGUAGE_SET = "OK, I'll speak English with you."
+LANGUAGE_AUTO_SET = "OK, I'll speak your app's language."
+
+__getattr__ = translating(globals())

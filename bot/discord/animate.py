@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
+from motionbot.bot.core.finding_words import SaidError
 from motionbot.bot.core.intake import suffix_for
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.discord import policy
@@ -26,7 +27,7 @@ from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.cog import MotionCog, anywhere
 from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.respond import key_for, say, show
-from motionbot.queue.errors import FailureReason, QueueError
+from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import InspectReport, MediaKind, MediaRef, MotionSource, Platform
 from motionbot.queue.presets import PRESET_NAMES, preset_title
 
@@ -206,7 +207,7 @@ class AnimateCog(MotionCog):
         try:
             data = await attachment.read()
         except discord.HTTPException as exc:
-            raise QueueError(
+            raise SaidError(
                 FailureReason.UNREADABLE_FILE,
                 dtexts.DOWNLOAD_FAILED.format(name=attachment.filename),
                 detail=f"attachment download failed: {exc}",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
+from motionbot.bot.core.finding_words import error_text
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import policy
@@ -85,7 +86,7 @@ class ButtonHandler:
                 elif not interaction.response.is_done():
                     await interaction.response.defer()
         except MotionbotError as exc:
-            await show(interaction, [Reply(exc.message)])
+            await show(interaction, [Reply(error_text(exc))])
         except Exception:
             log.exception("button %s failed", data)
             with contextlib.suppress(discord.HTTPException):

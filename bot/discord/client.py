@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from motionbot.bot.core import texts
+from motionbot.bot.core.finding_words import error_text
 from motionbot.bot.core.progress import watch_progress
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import texts as dtexts
@@ -53,7 +54,7 @@ class MotionTree(app_commands.CommandTree[Any]):
     ) -> None:
         cause = getattr(error, "original", error)
         if isinstance(cause, MotionbotError):
-            text = cause.message
+            text = error_text(cause)
         elif isinstance(error, app_commands.CommandOnCooldown):
             text = dtexts.TOO_FAST.format(rate_limited=texts.RATE_LIMITED, seconds=error.retry_after)
         elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):

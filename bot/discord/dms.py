@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
+from motionbot.bot.core.finding_words import error_text
 from motionbot.bot.core.intake import classify, suffix_for
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
@@ -61,7 +62,7 @@ class DirectMessages(MotionCog):
             for attachment in message.attachments[:MAX_FILES]:
                 await self._take(message.channel, key, owner, attachment)
         except MotionbotError as exc:
-            await message.channel.send(exc.message)
+            await message.channel.send(error_text(exc))
 
     async def _take(
         self,

@@ -8,6 +8,8 @@ through the command tree, not here).
 
 from __future__ import annotations
 
+from motionbot.bot.i18n import translating
+
 # /animate
 NOT_BOTH_MOTIONS = "Give either a `video` or a `motion` (a built-in move or one you saved), not both."
 NEED_MOTION = "Attach either a `video` or a `motion` (a built-in move or one you saved): the move to copy."
@@ -55,3 +57,5 @@ ALLOWED = "OK, I'll answer in <#{channel}>."
 DISALLOWED = "OK, I won't answer in <#{channel}>."
 EVERYWHERE = "OK, I'll answer in every channel."
 QUOTA_UPDATED = "Quota updated."
+
+__getattr__ = translating(globals())

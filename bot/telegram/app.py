@@ -26,6 +26,7 @@ from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from motionbot.bot.core import texts
+from motionbot.bot.core.finding_words import error_text
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.history.store import HistoryStore
@@ -172,7 +173,7 @@ class TelegramService:
     async def _on_error(event: ErrorEvent, rt: Runtime) -> bool:
         exc = event.exception
         _user_id, chat_id = _user_of(event)
-        text = exc.message if isinstance(exc, MotionbotError) else texts.INTERNAL_ERROR
+        text = error_text(exc) if isinstance(exc, MotionbotError) else texts.INTERNAL_ERROR
         if not isinstance(exc, MotionbotError):
             log.error("update %s failed", event.update.update_id, exc_info=exc)
         if chat_id is not None and event.update.inline_query is None:

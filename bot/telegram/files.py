@@ -14,6 +14,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge
 
 from motionbot.bot.core import texts
+from motionbot.bot.core.finding_words import SaidError
 from motionbot.bot.telegram.ui import with_retry_after
 from motionbot.queue.errors import FailureReason, QueueError
 
@@ -22,7 +23,7 @@ MB = 1_000_000
 
 def too_big(size: int | None, limit: int) -> QueueError:
     size_mb = (size or limit + MB) / MB
-    return QueueError(
+    return SaidError(
         FailureReason.FILE_TOO_LARGE,
         texts.TOO_BIG_TO_DOWNLOAD.format(size_mb=max(size_mb, limit / MB + 1), limit_mb=limit / MB),
     )
@@ -43,5 +44,5 @@ async def download(bot: Bot, file_id: str, dest: Path, *, size: int | None, limi
     dest.parent.mkdir(parents=True, exist_ok=True)
     await bot.download_file(file.file_path, destination=dest)
     if not dest.exists() or dest.stat().st_size == 0:
-        raise QueueError(FailureReason.UNREADABLE_FILE, texts.EMPTY_FILE)
+        raise SaidError(FailureReason.UNREADABLE_FILE, texts.EMPTY_FILE)
     return dest

@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import InlineQuery, InlineQueryResultCachedVideo
 
 from motionbot.bot.core import presenters, texts
+from motionbot.bot.i18n import formats
 from motionbot.bot.telegram.runtime import Runtime
 from motionbot.queue.jobs import Platform
 
@@ -24,7 +25,7 @@ async def share_inline(query: InlineQuery, rt: Runtime) -> None:
             title=texts.INLINE_TITLE.format(task_id=task.task_id),
             description=texts.INLINE_DESCRIPTION.format(
                 engine=presenters.engine_name(task.engine.value),
-                duration=task.duration_s or 0.0,
+                duration=formats.number(task.duration_s or 0.0),
                 date=presenters.fmt_date(task.created_at),
             ),
         )

@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, Message
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
+from motionbot.bot.core.finding_words import error_text
 from motionbot.bot.core.inputs import Inputs
 from motionbot.bot.core.intake import classify, suffix_for
 from motionbot.bot.core.keys import ConversationKey
@@ -129,7 +130,7 @@ async def _ingest(
                     key, kind, path, filename=filename or f"{kind}{suffix}", album_group=album_group
                 )
             except QueueError as exc:
-                await rt.ui.edit(key.chat_id, first_id, Reply(exc.message))
+                await rt.ui.edit(key.chat_id, first_id, Reply(error_text(exc)))
                 return
     await show(rt, key, accepted.replies, reply_to=reply_to)
     await _findings(rt, key.chat_id, first_id, kind, accepted.ref)
