@@ -1,7 +1,7 @@
 """HistoryStore: the bot's durable memory (users, tasks, deliveries, saved motions).
 
 It works on the shared :class:`~motionbot.bot.history.db.Database` (SQLite, rows read by
-column name); guild settings and quotas have a store of their own on the same database
+column name, mapped to records in :mod:`.rows`); guild settings and quotas have a store of their own on the same database
 (:mod:`.guilds`). Every per-user query is indexed on (platform, user_id). Media a task or a
 saved motion refers to are rows of their own (``media``, ``saved_motion_media``), so a file
 is known to be in use by its key.
@@ -12,10 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
-from motionbot.bot.history.db import Database, Row
+from motionbot.bot.history.db import Database
 from motionbot.bot.history.models import (
     DeliveryRecord,
     SavedMotion,
@@ -23,85 +22,20 @@ from motionbot.bot.history.models import (
     TaskStatus,
     UserRecord,
 )
-from motionbot.queue.jobs import EngineName, Extra, MediaRef, MotionSource, Platform, RenderOptions
-
-TASK_COLUMNS = (
-    "task_id", "platform", "chat_id", "user_id", "status", "engine", "options", "photo", "motion", "output",
-    "duration_s", "failure_reason", "failure_message", "timings", "status_message_id", "created_at",
-    "started_at", "finished_at",
-)  # fmt: skip
-_TASKS = ", ".join(TASK_COLUMNS)
-EXTRA_ROLE = "extra:"  # media role of a result's extra file: extra:webm, extra:gif...
-DELIVERY_COLUMNS = ("task_id", "platform", "chat_id", "message_id", "file_id", "delivered_at")
-_DELIVERY = ", ".join(DELIVERY_COLUMNS)
-
-
-def _task(row: Row) -> TaskRecord:
-    """A task row (``TASK_COLUMNS``, named as ``TaskRecord``'s fields) as a record."""
-    return TaskRecord(
-        **{c: row[c] for c in TASK_COLUMNS}
-        | {
-            "platform": Platform(row["platform"]),
-            "status": TaskStatus(row["status"]),
-            "engine": EngineName(row["engine"]),
-            "options": RenderOptions.model_validate_json(row["options"]),
-            "photo": MediaRef.model_validate_json(row["photo"]),
-            "motion": MotionSource.model_validate_json(row["motion"]),
-            "output": MediaRef.model_validate_json(row["output"]) if row["output"] else None,
-            "timings": json.loads(row["timings"] or "{}"),
-        }
-    )
-
-
-def _task_values(task: TaskRecord) -> tuple[object, ...]:
-    return (
-        task.task_id,
-        task.platform.value,
-        task.chat_id,
-        task.user_id,
-        task.status.value,
-        task.engine.value,
-        task.options.model_dump_json(),
-        task.photo.model_dump_json(),
-        task.motion.model_dump_json(),
-        task.output.model_dump_json() if task.output else None,
-        task.duration_s,
-        task.failure_reason,
-        task.failure_message,
-        json.dumps(task.timings),
-        task.status_message_id,
-        task.created_at,
-        task.started_at,
-        task.finished_at,
-    )
-
-
-def _delivery(row: Row, prefix: str = "") -> DeliveryRecord:
-    """A deliveries row; ``prefix``: its columns' prefix in a join (``d_task_id``...)."""
-    values = {c: row[prefix + c] for c in DELIVERY_COLUMNS}
-    return DeliveryRecord(**values | {"platform": Platform(values["platform"])})
-
-
-def _saved(row: Row) -> SavedMotion:
-    values = dict(row)
-    source = MotionSource.model_validate_json(values["source"])
-    return SavedMotion(**values | {"platform": Platform(values["platform"]), "source": source})
-
-
-def _media_rows(task: TaskRecord) -> Iterable[tuple[str, str, str, int, str | None]]:
-    refs: list[tuple[str, MediaRef | None]] = [
-        ("photo", task.photo),
-        ("video", task.motion.video),
-        ("saved_motion", task.motion.saved),
-        ("output", task.output),
-    ]
-    for role, ref in refs:
-        if ref is not None:
-            yield (task.task_id, role, ref.key, ref.size, ref.filename)
-
-
-def _motion_media(source: MotionSource) -> list[str]:
-    return [ref.key for ref in (source.video, source.saved) if ref is not None]
+from motionbot.bot.history.rows import (
+    DELIVERY,
+    DELIVERY_COLUMNS,
+    EXTRA_ROLE,
+    TASK_COLUMNS,
+    TASKS,
+    delivery_of,
+    media_rows,
+    motion_media,
+    saved_of,
+    task_of,
+    task_values,
+)
+from motionbot.queue.jobs import EngineName, Extra, MediaRef, MotionSource, Platform
 
 
 class HistoryStore:
@@ -175,28 +109,28 @@ class HistoryStore:
         await self._ensure_user(task.platform, task.user_id)
         async with self.db.transaction() as db:
             await db.execute(
-                f"INSERT INTO tasks ({_TASKS}) VALUES ({', '.join('?' * len(TASK_COLUMNS))})",
-                _task_values(task),
+                f"INSERT INTO tasks ({TASKS}) VALUES ({', '.join('?' * len(TASK_COLUMNS))})",
+                task_values(task),
             )
             await db.executemany(
                 "INSERT OR REPLACE INTO media (task_id, role, media_key, size, filename) "
                 "VALUES (?, ?, ?, ?, ?)",
-                list(_media_rows(task)),
+                list(media_rows(task)),
             )
 
     async def get_task(self, task_id: str) -> TaskRecord | None:
-        row = await self.db.one(f"SELECT {_TASKS} FROM tasks WHERE task_id = ?", (task_id,))
-        return _task(row) if row else None
+        row = await self.db.one(f"SELECT {TASKS} FROM tasks WHERE task_id = ?", (task_id,))
+        return task_of(row) if row else None
 
     async def list_tasks(
         self, platform: Platform, user_id: str, *, offset: int = 0, limit: int = 5
     ) -> list[TaskRecord]:
         rows = await self.db.all(
-            f"SELECT {_TASKS} FROM tasks WHERE platform = ? AND user_id = ? "
+            f"SELECT {TASKS} FROM tasks WHERE platform = ? AND user_id = ? "
             "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
             (platform.value, user_id, limit, offset),
         )
-        return [_task(r) for r in rows]
+        return [task_of(r) for r in rows]
 
     async def count_tasks(self, platform: Platform, user_id: str) -> int:
         return await self.db.count("tasks WHERE platform = ? AND user_id = ?", (platform.value, user_id))
@@ -209,12 +143,12 @@ class HistoryStore:
         )
 
     async def active_tasks(self, platform: Platform | None = None) -> list[TaskRecord]:
-        sql = f"SELECT {_TASKS} FROM tasks WHERE status IN ('queued', 'running')"
+        sql = f"SELECT {TASKS} FROM tasks WHERE status IN ('queued', 'running')"
         params: tuple[str, ...] = ()
         if platform is not None:
             sql += " AND platform = ?"
             params = (platform.value,)
-        return [_task(r) for r in await self.db.all(sql + " ORDER BY created_at", params)]
+        return [task_of(r) for r in await self.db.all(sql + " ORDER BY created_at", params)]
 
     async def mark_running(self, task_id: str) -> None:
         await self.db.write(
@@ -315,8 +249,8 @@ class HistoryStore:
     # deliveries --------------------------------------------------------------------------
 
     async def get_delivery(self, task_id: str) -> DeliveryRecord | None:
-        row = await self.db.one(f"SELECT {_DELIVERY} FROM deliveries WHERE task_id = ?", (task_id,))
-        return _delivery(row) if row is not None else None
+        row = await self.db.one(f"SELECT {DELIVERY} FROM deliveries WHERE task_id = ?", (task_id,))
+        return delivery_of(row) if row is not None else None
 
     async def is_delivered(self, task_id: str) -> bool:
         return await self.db.one("SELECT 1 FROM deliveries WHERE task_id = ?", (task_id,)) is not None
@@ -357,7 +291,7 @@ class HistoryStore:
             "AND t.task_id LIKE ? ORDER BY t.created_at DESC LIMIT ?",
             (platform.value, user_id, f"%{search.strip()}%", limit),
         )
-        return [(_task(r), _delivery(r, "d_")) for r in rows]
+        return [(task_of(r), delivery_of(r, "d_")) for r in rows]
 
     # saved motions -----------------------------------------------------------------------
 
@@ -381,7 +315,7 @@ class HistoryStore:
             await db.execute("DELETE FROM saved_motion_media WHERE motion_id = ?", (row["id"],))
             await db.executemany(
                 "INSERT OR IGNORE INTO saved_motion_media (motion_id, media_key) VALUES (?, ?)",
-                [(row["id"], key) for key in _motion_media(source)],
+                [(row["id"], key) for key in motion_media(source)],
             )
         motions = await self.saved_motions(platform, user_id)
         return next(m for m in motions if m.name == name)
@@ -392,7 +326,7 @@ class HistoryStore:
             "WHERE platform = ? AND user_id = ? ORDER BY created_at DESC, id DESC",
             (platform.value, user_id),
         )
-        return [_saved(r) for r in rows]
+        return [saved_of(r) for r in rows]
 
     async def saved_motion(self, platform: Platform, user_id: str, motion_id: int) -> SavedMotion | None:
         """One of this user's saved motions (ids come from clients: another user's is None)."""
