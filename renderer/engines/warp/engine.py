@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from motionbot.renderer.arrays import U8
 from motionbot.renderer.engines.base import EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.engines.warp.animate import FrameRenderer
 from motionbot.renderer.engines.warp.arrays import u8
+from motionbot.renderer.engines.warp.extent import motion_extent
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE
 from motionbot.renderer.engines.warp.hand_on_face import hands_on_face
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
@@ -80,7 +82,8 @@ class WarpEngine:
         face = (
             self._face.detect(small) if _head_share(result.keypoints, small.shape) >= MIN_FACE_SHARE else None
         )
-        subject = prepare_subject(
+        prepare = functools.partial(
+            prepare_subject,
             photo,
             result.keypoints,
             mask,
@@ -88,9 +91,15 @@ class WarpEngine:
             aspect=options.aspect,
             long_side=self.settings.output_long_side,
             face_landmarks=None if face is None else face.landmarks,
-            extent=(1.0, 1.0) if motion is None else arm_extent(motion),
-            side=0.0 if motion is None else arm_side_extent(motion),
         )
+        if motion is None:
+            subject = prepare()
+        else:
+            subject = prepare(extent=arm_extent(motion), side=arm_side_extent(motion))
+            need = None if subject is None else motion_extent(subject, retarget(motion, subject.rig))
+            if need is not None:
+                # the retargeted skeleton leaves the canvas: frame the photo again around it
+                subject = prepare(must_show=need) or subject
         if subject is None:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
         return subject

@@ -22,6 +22,8 @@ ASPECTS = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
 MIN_ZOOM = 0.6
 # the widest (width over height) a photo-aspect canvas grows for arms held out sideways
 MAX_WIDE = 1.0
+# the least any subject is shrunk (against the photo's own framing) to keep the motion in frame
+MIN_FIT_ZOOM = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def plan_canvas(
     long_side: int,
     reach: tuple[float, float] | None = None,
     side: tuple[float, float] | None = None,
+    must_show: tuple[float, float, float, float] | None = None,
+    pinned: bool = False,
 ) -> Canvas:
     """Choose the photo window shown on the canvas. ``subject`` is its box (x0, y0, x1, y1) in photo px.
 
@@ -80,8 +84,24 @@ def plan_canvas(
     at the waist has no room above the head for raised arms, nor below the cut for hanging
     forearms, so the window grows (keeping its aspect, centred on the subject) down to
     MIN_ZOOM of the photo's scale; when that is not enough, both ends get their share.
+
+    ``must_show`` (x0, y0, x1, y1 in photo px) is where the retargeted motion takes the hands,
+    feet and head (fit_window): known, it replaces the estimates above; a ``pinned`` body (cut
+    by the photo's bottom edge) keeps that edge at the canvas bottom.
     """
     canvas = _plan(photo_w, photo_h, subject, aspect, long_side)
+    if must_show is not None:
+        floor = MIN_FIT_ZOOM * canvas.scale
+        return fit_window(canvas, must_show, subject, (photo_w, photo_h), floor, aspect == "photo", pinned)
+    canvas = _with_reach(canvas, subject, reach)
+    if side is None or aspect != "photo":
+        return canvas
+    return _widen(canvas, side)
+
+
+def _with_reach(
+    canvas: Canvas, subject: tuple[float, float, float, float], reach: tuple[float, float] | None
+) -> Canvas:
     top = canvas.origin[1]
     wh = canvas.height / canvas.scale
     bottom = top + wh
@@ -96,9 +116,50 @@ def plan_canvas(
             canvas = Canvas(
                 canvas.width, canvas.height, canvas.width / new_w, (cx - new_w / 2, top - share * need_top)
             )
-    if side is None or aspect != "photo":
-        return canvas
-    return _widen(canvas, side)
+    return canvas
+
+
+def fit_window(
+    canvas: Canvas,
+    need: tuple[float, float, float, float],
+    subject: tuple[float, float, float, float],
+    photo_size: tuple[int, int],
+    floor_scale: float,
+    may_widen: bool = False,
+    keep_bottom: bool = False,
+) -> Canvas:
+    """The canvas moved, widened (a photo-aspect one, up to MAX_WIDE) and zoomed out so that the
+    photo-px boxes ``need`` and ``subject`` (the person) are inside it, as much of the photo
+    around them as fits.
+
+    Estimating the room from how far the performer's arms go, in arm lengths, left the
+    demo's waving hand outside the top of every wave: the retargeted skeleton itself says
+    where the hands go. The zoom stops at ``floor_scale`` (a subject too small to read is
+    worse than a fingertip cut). A window larger than the photo stands on the photo's bottom
+    with ``keep_bottom`` (a torso the photo cuts must not end in mid-air), else is centred.
+    """
+    if may_widen:
+        canvas = _widen(canvas, (need[0], need[2]))
+    ww, wh = canvas.width / canvas.scale, canvas.height / canvas.scale
+    x0, y0 = min(subject[0], need[0]), min(subject[1], need[1])
+    x1, y1 = max(subject[2], need[2]), max(subject[3], need[3])
+    grow = max((x1 - x0) / ww, (y1 - y0) / wh, 1.0)
+    scale = max(canvas.scale / grow, min(floor_scale, canvas.scale))
+    nw, nh = canvas.width / scale, canvas.height / scale
+    cx = _contain(_place(0.5 * (x0 + x1), nw, photo_size[0]), nw, x0, x1)
+    if keep_bottom and nh >= photo_size[1]:
+        cy = photo_size[1] - nh / 2
+        cy = _contain(cy, nh, y0, y1) if nh >= y1 - y0 else cy
+    else:
+        cy = _contain(_place(0.5 * (y0 + y1), nh, photo_size[1]), nh, y0, y1)
+    return Canvas(canvas.width, canvas.height, scale, (cx - nw / 2, cy - nh / 2))
+
+
+def _contain(centre: float, window: float, lo: float, hi: float) -> float:
+    """The window centre nearest ``centre`` whose window covers [lo, hi] (their middle when it cannot)."""
+    if window <= hi - lo:
+        return 0.5 * (lo + hi)
+    return float(np.clip(centre, hi - window / 2, lo + window / 2))
 
 
 def _widen(canvas: Canvas, side: tuple[float, float]) -> Canvas:

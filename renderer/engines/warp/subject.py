@@ -167,13 +167,14 @@ def framed_on_backdrop(
     rgb: U8, soft_mask: F32, photo: U8, outside: npt.NDArray[np.bool_], person: F32 | None = None
 ) -> U8:
     """Fill the canvas around a photo that does not cover it with the photo's background
-    (the person removed), enlarged to cover the canvas and blurred, and
-    feather the photo's edge into it.
+    (the person removed), mirrored out at the photo's edges and blurred, and feather the
+    photo's edge into it.
 
     Room made around a photo (a half-body photo shrunk so raised or hanging arms stay in the
     frame) has nothing real to show: continuing its edge pixels smeared a flag or a cut torso
     across the padding, and a blurred copy of the whole photo put a giant ghost of the person
-    behind them. A soft, out-of-focus continuation of their own surroundings reads as the
+    behind them, and an enlarged blurred copy of the background left the photo's outline as a
+    sharp box inside it. A soft, mirrored continuation of their own surroundings reads as the
     room they stand in, and the pose detector reads the arms moving over it well.
 
     ``person`` (the person's matte on the canvas) is kept out of the feather: a sleeve that the
@@ -181,19 +182,25 @@ def framed_on_backdrop(
     """
     height, width = outside.shape
     ph, pw = rgb.shape[:2]
-    s = max(width / pw, height / ph)
-    small_size = (max(2, round(pw * s / 8)), max(2, round(ph * s / 8)))
+    ys, xs = np.nonzero(~outside)
+    if len(xs) == 0:
+        return photo
+    x0, y0 = float(xs.min()), float(ys.min())
+    s = max((float(xs.max()) + 1.0 - x0) / pw, (float(ys.max()) + 1.0 - y0) / ph)
+    step = 8.0
+    small_size = (max(2, round(pw * s / step)), max(2, round(ph * s / step)))
     plate = background_plate(
         u8(cv2.resize(rgb, small_size, interpolation=cv2.INTER_AREA)),
         f32(cv2.resize(soft_mask, small_size, interpolation=cv2.INTER_LINEAR)),
     )
-    small = cv2.GaussianBlur(plate, (0, 0), sigmaX=0.03 * max(small_size))
-    big = cv2.resize(
-        small, (max(width, round(pw * s)), max(height, round(ph * s))), interpolation=cv2.INTER_LINEAR
-    )
-    y0, x0 = (big.shape[0] - height) // 2, (big.shape[1] - width) // 2
-    back = big[y0 : y0 + height, x0 : x0 + width].astype(np.float32)
-    feather = max(2.0, 0.03 * max(width, height))
+    # mirrored at the photo's edges, the surroundings meet the photo in its own colours
+    move = np.array([[1.0, 0.0, x0 / step], [0.0, 1.0, y0 / step]], np.float32)
+    around = (max(2, int(np.ceil(width / step))), max(2, int(np.ceil(height / step))))
+    small = cv2.warpAffine(plate, move, around, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=0.03 * max(around))
+    big = cv2.resize(small, (around[0] * int(step), around[1] * int(step)), interpolation=cv2.INTER_LINEAR)
+    back = big[:height, :width].astype(np.float32)
+    feather = max(2.0, 0.06 * max(width, height))
     inside = cv2.distanceTransform((~outside).astype(np.uint8), cv2.DIST_L2, 3)
     w = np.clip(inside / feather, 0.0, 1.0)
     if person is not None:
@@ -213,11 +220,13 @@ def prepare_subject(
     face_landmarks: F32 | None = None,
     extent: tuple[float, float] = (1.0, 1.0),
     side: float = 0.0,
+    must_show: tuple[float, float, float, float] | None = None,
 ) -> Subject | None:
     """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one.
 
     ``extent`` (arm_extent of the motion to come) sizes the room a half-body photo gets above
-    and below, ``side`` (arm_side_extent) how much wider its canvas grows.
+    and below, ``side`` (arm_side_extent) how much wider its canvas grows; ``must_show`` (a
+    photo-px box, motion_extent's) replaces both with where the motion takes the subject.
     """
     ph, pw = rgb.shape[:2]
     if soft_mask.shape != (ph, pw):
@@ -227,8 +236,9 @@ def prepare_subject(
         return None
     photo_rig = fit_rig(keypoints, pw, ph)
     canvas = plan_canvas(
-        pw, ph, box, aspect, long_side, arm_reach(photo_rig, extent), arm_side_reach(photo_rig, side)
-    )
+        pw, ph, box, aspect, long_side, arm_reach(photo_rig, extent), arm_side_reach(photo_rig, side),
+        must_show, photo_rig.pinned_bottom,
+    )  # fmt: skip
     photo = canvas.warp_rgb(rgb)
     outside = canvas.outside(pw, ph)
     soft = canvas.warp_mask(soft_mask)
