@@ -2,7 +2,7 @@
 
 BlazePose runs single-threaded, so one process uses one core. The calling process tracks
 the first chunk itself (it starts at once, and it makes the decisions that must hold for the
-whole clip: the main performer's crop on frame 0, the face close-up probe on the first
+whole clip: the face close-up probe on the first
 frames); each later chunk is tracked by a fresh Python child that decodes the same
 normalised frames, tracks a few frames before its chunk so the tracker has settled at the
 boundary, takes the head's decisions and sends raw keypoints back. The child is a plain
@@ -35,11 +35,11 @@ from motionbot.renderer.motion.extract import (
     FACE_PROBE_FRAMES,
     FACE_SIDE,
     POSE_SIDE,
-    Crop,
     Track,
     _face_readable,
-    main_performer_crop,
+    pose_on_performer,
 )
+from motionbot.renderer.motion.performers import PeopleScan
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector
 from motionbot.renderer.perception.quality import resize_long_side
@@ -54,7 +54,7 @@ HEAD_LEAD_FRAMES = 36
 SKIP_COST = 0.1  # tracked frames' worth of time per frame decoded and dropped
 PROGRESS_EVERY = 5
 
-Plan = tuple[Crop, bool]  # the main performer's crop, whether to track the face
+Plan = tuple[PeopleScan, bool]  # who performs and where, whether to track the face
 
 
 def plan_chunks(n_frames: int, fps: float, workers: int) -> list[tuple[int, int]]:
@@ -115,6 +115,7 @@ class _Child:
 def track_chunked(
     reader: VideoReader,
     chunks: list[tuple[int, int]],
+    scan: PeopleScan,
     *,
     with_face: bool | None,
     progress: ProgressCallback,
@@ -125,9 +126,7 @@ def track_chunked(
     try:
         for start, stop in chunks[1:]:
             children.append(_start_child(reader, start, stop))
-        head, crop, people, track_face = _track_head(
-            reader, chunks[0][1], with_face, children, progress, total
-        )
+        head, track_face = _track_head(reader, chunks[0][1], scan, with_face, children, progress, total)
         waited = time.perf_counter()
         _gather(children, len(head.keypoints), progress, total)
         waited = time.perf_counter() - waited
@@ -137,7 +136,7 @@ def track_chunked(
             if child.process.poll() is None:
                 child.process.kill()
             child.process.wait()
-    track = Track(list(head.keypoints), list(head.scores), [], crop, people, head.pose_s, waited)
+    track = Track(list(head.keypoints), list(head.scores), [], head.pose_s, waited)
     if track_face:
         track.faces = list(head.faces)
     for child, (start, stop) in zip(children, chunks[1:], strict=True):
@@ -157,14 +156,14 @@ def track_chunked(
 def _track_head(
     reader: VideoReader,
     stop: int,
+    scan: PeopleScan,
     with_face: bool | None,
     children: list[_Child],
     progress: ProgressCallback,
     total: int,
-) -> tuple[ChunkResult, Crop, int, bool]:
+) -> tuple[ChunkResult, bool]:
     """Frames [0, stop) as the single-process path tracks them, deciding the plan on the way."""
     out = ChunkResult()
-    crop, people = Crop(), 0
     track_face = with_face is not False
     face_tracker = FaceTracker(video=True) if track_face else None
     sent = False
@@ -175,12 +174,10 @@ def _track_head(
                 if i >= stop:
                     break
                 small = resize_long_side(frame, POSE_SIDE)
-                if i == 0:
-                    crop, people = main_performer_crop(small)
                 t0 = time.perf_counter()
-                pose = detector.detect(crop.apply(small) if not crop.full else small)
+                pose = pose_on_performer(detector, frame, small, scan.target(i))
                 out.pose_s += time.perf_counter() - t0
-                out.keypoints.append(None if pose is None else crop.to_frame(pose.keypoints))
+                out.keypoints.append(None if pose is None else pose.keypoints)
                 out.scores.append(0.0 if pose is None else pose.score)
                 if face_tracker is not None:
                     out.faces.append(face_tracker.detect(resize_long_side(frame, FACE_SIDE)))
@@ -195,7 +192,7 @@ def _track_head(
                         track_face = False
                 if not sent and (with_face is not None or i + 1 >= FACE_PROBE_FRAMES):
                     for child in children:
-                        child.conn.send((crop, track_face))
+                        child.conn.send((scan, track_face))
                     sent = True
                 if i % PROGRESS_EVERY == 0:
                     _poll(children)
@@ -204,7 +201,7 @@ def _track_head(
         frames.close()
         if face_tracker is not None:
             face_tracker.close()
-    return out, crop, people, track_face
+    return out, track_face
 
 
 def _start_child(reader: VideoReader, start: int, stop: int) -> _Child:
@@ -304,16 +301,15 @@ def _track_range(conn: Connection, reader: VideoReader, start: int, stop: int) -
                     plan = conn.recv()
                     if plan[1]:
                         face_tracker = FaceTracker(video=True)
-                crop = plan[0]
                 small = resize_long_side(frame, POSE_SIDE)
                 t0 = time.perf_counter()
-                pose = detector.detect(crop.apply(small) if not crop.full else small)
+                pose = pose_on_performer(detector, frame, small, plan[0].target(i))
                 if i >= start:
                     out.pose_s += time.perf_counter() - t0
                 face = face_tracker.detect(resize_long_side(frame, FACE_SIDE)) if face_tracker else None
                 if i < start:
                     continue
-                out.keypoints.append(None if pose is None else crop.to_frame(pose.keypoints))
+                out.keypoints.append(None if pose is None else pose.keypoints)
                 out.scores.append(0.0 if pose is None else pose.score)
                 if face_tracker is not None:
                     out.faces.append(face)

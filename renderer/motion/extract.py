@@ -23,14 +23,14 @@ from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, Vide
 from motionbot.renderer.motion.face_shape import FACE_SHAPE_POINTS, FaceShape
 from motionbot.renderer.motion.filters import fill_gaps, one_euro_zero_lag
 from motionbot.renderer.motion.model import FACE_FEATURES, NUM_LANDMARKS, Landmark, Motion
+from motionbot.renderer.motion.performers import SCAN_SIDE, PeopleScan, Target, scan_people
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
-from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.perception.pose import PoseDetector, PoseResult
 from motionbot.renderer.perception.quality import resize_long_side
-from motionbot.renderer.perception.segmentation import person_blobs, person_mask
 from motionbot.renderer.settings import RendererSettings
 
 # Bump when the output for the same video changes: it is part of the motion cache key.
-EXTRACTOR_VERSION = "4"  # 4: bars cropped off
+EXTRACTOR_VERSION = "5"  # 4: bars cropped off; 5: one performer tracked among several
 POSE_SIDE = 320
 FACE_SIDE = 480
 DECODE_SIDE = 480
@@ -96,31 +96,22 @@ def reference_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, math.floor(width * scale / 2) * 2), max(2, math.floor(height * scale / 2) * 2)
 
 
-def main_performer_crop(rgb: RGB) -> tuple[Crop, int]:
-    """Where the main performer is when several people are in frame, and how many there are.
-
-    BlazePose follows one person, whichever its detector finds first; with several people
-    that may be a passer-by. The main performer is the largest, most central person blob, and
-    the pose model is then pointed at a generous box around it.
-    """
-    mask = person_mask(rgb)
-    blobs = person_blobs(mask)
-    if len(blobs) <= 1:
-        return Crop(), len(blobs)
-    h, w = mask.shape
-
-    def weight(b: tuple[int, int, int, int, int]) -> float:
-        cx = (b[0] + b[2] / 2) / w
-        return b[4] * (1.0 - abs(cx - 0.5))
-
-    x, y, bw, bh, _ = max(blobs, key=weight)
-    crop = Crop(
-        x0=max(0.0, (x - 0.5 * bw) / w),
-        y0=max(0.0, (y - 0.25 * bh) / h),
-        x1=min(1.0, (x + 1.5 * bw) / w),
-        y1=min(1.0, (y + 1.25 * bh) / h),
-    )
-    return crop, len(blobs)
+def pose_on_performer(
+    detector: PoseDetector, frame: RGB, small: RGB, target: Target | None
+) -> PoseResult | None:
+    """The pose of the performer in one frame: the whole (small) frame when one person is in the
+    clip, else a crop of the decoded frame around the performer, refused when its hips are
+    someone else's. The result's keypoints are normalised to the whole frame."""
+    if target is None:
+        return detector.detect(small)
+    crop = Crop(*target.crop_box())
+    pose = detector.detect(resize_long_side(crop.apply(frame), POSE_SIDE))
+    if pose is None:
+        return None
+    keypoints = crop.to_frame(pose.keypoints)
+    if not target.holds(keypoints):
+        return None
+    return PoseResult(keypoints=keypoints, score=pose.score)
 
 
 def face_to_pose(face: FaceResult) -> F32:
@@ -153,38 +144,51 @@ def extract_motion(
     *,
     progress: ProgressCallback = no_progress,
     with_face: bool | None = None,
+    performer: int | None = None,
 ) -> Motion:
-    """The main performer's smoothed pose track (and face track for close-ups) of a video.
+    """The performer's smoothed pose track (and face track for close-ups) of a video.
 
     ``with_face`` None decides from the first frames: a face track is taken when the face
-    fills a good part of the frame.
+    fills a good part of the frame. ``performer`` is a person's number as the findings showed
+    them (None: the most prominent one).
     """
     started = time.perf_counter()
+
+    def reader_at(side: int) -> VideoReader:
+        return open_video(
+            video,
+            max_fps=settings.max_fps,
+            max_side=min(side, settings.max_video_side),
+            max_seconds=settings.max_seconds,
+            max_bytes=settings.max_input_bytes,
+            crop_bars=True,  # letterbox/pillarbox bars are not part of the scene
+            min_side=MIN_CLIP_SIDE,
+            min_seconds=MIN_CLIP_SECONDS,
+        )
+
     # Decode small: pose and face models never need more, and the pipe carries 7x fewer bytes.
-    reader = open_video(
-        video,
-        max_fps=settings.max_fps,
-        max_side=min(DECODE_SIDE, settings.max_video_side),
-        max_seconds=settings.max_seconds,
-        max_bytes=settings.max_input_bytes,
-        crop_bars=True,  # letterbox/pillarbox bars are not part of the scene
-        min_side=MIN_CLIP_SIDE,
-        min_seconds=MIN_CLIP_SECONDS,
-    )
+    reader = reader_at(DECODE_SIDE)
     spec = reader.spec
     width, height = reference_size(reader.info.width, reader.info.height, settings.max_video_side)
     fps = float(spec.fps)
     expected = max(1, int(spec.n_frames or round(spec.duration_s * fps)))
     progress(Stage.MOTION, 0.0)
+    scan_reader = reader_at(SCAN_SIDE)
+    scan_started = time.perf_counter()
+    frames = scan_reader.frames()
+    try:
+        scan = scan_people(frames, expected, fps, choose=performer)
+    finally:
+        frames.close()
+    scan_s = time.perf_counter() - scan_started
     from motionbot.renderer.motion import chunked  # it builds on this module's helpers
 
     chunks = chunked.plan_chunks(spec.n_frames, fps, settings.motion_workers)
     if len(chunks) > 1:
-        track = chunked.track_chunked(reader, chunks, with_face=with_face, progress=progress)
+        track = chunked.track_chunked(reader, chunks, scan, with_face=with_face, progress=progress)
     else:
-        track = _track_single(reader, expected, with_face=with_face, progress=progress)
-    keypoints, scores, faces, crop = track.keypoints, track.scores, track.faces, track.crop
-    people, pose_time = track.people, track.pose_s
+        track = _track_single(reader, expected, scan, with_face=with_face, progress=progress)
+    keypoints, scores, faces, pose_time = track.keypoints, track.scores, track.faces, track.pose_s
     if with_face is None and faces and not _face_readable(faces[:FACE_PROBE_FRAMES]):
         faces = []  # a clip shorter than the probe window
     n = len(keypoints)
@@ -202,14 +206,15 @@ def extract_motion(
             "extractor": EXTRACTOR_VERSION,
             "pose_side": POSE_SIDE,
             "detected_fraction": round(detected, 4),
-            "people": people,
-            "main_performer_crop": None if crop.full else [crop.x0, crop.y0, crop.x1, crop.y1],
+            "people": max(1, len(scan.people)),
+            "performers": _performers_meta(scan),
             "trimmed": bool(getattr(spec, "trimmed", False)),
             "has_audio": bool(getattr(spec, "has_audio", False)),
             "warnings": list(getattr(reader, "warnings", [])),
             "timings": {
                 "total_s": round(elapsed, 3),
                 "pose_s": round(pose_time, 3),
+                "scan_s": round(scan_s, 3),
                 "wait_s": round(track.wait_s, 3),
             },
             "pose_fps": round(n / pose_time, 1) if pose_time > 0 else None,
@@ -227,20 +232,31 @@ class Track:
     keypoints: list[F32 | None]
     scores: list[float]
     faces: list[FaceResult | None]  # empty when no face track is taken
-    crop: Crop
-    people: int
     pose_s: float  # time inside the pose model, summed over processes
     wait_s: float = 0.0  # time this process waited for the other chunks after its own
 
 
+def _performers_meta(scan: PeopleScan) -> dict[str, object]:
+    """The people the findings picture numbers, and who performs (extraction's own record)."""
+    return {
+        **scan.finding_params(),
+        "key_frame": scan.key_frame,
+        "boxes": [[round(v, 4) for v in p.box] for p in scan.people],
+        "seen": [p.seen for p in scan.people],
+    }
+
+
 def _track_single(
-    reader: VideoReader, expected: int, *, with_face: bool | None, progress: ProgressCallback
+    reader: VideoReader,
+    expected: int,
+    scan: PeopleScan,
+    *,
+    with_face: bool | None,
+    progress: ProgressCallback,
 ) -> Track:
     keypoints: list[F32 | None] = []
     scores: list[float] = []
     faces: list[FaceResult | None] = []
-    crop = Crop()
-    people = 0
     track_face = with_face is not False
     face_tracker = FaceTracker(video=True) if track_face else None
     pose_time = 0.0
@@ -248,12 +264,10 @@ def _track_single(
         with PoseDetector(video=True, complexity=1) as detector:
             for i, frame in enumerate(reader.frames()):
                 small = resize_long_side(frame, POSE_SIDE)
-                if i == 0:
-                    crop, people = main_performer_crop(small)
                 t0 = time.perf_counter()
-                pose = detector.detect(crop.apply(small) if not crop.full else small)
+                pose = pose_on_performer(detector, frame, small, scan.target(i))
                 pose_time += time.perf_counter() - t0
-                keypoints.append(None if pose is None else crop.to_frame(pose.keypoints))
+                keypoints.append(None if pose is None else pose.keypoints)
                 scores.append(0.0 if pose is None else pose.score)
                 if face_tracker is not None:
                     faces.append(face_tracker.detect(resize_long_side(frame, FACE_SIDE)))
@@ -266,7 +280,7 @@ def _track_single(
     finally:
         if face_tracker is not None:
             face_tracker.close()
-    return Track(keypoints, scores, faces, crop, people, pose_time)
+    return Track(keypoints, scores, faces, pose_time)
 
 
 def _assemble(
