@@ -42,7 +42,9 @@ class MotionCache:
         """The cache every process of one deployment shares (CLI and workers alike)."""
         return cls(settings.cache_dir / "motion")
 
-    def key(self, video: Path, settings: RendererSettings, *, with_face: bool | None) -> str:
+    def key(
+        self, video: Path, settings: RendererSettings, *, with_face: bool | None, performer: int | None = None
+    ) -> str:
         params = {
             "sha256": file_sha256(video),
             "extractor": extract.EXTRACTOR_VERSION,
@@ -51,6 +53,7 @@ class MotionCache:
             "max_video_side": settings.max_video_side,
             "pose_side": extract.POSE_SIDE,
             "with_face": with_face,
+            "performer": performer,  # None: the scan's default
             # chunk boundaries restart the tracker, so the track may differ slightly
             "motion_workers": settings.motion_workers,
         }
@@ -84,8 +87,9 @@ def extract_motion_cached(
     *,
     progress: ProgressCallback = no_progress,
     with_face: bool | None = None,
+    performer: int | None = None,
 ) -> Motion:
-    key = cache.key(video, settings, with_face=with_face)
+    key = cache.key(video, settings, with_face=with_face, performer=performer)
     motion = cache.get(key)
     if motion is not None:
         cache.hits += 1
@@ -93,6 +97,8 @@ def extract_motion_cached(
         return motion
     cache.misses += 1
     CACHE_MISSES.labels("motion").inc()
-    motion = extract.extract_motion(video, settings, progress=progress, with_face=with_face)
+    motion = extract.extract_motion(
+        video, settings, progress=progress, with_face=with_face, performer=performer
+    )
     cache.put(key, motion)
     return motion
