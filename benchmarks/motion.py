@@ -159,10 +159,35 @@ def bench_pose(args: Args) -> list[Figure]:
     return figures
 
 
+def bench_people(args: Args) -> list[Figure]:
+    """What finding and tracking several people adds: the people scan (its own small decode and
+    the person detector a few times a second) against extract_motion end to end, which runs it."""
+    from motionbot.renderer.motion.extract import extract_motion
+    from motionbot.renderer.motion.performers import SCAN_SIDE, scan_people
+    from motionbot.renderer.settings import RendererSettings
+
+    settings = RendererSettings(motion_workers=1)
+    found: list[dict[str, object]] = []
+
+    def scan() -> None:
+        reader = open_video(args.video, max_side=SCAN_SIDE, max_fps=settings.max_fps, crop_bars=True)
+        found[:] = [scan_people(reader.frames(), 0, float(reader.spec.fps)).finding_params()]
+
+    s = _timed(scan, args.repeats)
+    e = _timed(lambda: extract_motion(args.video, settings), args.repeats)
+    share = s.best_s / max(e.best_s - s.best_s, 1e-9)
+    return [
+        Figure("people scan", s.best_s, "s", f"{found[0]}, median {s.median_s:.2f} s"),
+        Figure("extract_motion with the scan, 1 proc", e.best_s, "s", f"median {e.median_s:.2f} s"),
+        Figure("scan added to the rest of extraction", 100 * share, "%", "target <= 25 %"),
+    ]
+
+
 SECTIONS: dict[str, Callable[[Args], list[Figure]]] = {
     "decode": bench_decode,
     "encode": bench_encode,
     "pose": bench_pose,
+    "people": bench_people,
 }
 
 
