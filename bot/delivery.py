@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import arq
 from arq import Retry
 
+from motionbot.bot import i18n
 from motionbot.bot.core import presenters
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.history.models import TaskRecord, TaskStatus
@@ -106,12 +107,15 @@ class DeliveryDispatcher:
             log.info("user %s blocked the bot; not delivering %s", job.target.user_id, job.task_id)
             await self._record(job, Receipt(None))
             return
-        batch = await self._batch_status(job)
+        # worded for the user who asked, wherever it is posted (a group, a Discord channel)
+        language = await self.history.languages.of(job.target.platform, job.target.user_id)
         try:
-            if isinstance(outcome, RenderResult):
-                receipt = await notifier.send_result(job, outcome, task, batch=batch)
-            else:
-                receipt = await notifier.send_failure(job, outcome, task, batch=batch)
+            with i18n.use(language):
+                batch = await self._batch_status(job)
+                if isinstance(outcome, RenderResult):
+                    receipt = await notifier.send_result(job, outcome, task, batch=batch)
+                else:
+                    receipt = await notifier.send_failure(job, outcome, task, batch=batch)
         except RetryLater as exc:
             raise Retry(defer=max(1.0, exc.seconds)) from exc
         except RecipientGone:

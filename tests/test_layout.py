@@ -186,6 +186,12 @@ def test_wheel_contains_every_module(tmp_path: Path) -> None:
     }
     assert expected <= names, sorted(expected - names)
     assert not any(n.startswith(tuple(f"{area}/" for area in AREAS)) for n in names)
+    # the compiled catalogues, one per language the bot speaks besides English
+    catalogues = {
+        "motionbot/bot/" + str(path.relative_to(ROOT / "bot"))
+        for path in (ROOT / "bot" / "i18n" / "locales").glob("*/LC_MESSAGES/motionbot.mo")
+    }
+    assert len(catalogues) >= 3 and catalogues <= names, sorted(catalogues - names)
 
 
 def test_tests_find_their_helpers_through_pytest() -> None:

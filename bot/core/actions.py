@@ -108,6 +108,11 @@ class HistoryPage(Action, verb="hp"):
     page: int
 
 
+@dataclass(frozen=True)
+class SetLanguage(Action, verb="lang"):
+    code: str  # a catalogue language, or "auto" for the app's
+
+
 # one line each: the verb is the button data, the comment what pressing it does
 class Acknowledge(Action, verb="ack"): ...  # "I agree" to the rights note
 

@@ -20,6 +20,7 @@ from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.history import TaskHistory
 from motionbot.bot.core.inputs import Inputs
 from motionbot.bot.core.keys import ConversationKey
+from motionbot.bot.core.language import Language
 from motionbot.bot.core.moves import Moves
 from motionbot.bot.core.options import Options
 from motionbot.bot.core.privacy import Privacy
@@ -54,8 +55,10 @@ class Conversation:
         self.sharing = Sharing(self.deps, self.history)
         self.admin = ServiceAdmin(self.deps)
         self.privacy = Privacy(self.deps)
+        self.language = Language(self.deps)
         self._handlers: Handlers = {}
-        for feature in (self.inputs, self.options, self.render, self.history, self.moves, self.privacy):
+        features = (self.inputs, self.options, self.render, self.history, self.moves, self.privacy, self.language)
+        for feature in features:
             self._handlers.update(feature.handlers())
 
     async def dispatch(self, key: ConversationKey, action: act.Action) -> list[Reply]:

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from motionbot.bot import i18n
 from motionbot.bot.core import presenters
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.history.store import HistoryStore
@@ -79,14 +80,16 @@ async def watch_progress(
             if current.stage is not Stage.QUEUED and not marked_running:
                 await history.mark_running(task_id)
                 marked_running = True
-            text = presenters.progress(current)
+            with i18n.use(await history.languages.of(task.platform, task.user_id)):  # the asker's
+                text = presenters.progress(current)
+                reply = presenters.status_reply(text, cancellable=True)
             if text != last_text and throttle.ready(chat_id):
                 task = await history.get_task(task_id)  # delivery may have finished meanwhile
                 if task is None or task.status.finished:
                     return
                 throttle.mark(chat_id)
                 try:
-                    await edit(presenters.status_reply(text, cancellable=True))
+                    await edit(reply)
                     last_text = text
                 except Exception:  # a failed progress edit must not end the watch
                     log.exception("progress edit for task %s failed", task_id)

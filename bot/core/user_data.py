@@ -194,6 +194,7 @@ class UserData:
         await self.history.db.write(
             "DELETE FROM users WHERE platform = ? AND user_id = ?", (platform.value, user_id)
         )
+        self.history.languages.forget(platform, user_id)
         files = size = 0
         for ref in candidates.values():
             if await self.history.media_in_use(ref.key):  # another user's task or move has it

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.respond import say
@@ -36,7 +37,7 @@ def describe(settings: GuildSettings, used: int) -> str:
 @app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_guild=True)
 class AdminCog(
-    commands.GroupCog, group_name="motionbot-admin", group_description="Server settings of the bot"
+    commands.GroupCog, group_name="motionbot-admin", group_description=locale_str("Server settings of the bot")
 ):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
@@ -52,18 +53,18 @@ class AdminCog(
         used = await self.bot.rt.guilds.used_today(settings.guild_id)
         await say(interaction, f"{lead}\n{describe(settings, used)}")
 
-    @app_commands.command(name="show", description="Where I answer and the server's daily quota")
+    @app_commands.command(name="show", description=locale_str("Where I answer and the server's daily quota"))
     async def show_settings(self, interaction: discord.Interaction[Any]) -> None:
         settings = await self.bot.rt.guilds.get(str(interaction.guild_id))
         await self._show(interaction, settings, dtexts.SETTINGS_TITLE)
 
-    @app_commands.command(name="allow", description="Answer in this channel (once any is chosen, only there)")
+    @app_commands.command(name="allow", description=locale_str("Answer in this channel (once any is chosen, only there)"))
     async def allow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
         await self._channel(interaction, channel, allowed=True)
 
-    @app_commands.command(name="disallow", description="Stop answering in this channel")
+    @app_commands.command(name="disallow", description=locale_str("Stop answering in this channel"))
     async def disallow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
@@ -78,13 +79,13 @@ class AdminCog(
         lead = dtexts.ALLOWED if allowed else dtexts.DISALLOWED
         await self._show(interaction, settings, lead.format(channel=channel.id))
 
-    @app_commands.command(name="everywhere", description="Answer in every channel again")
+    @app_commands.command(name="everywhere", description=locale_str("Answer in every channel again"))
     async def everywhere(self, interaction: discord.Interaction[Any]) -> None:
         settings = await self.bot.rt.guilds.clear_channels(str(interaction.guild_id))
         await self._show(interaction, settings, dtexts.EVERYWHERE)
 
     @app_commands.command(
-        name="quota", description="Renders the whole server may start per day (0 = no limit)"
+        name="quota", description=locale_str("Renders the whole server may start per day (0 = no limit)")
     )
     async def quota(
         self, interaction: discord.Interaction[Any], renders: app_commands.Range[int, 0, 100_000]

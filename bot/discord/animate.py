@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.finding_words import SaidError
@@ -36,12 +37,14 @@ if TYPE_CHECKING:
 
 COOLDOWN_CALLS, COOLDOWN_WINDOW_S = 5, 60.0
 
+# English here (nothing is translated at import); the command tree's translator words them
+# for each Discord locale
 QUALITIES = [
-    app_commands.Choice(name=texts.QUALITY_WARP, value="warp"),
-    app_commands.Choice(name=texts.QUALITY_DIFFUSION, value="diffusion"),
+    app_commands.Choice(name=locale_str(texts.QUALITY_WARP), value="warp"),
+    app_commands.Choice(name=locale_str(texts.QUALITY_DIFFUSION), value="diffusion"),
 ]
 BACKGROUNDS = [
-    app_commands.Choice(name=texts.BACKGROUND_NAMES[b], value=b) for b in ("photo", "white", "green")
+    app_commands.Choice(name=locale_str(texts.BACKGROUND_NAMES[b]), value=b) for b in ("photo", "white", "green")
 ]
 
 
@@ -75,11 +78,11 @@ class AnimateCog(MotionCog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         choices = [
-            app_commands.Choice(name=f"{preset_title(n)} (built-in)", value=f"preset:{n}")
+            app_commands.Choice(name=dtexts.BUILTIN_CHOICE.format(title=preset_title(n)), value=f"preset:{n}")
             for n in PRESET_NAMES
         ]
         saved = await self.bot.rt.history.saved_motions(Platform.DISCORD, str(interaction.user.id))
-        choices += [app_commands.Choice(name=f"{m.name} (saved)"[:100], value=f"saved:{m.id}") for m in saved]
+        choices += [app_commands.Choice(name=dtexts.SAVED_CHOICE.format(name=m.name)[:100], value=f"saved:{m.id}") for m in saved]
         needle = current.strip().lower()
         return [c for c in choices if needle in c.name.lower() or needle in c.value.lower()][:25]
 
@@ -94,23 +97,23 @@ class AnimateCog(MotionCog):
             return next((m.source for m in saved if m.id == int(rest)), None)
         return None
 
-    @app_commands.command(name="animate", description="Make a video of the person in a photo doing a move")
+    @app_commands.command(name="animate", description=locale_str("Make a video of the person in a photo doing a move"))
     @app_commands.describe(
-        photo="A photo of one person (face clear, body visible)",
-        video="A short video of someone moving (the move to copy)",
-        motion="Or a built-in move / one you saved",
-        quality="Preview is fast; Full AI looks better and takes minutes",
-        background="What's behind the person",
-        keep_sound="Keep the sound of the reference video",
-        photo2="Another photo: one video each, with the same move",
-        photo3="Another photo: one video each, with the same move",
-        photo4="Another photo: one video each, with the same move",
-        photo5="Another photo: one video each, with the same move",
-        photo6="Another photo: one video each, with the same move",
-        photo7="Another photo: one video each, with the same move",
-        photo8="Another photo: one video each, with the same move",
-        photo9="Another photo: one video each, with the same move",
-        photo10="Another photo: one video each, with the same move",
+        photo=locale_str("A photo of one person (face clear, body visible)"),
+        video=locale_str("A short video of someone moving (the move to copy)"),
+        motion=locale_str("Or a built-in move / one you saved"),
+        quality=locale_str("Preview is fast; Full AI looks better and takes minutes"),
+        background=locale_str("What's behind the person"),
+        keep_sound=locale_str("Keep the sound of the reference video"),
+        photo2=locale_str("Another photo: one video each, with the same move"),
+        photo3=locale_str("Another photo: one video each, with the same move"),
+        photo4=locale_str("Another photo: one video each, with the same move"),
+        photo5=locale_str("Another photo: one video each, with the same move"),
+        photo6=locale_str("Another photo: one video each, with the same move"),
+        photo7=locale_str("Another photo: one video each, with the same move"),
+        photo8=locale_str("Another photo: one video each, with the same move"),
+        photo9=locale_str("Another photo: one video each, with the same move"),
+        photo10=locale_str("Another photo: one video each, with the same move"),
     )
     @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
     @anywhere

@@ -30,6 +30,7 @@ from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import policy
 from motionbot.bot.discord import texts as dtexts
+from motionbot.bot.discord.locale import speak_to
 from motionbot.bot.discord.messenger import TaskContext
 from motionbot.bot.discord.respond import bot_can_post, key_for, show
 from motionbot.bot.discord.views import content, task_embed, view_for
@@ -56,6 +57,7 @@ class ButtonHandler:
 
     async def pressed(self, interaction: discord.Interaction[Any], owned: act.Owned, *, data: str) -> None:
         """``data``: the button's packed action, for the core's answer when it did not parse."""
+        await speak_to(self.rt.history.languages, interaction)
         if not owned.pressed_by(interaction.user.id):
             await interaction.response.send_message(dtexts.NOT_YOUR_BUTTONS, ephemeral=True)
             return

@@ -19,6 +19,7 @@ from motionbot.bot.core.progress import watch_progress
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.discord.buttons import ButtonHandler
+from motionbot.bot.discord.locale import CatalogueTranslator, speak_to
 from motionbot.bot.discord.messenger import Messenger
 from motionbot.bot.discord.notifier import DiscordNotifier
 from motionbot.bot.discord.respond import show
@@ -49,6 +50,12 @@ def intents() -> discord.Intents:
 
 
 class MotionTree(app_commands.CommandTree[Any]):
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Every command runs in the user's language (set here, in the command's own task)."""
+        bot: MotionBot = interaction.client
+        await speak_to(bot.rt.history.languages, interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
@@ -93,6 +100,7 @@ class MotionBot(commands.Bot):
         from motionbot.bot.discord.privacy import PrivacyCog
 
         self.add_dynamic_items(ActionButton)
+        await self.tree.set_translator(CatalogueTranslator())
         cogs = (AnimateCog(self), LibraryCog(self), AdminCog(self), ServiceCog(self), DirectMessages(self),
                 PrivacyCog(self))  # fmt: skip
         for cog in cogs:

@@ -21,6 +21,7 @@ from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord.cog import MotionCog
 from motionbot.bot.discord.limits import attachment_problem
+from motionbot.bot.discord.locale import speak_to_author
 from motionbot.bot.discord.views import content, view_for
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import MediaKind, MediaRef, Platform
@@ -52,6 +53,7 @@ class DirectMessages(MotionCog):
             return
         owner = message.author.id
         await self.bot.unblock(owner)
+        await speak_to_author(self.bot.rt.history.languages, owner)
         key = ConversationKey(Platform.DISCORD, str(message.channel.id), str(owner))
         conv = self.bot.rt.conv
         try:

@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from motionbot.bot.core.presenters import engine_name, fmt_date
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord import policy
@@ -21,7 +22,7 @@ from motionbot.queue.jobs import Platform
 
 
 class LibraryCog(MotionCog):
-    @app_commands.command(name="history", description="Your videos (only you see this)")
+    @app_commands.command(name="history", description=locale_str("Your videos (only you see this)"))
     @anywhere
     async def history(self, interaction: discord.Interaction[Any]) -> None:
         refused = await policy.refusal(self.bot.rt.guilds, interaction)
@@ -31,8 +32,8 @@ class LibraryCog(MotionCog):
         page = await self.bot.rt.conv.history.page(key_for(interaction), 0)
         await show(interaction, [page])
 
-    @app_commands.command(name="share", description="Post one of your finished videos here")
-    @app_commands.describe(task="The task id (see /history)")
+    @app_commands.command(name="share", description=locale_str("Post one of your finished videos here"))
+    @app_commands.describe(task=locale_str("The task id (see /history)"))
     @anywhere
     async def share(self, interaction: discord.Interaction[Any], task: str) -> None:
         await self.bot.buttons.share(interaction, task.strip().lower())
@@ -51,7 +52,7 @@ class LibraryCog(MotionCog):
             for t, _ in videos
         ]
 
-    @app_commands.command(name="motions", description="Built-in and saved moves to use instead of a video")
+    @app_commands.command(name="motions", description=locale_str("Built-in and saved moves to use instead of a video"))
     @anywhere
     async def motions(self, interaction: discord.Interaction[Any]) -> None:
         refused = await policy.refusal(self.bot.rt.guilds, interaction)
@@ -60,7 +61,12 @@ class LibraryCog(MotionCog):
             return
         await show(interaction, [await self.bot.rt.conv.moves.menu(key_for(interaction))])
 
-    @app_commands.command(name="cancel", description="Stop your current video, or forget the files you sent")
+    @app_commands.command(name="cancel", description=locale_str("Stop your current video, or forget the files you sent"))
     @anywhere
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
         await show(interaction, await self.bot.rt.conv.render.cancel(key_for(interaction)))
+
+    @app_commands.command(name="language", description=locale_str("Change the language I speak"))
+    @anywhere
+    async def language(self, interaction: discord.Interaction[Any]) -> None:
+        await show(interaction, [await self.bot.rt.conv.language.menu(key_for(interaction))])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 from motionbot.bot.discord.cog import anywhere
 from motionbot.bot.discord.respond import key_for, say
@@ -22,7 +23,7 @@ NOT_ADMIN = "Only the operators of this motionbot service can do that."
 
 
 @anywhere
-class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_description="Operate the service"):
+class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_description=locale_str("Operate the service")):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
         super().__init__()
@@ -35,20 +36,20 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
         await say(interaction, NOT_ADMIN)
         return True
 
-    @app_commands.command(name="status", description="Queues, live workers, renders today")
+    @app_commands.command(name="status", description=locale_str("Queues, live workers, renders today"))
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         if await self._refused(interaction):
             return
         await say(interaction, (await self.bot.rt.conv.admin.status()).text)
 
-    @app_commands.command(name="pause", description="Refuse new renders (running ones finish)")
-    @app_commands.describe(reason="shown to people who try to start a render")
+    @app_commands.command(name="pause", description=locale_str("Refuse new renders (running ones finish)"))
+    @app_commands.describe(reason=locale_str("shown to people who try to start a render"))
     async def pause(self, interaction: discord.Interaction[Any], reason: str = "") -> None:
         if await self._refused(interaction):
             return
         await say(interaction, (await self.bot.rt.conv.admin.pause(key_for(interaction), reason)).text)
 
-    @app_commands.command(name="resume", description="Accept new renders again")
+    @app_commands.command(name="resume", description=locale_str("Accept new renders again"))
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         if await self._refused(interaction):
             return

@@ -9,12 +9,13 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from motionbot.bot.discord.cog import MotionCog, anywhere
 from motionbot.bot.discord.respond import key_for, show
 
 
 class PrivacyCog(MotionCog):
-    @app_commands.command(name="mydata", description="Everything kept about you, as a file (only you see it)")
+    @app_commands.command(name="mydata", description=locale_str("Everything kept about you, as a file (only you see it)"))
     @anywhere
     async def mydata(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -23,7 +24,7 @@ class PrivacyCog(MotionCog):
             content=file.caption, attachments=[discord.File(io.BytesIO(file.data), filename=file.filename)]
         )
 
-    @app_commands.command(name="forget", description="Delete everything kept about you")
+    @app_commands.command(name="forget", description=locale_str("Delete everything kept about you"))
     @anywhere
     async def forget(self, interaction: discord.Interaction[Any]) -> None:
         await show(interaction, [self.bot.rt.conv.privacy.ask_forget(key_for(interaction))])

@@ -24,6 +24,8 @@ UNKNOWN_MOTION = "I don't know the motion `{value}`. Pick one from the list, or 
 READY = "Press Generate to start, or Cancel."
 REJECTED_TAIL = "Please run /animate again with another file."
 DOWNLOAD_FAILED = "I couldn't download `{name}` from Discord. Please run /animate again."
+BUILTIN_CHOICE = "{title} (built-in)"  # /animate's motion list
+SAVED_CHOICE = "{name} (saved)"
 TOO_FAST = "{rate_limited} (try again in {seconds:.0f} s)"
 
 # buttons

@@ -127,6 +127,13 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM guild_renders WHERE task_id = NEW.task_id;
     END;
     """,
+    # 5: the language a user speaks with the bot: the one chosen with /language (NULL: the
+    # app's) and the app's own as last seen, so a result delivered later (a group's, a
+    # Discord channel's) is worded for the user who asked
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    ALTER TABLE users ADD COLUMN app_language TEXT;
+    """,
 )
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from motionbot.bot.history.db import Database
+from motionbot.bot.history.languages import Languages
 from motionbot.bot.history.models import (
     DeliveryRecord,
     SavedMotion,
@@ -41,6 +42,7 @@ from motionbot.queue.jobs import EngineName, Extra, MediaRef, MotionSource, Plat
 class HistoryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.languages = Languages(db)
         # every incoming update asks "is this user marked blocked?": answered from memory,
         # loaded at open and kept by mark_blocked (the bot process writes the marks)
         self._blocked: set[tuple[Platform, str]] = set()

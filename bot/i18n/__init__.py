@@ -88,7 +88,9 @@ def translating(namespace: dict[str, Any]) -> Callable[[str], Any]:
     Each access translates anew because the same module serves users of several languages
     at once. ``sources()`` on the returned function gives the English originals (the
     catalogue tests check every one is translated)."""
-    sources = {name: namespace.pop(name) for name in list(namespace) if is_text_constant(name, namespace[name])}
+    sources = {
+        name: namespace.pop(name) for name in list(namespace) if is_text_constant(name, namespace[name])
+    }
 
     def __getattr__(name: str) -> Any:
         try:

@@ -25,6 +25,7 @@ from aiogram.types import BotCommand, ErrorEvent
 from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from motionbot.bot import i18n
 from motionbot.bot.core import texts
 from motionbot.bot.core.finding_words import error_text
 from motionbot.bot.core.replies import Reply
@@ -32,7 +33,7 @@ from motionbot.bot.delivery import DeliveryDispatcher, observed_delivery_worker
 from motionbot.bot.history.store import HistoryStore
 from motionbot.bot.settings import BotSettings
 from motionbot.bot.telegram.handlers import routers
-from motionbot.bot.telegram.middlewares import ContextMiddleware
+from motionbot.bot.telegram.middlewares import ContextMiddleware, LocaleMiddleware
 from motionbot.bot.telegram.notifier import TelegramNotifier
 from motionbot.bot.telegram.runtime import Runtime
 from motionbot.bot.telegram.states import AiogramStateStore, key_builder
@@ -149,6 +150,7 @@ class TelegramService:
         ui = TelegramUI(bot)
         rt = Runtime.assemble(settings, queue_settings, client, history, states, bot=bot, ui=ui, redis=redis)
         dp = Dispatcher(storage=storage, events_isolation=event_isolation(storage, webhook=webhook), rt=rt)
+        dp.update.outer_middleware(LocaleMiddleware(rt))
         dp.update.outer_middleware(ContextMiddleware(rt))
         dp.include_routers(*routers())
         dp.errors.register(cls._on_forbidden, ExceptionTypeFilter(TelegramForbiddenError))
@@ -184,9 +186,15 @@ class TelegramService:
     # lifecycle -----------------------------------------------------------------------------
 
     async def set_commands(self) -> None:
-        await self.bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
-        )
+        """The command list and the profile texts, in English for everyone and in each
+        catalogue language for the users whose app speaks it."""
+        for language in i18n.LANGUAGES:
+            code = None if language == i18n.DEFAULT else language.split("_")[0]  # Telegram's: "pt"
+            with i18n.use(language):
+                commands = [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
+                await self.bot.set_my_commands(commands, language_code=code)
+                await self.bot.set_my_description(texts.BOT_DESCRIPTION, language_code=code)
+                await self.bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION, language_code=code)
 
     async def _resume(self) -> None:
         """Pick up the progress messages of tasks still running when the bot last stopped."""

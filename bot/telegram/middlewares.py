@@ -1,4 +1,5 @@
-"""Per-update context: the conversation key, a per-user rate limit, un-blocking returning users."""
+"""Per-update context: the user's language, the conversation key, a per-user rate limit,
+un-blocking returning users."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
+from aiogram.utils.i18n import I18nMiddleware
 
+from motionbot.bot import i18n
 from motionbot.bot.core import texts
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.telegram.runtime import Runtime
@@ -23,6 +26,23 @@ def conversation_key(chat: Chat | None, user: User) -> ConversationKey:
     """Per chat and member: in groups each member has a separate conversation."""
     chat_id = chat.id if chat is not None else user.id
     return ConversationKey(Platform.TELEGRAM, str(chat_id), str(user.id))
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """Outer middleware on updates, before :class:`ContextMiddleware` (so a rate-limit note is
+    worded too): the update is handled in the language the user chose with /language, else in
+    their app's (``language_code``), which is noted for results delivered later."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(i18n.catalogue)
+        self.rt = runtime
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return i18n.DEFAULT
+        app = i18n.negotiate(user.language_code)
+        return await self.rt.history.languages.seen(Platform.TELEGRAM, str(user.id), app)
 
 
 class ContextMiddleware(BaseMiddleware):

@@ -88,6 +88,7 @@ class FakeTelegram:
         self.chat_members: dict[tuple[str, int], str] = {}  # (chat, user) -> status
         self.chats: dict[str, dict[str, Any]] = {}  # "@channel" -> chat
         self.blocked_chats: set[int] = set()
+        self.user_languages: dict[int, str] = {}  # user id -> language_code their app sends
         self.sticker_sets: dict[str, StickerSet] = {}
         self.failures: list[Failure] = []
         self._update_ids = itertools.count(1)
@@ -144,6 +145,14 @@ class FakeTelegram:
     def user(user_id: int, name: str = "Ann") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": name, "username": f"user{user_id}"}
 
+    def sender(self, user_id: int) -> dict[str, Any]:
+        """A user as their updates carry them: with their app's language when a test set one
+        (``user_languages``)."""
+        user = self.user(user_id)
+        if user_id in self.user_languages:
+            user["language_code"] = self.user_languages[user_id]
+        return user
+
     @staticmethod
     def chat(chat_id: int, kind: str = "private", title: str | None = None) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": chat_id, "type": kind}
@@ -159,7 +168,7 @@ class FakeTelegram:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": self.chat(chat_id, chat_type, None if chat_type == "private" else "Group"),
-            "from": self.user(user_id),
+            "from": self.sender(user_id),
             **fields,
         }
         self.messages[(chat_id, msg["message_id"])] = msg
@@ -246,7 +255,7 @@ class FakeTelegram:
         await self.push(
             callback_query={
                 "id": query_id,
-                "from": self.user(user_id),
+                "from": self.sender(user_id),
                 "chat_instance": str(chat_id),
                 "message": bot_msg,
                 "data": data,
@@ -257,7 +266,7 @@ class FakeTelegram:
     async def inline(self, user_id: int, query: str = "") -> str:
         query_id = f"iq{next(self._ids)}"
         await self.push(
-            inline_query={"id": query_id, "from": self.user(user_id), "query": query, "offset": ""}
+            inline_query={"id": query_id, "from": self.sender(user_id), "query": query, "offset": ""}
         )
         return query_id
 

@@ -1,4 +1,4 @@
-"""/start, the one-time rights acknowledgement, and /motions."""
+"""/start, the one-time rights acknowledgement, /motions and /language."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ async def motions(message: Message, key: ConversationKey, rt: Runtime) -> None:
     await show(rt, key, [await rt.conv.moves.menu(key)], reply_to=reply_to_of(message))
 
 
+async def language(message: Message, key: ConversationKey, rt: Runtime) -> None:
+    await show(rt, key, [await rt.conv.language.menu(key)], reply_to=reply_to_of(message))
+
+
 def router() -> Router:
     """A fresh router (a router belongs to one dispatcher; tests build several)."""
     r = Router(name="start")
     r.message.register(start, CommandStart())
     r.message.register(motions, Command("motions"))
-    r.callback_query.register(pressed, F.data.func(lambda d: act.is_verb(d, act.Acknowledge)))
+    r.message.register(language, Command("language"))
+    r.callback_query.register(pressed, F.data.func(lambda d: act.is_verb(d, act.Acknowledge, act.SetLanguage)))
     return r
