@@ -34,6 +34,8 @@ VIDEO_SAMPLES = 12
 CAMERA_PAIRS = 8
 MIN_PHOTO_SIDE = 256
 MIN_POSE_SCORE = 0.3
+# a hidden wrist guessed above this share of the photo's height is hidden in the frame
+HIDDEN_BELOW = 0.85
 WARN, INFO, GOOD = Severity.WARNING, Severity.INFO, Severity.OK
 
 
@@ -92,20 +94,42 @@ def _lighting(light: q.Light, what: str) -> Finding:
 
 
 def _hands(keypoints: Keypoints | None, framing: Framing, what: str = "photo") -> Finding | None:
+    """Hidden hands: a warning (with a choice to send another) when a photo hides a hand inside
+    its frame (in a pocket, behind the back), where the renderer can only guess the forearm
+    and draws no hand; a note when the frame's edge cuts it off, as any half-body
+    photo does, or when a clip hides it (the photo's arms still follow what shows)."""
     if keypoints is None or framing in (Framing.FACE, Framing.NONE):
         return None
     arms = {"left": (L.LEFT_ELBOW, L.LEFT_WRIST), "right": (L.RIGHT_ELBOW, L.RIGHT_WRIST)}
     hidden = [side for side, joints in arms.items() if min(keypoints[list(joints), 3]) < q.VISIBLE]
     if not hidden:
         return _f("arms_visible", GOOD, "Both arms and hands are visible.")
+    wrists = {"left": L.LEFT_WRIST, "right": L.RIGHT_WRIST}
+    in_frame = [side for side in hidden if _well_inside(keypoints[wrists[side], :2])]
+    side = "both" if len(hidden) == 2 else hidden[0]
     which, their = ("Both hands are", "their") if len(hidden) == 2 else (f"The {hidden[0]} hand is", "its")
+    if what == "photo" and in_frame:
+        return _f(
+            "hands_hidden",
+            WARN,
+            f"{which} hidden (in a pocket or behind the body): no hand will be drawn and {their} moves "
+            f"will be guessed. For moves with the hands, send a photo with both hands in view.",
+            side=side,
+        )
     return _f(
         "hands_hidden",
         INFO,
         f"{which} hidden (in a pocket, behind the body or out of frame): {their} moves will be guessed. "
         f"A {what} with the hands in view works best.",
-        side="both" if len(hidden) == 2 else hidden[0],
+        side=side,
     )
+
+
+def _well_inside(xy: Keypoints) -> bool:
+    """A guessed wrist well inside the frame: hidden by the body or clothes, not cut off by the
+    frame's edge (the pose model puts a hand below a half-body photo's bottom edge at 0.9 to
+    1.0 of its height, the astronaut's among them)."""
+    return bool(0.02 < xy[0] < 0.98 and 0.02 < xy[1] < HIDDEN_BELOW)
 
 
 def _face(small: RGB, face_box: q.Box | None) -> Finding:

@@ -36,6 +36,8 @@ def test_astronaut_photo(astronaut_png: Path) -> None:
     assert (report.width, report.height) == (512, 512)
     found = codes(report)
     assert found["face_clear"] is Severity.OK and found["lighting_ok"] is Severity.OK
+    # her hands are below the photo's edge, as in any half-body photo: a note, not a warning
+    assert found.get("hands_hidden", Severity.INFO) is Severity.INFO
     assert all(f.message.endswith(".") for f in report.findings)
 
 
@@ -96,10 +98,18 @@ def test_sample_portraits_match_their_description(name: str, samples_dir: Path) 
     assert report.framing is PORTRAIT_FRAMING[name]
     found = codes(report)
     assert found["face_clear"] is Severity.OK
-    if name == "portrait_fullbody_woman.jpg":  # hands in pockets
-        assert found["hands_hidden"] is Severity.INFO
+    if name == "portrait_fullbody_woman.jpg":  # hands in pockets: a warning before any render
+        assert found["hands_hidden"] is Severity.WARNING
     if name == "portrait_fullbody_man.png":  # arms down, hands visible
         assert found["arms_visible"] is Severity.OK
+
+
+@pytest.mark.samples
+def test_hands_behind_the_back_are_a_warning_naming_both_hands(samples_dir: Path) -> None:
+    report = inspect_photo(samples_dir / "portrait_handsbehindback_woman.jpg", SETTINGS)
+    hidden = next(f for f in report.findings if f.code == "hands_hidden")
+    assert hidden.severity is Severity.WARNING and hidden.params == {"side": "both"}
+    assert "send a photo with both hands in view" in hidden.message
 
 
 VIDEO_FRAMING = {
