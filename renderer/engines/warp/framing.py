@@ -91,7 +91,8 @@ def plan_canvas(
     """
     canvas = _plan(photo_w, photo_h, subject, aspect, long_side)
     if must_show is not None:
-        floor = MIN_FIT_ZOOM * canvas.scale
+        # a body the photo cuts already gets MIN_ZOOM's room; more leaves a small bust at the bottom
+        floor = (MIN_ZOOM if pinned else MIN_FIT_ZOOM) * canvas.scale
         return fit_window(canvas, must_show, subject, (photo_w, photo_h), floor, aspect == "photo", pinned)
     canvas = _with_reach(canvas, subject, reach)
     if side is None or aspect != "photo":
