@@ -16,13 +16,13 @@ from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.history import TaskHistory
 from motionbot.bot.core.inputs import InputChange, Inputs
 from motionbot.bot.core.keys import ConversationKey
-from motionbot.bot.core.presenters import fmt_date
+from motionbot.bot.core.presenters import fmt_date, preset_title
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.history.models import TaskRecord
 from motionbot.queue import pins
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import MotionSource
-from motionbot.queue.presets import PRESET_NAMES, preset_title
+from motionbot.queue.presets import PRESET_NAMES
 
 log = logging.getLogger(__name__)
 

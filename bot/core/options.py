@@ -29,7 +29,8 @@ ASPECTS: tuple[Aspect, ...] = ("photo", "9:16", "1:1")
 def _aspect_value(aspect: Aspect) -> str:
     """Button data separates fields with ':', so 9:16 travels as 9x16."""
     return aspect.replace(":", "x")
-QUALITY_LABELS = {EngineName.WARP: texts.QUALITY_WARP, EngineName.DIFFUSION: texts.QUALITY_DIFFUSION}
+def quality_label(engine: EngineName) -> str:
+    return texts.QUALITY_WARP if engine is EngineName.WARP else texts.QUALITY_DIFFUSION
 
 
 def offered_engines(
@@ -53,9 +54,9 @@ def _mark(label: str, on: bool) -> str:
     return texts.CHOSEN_MARK + label if on else label
 
 
-def keyboard(chosen: ChosenOptions, offered: list[EngineName], *, text: str = texts.OPTIONS_TITLE) -> Reply:
+def keyboard(chosen: ChosenOptions, offered: list[EngineName], *, text: str | None = None) -> Reply:
     quality = tuple(
-        Button(_mark(QUALITY_LABELS[e], chosen.engine is e), action=act.SetOption("q", e.value))
+        Button(_mark(quality_label(e), chosen.engine is e), action=act.SetOption("q", e.value))
         for e in offered
     )
     background = tuple(
@@ -75,7 +76,8 @@ def keyboard(chosen: ChosenOptions, offered: list[EngineName], *, text: str = te
         for a in ASPECTS
     )
     go = (Button(texts.GENERATE, action=act.Generate()),)
-    return Reply(text, buttons=(quality, background, sound, formats[:2], formats[2:], aspects, go))
+    buttons = (quality, background, sound, formats[:2], formats[2:], aspects, go)
+    return Reply(text or texts.OPTIONS_TITLE, buttons=buttons)
 
 
 def apply(

@@ -33,6 +33,11 @@ def fmt_date(ts: float) -> str:
     return formats.date(ts)
 
 
+def preset_title(name: str) -> str:
+    """A built-in move's title in the user's language (queue.presets has the English, for the CLI)."""
+    return texts.PRESET_TITLES.get(name.strip().lower(), name)
+
+
 def engine_name(engine: str | None) -> str:
     return texts.ENGINE_NAMES.get(engine or "", engine or "?")
 

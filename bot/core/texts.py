@@ -57,6 +57,13 @@ EMPTY_FILE = "That file is empty. Please send it again."
 MOTIONS_TITLE = "Pick a built-in move:"
 PICK_PRESET = "Built-in moves"
 PRESET_CHOSEN = "Move: {title}."
+PRESET_TITLES = {  # by queue.presets name
+    "wave": "Wave hello",
+    "clap": "Clap",
+    "sway": "Sway side to side",
+    "arms_up": "Arms up",
+    "jumping_jacks": "Jumping jacks",
+}
 
 OPTIONS_TITLE = "Ready. Choose the options, then press Generate."
 QUALITY_WARP = "Preview (CPU, seconds)"

@@ -22,6 +22,7 @@ from motionbot.bot.core import actions as act
 from motionbot.bot.core import presenters, texts
 from motionbot.bot.core.finding_words import SaidError
 from motionbot.bot.core.intake import suffix_for
+from motionbot.bot.core.presenters import preset_title
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.discord import policy
 from motionbot.bot.discord import texts as dtexts
@@ -30,7 +31,7 @@ from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.respond import key_for, say, show
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import InspectReport, MediaKind, MediaRef, MotionSource, Platform
-from motionbot.queue.presets import PRESET_NAMES, preset_title
+from motionbot.queue.presets import PRESET_NAMES
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot

@@ -41,10 +41,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REUSE_HINTS: dict[type[act.Action], str] = {
-    act.SameMove: dtexts.REUSE_MOTION_HINT,
-    act.SamePhoto: dtexts.REUSE_PHOTO_HINT,
-}
+def reuse_hint(action: act.Action | None) -> str | None:
+    """What to run next after Same move / Same photo (files reach the bot through /animate)."""
+    if isinstance(action, act.SameMove):
+        return dtexts.REUSE_MOTION_HINT
+    return dtexts.REUSE_PHOTO_HINT if isinstance(action, act.SamePhoto) else None
 
 
 class ButtonHandler:
@@ -80,7 +81,7 @@ class ButtonHandler:
                 replies = await self.rt.conv.press(key, data)
                 if isinstance(action, act.Cancel) and replies:  # the pressed message is what was cancelled
                     replies = [dataclasses.replace(replies[0], edit=True), *replies[1:]]
-                hint = REUSE_HINTS.get(type(action)) if action is not None else None
+                hint = reuse_hint(action)
                 if replies and hint and not interaction.context.dm_channel:
                     replies = [*replies, Reply(hint)]  # here files reach the bot only through /animate
                 if replies:

@@ -21,6 +21,7 @@ from motionbot.bot.core import actions as act
 from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.discord import texts as dtexts
 from motionbot.bot.history.models import TaskRecord
+from motionbot.bot.i18n import formats
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
@@ -121,12 +122,12 @@ def content(reply: Reply) -> str:
 
 
 def result_embed(
-    task_id: str, engine: str, duration_s: float, *, title: str = dtexts.EMBED_TITLE
+    task_id: str, engine: str, duration_s: float, *, title: str | None = None
 ) -> discord.Embed:
-    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+    embed = discord.Embed(title=title or dtexts.EMBED_TITLE, colour=discord.Colour.blurple())
     embed.add_field(name=dtexts.EMBED_TASK, value=task_id)
     embed.add_field(name=dtexts.EMBED_ENGINE, value=engine)
-    embed.add_field(name=dtexts.EMBED_DURATION, value=f"{duration_s:.1f} s")
+    embed.add_field(name=dtexts.EMBED_DURATION, value=formats.seconds(duration_s))
     embed.set_footer(text=dtexts.EMBED_FOOTER)
     return embed
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 from motionbot.bot.i18n import current
 
@@ -19,8 +20,8 @@ def number(value: float, digits: int = 1) -> str:
 
 
 def seconds(value: float) -> str:
-    """A clip's length: "2.5 s" in the current language's decimals."""
-    return f"{number(value)} s"
+    """A clip's length: "2.5 s", "2,5 с"."""
+    return format_unit(round(value, 1), "duration-second", length="short", format="#,##0.0", locale=current())
 
 
 def wait(value: float) -> str:

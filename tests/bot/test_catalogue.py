@@ -180,3 +180,35 @@ def test_no_sentence_reaches_a_user_past_the_catalogue() -> None:
                     if (text := _literal_sentence(arg)) is not None:
                         found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}({text!r})")
     assert not found, "user-facing text outside the catalogue:\n" + "\n".join(found)
+
+
+def test_no_text_is_read_at_import() -> None:
+    """A text read at import (a module constant, a default argument) stays English for every
+    user; only the command tree's locale_str may (its translator words it per locale)."""
+    found = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if path.name.endswith("texts.py"):
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        eager: list[ast.AST] = [
+            s for s in tree.body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        ]
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                eager += [*fn.args.defaults, *(d for d in fn.args.kw_defaults if d is not None)]
+            if isinstance(fn, ast.ClassDef):
+                eager += [s for s in fn.body if isinstance(s, ast.Assign | ast.AnnAssign)]
+        lazy = {id(inner) for e in eager for n in ast.walk(e)
+                if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "locale_str"
+                for arg in n.args for inner in ast.walk(arg)}  # fmt: skip
+        for e in eager:
+            for n in ast.walk(e):
+                if (
+                    isinstance(n, ast.Attribute)
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id.endswith("texts")
+                    and n.attr.isupper()
+                    and id(n) not in lazy
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{n.lineno}: {n.value.id}.{n.attr}")
+    assert not found, found
