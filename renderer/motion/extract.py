@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ EXTRACTOR_VERSION = "5"  # 4: bars cropped off; 5: one performer tracked among s
 POSE_SIDE = 320
 FACE_SIDE = 480
 DECODE_SIDE = 480
+KEEP_DECODED_BYTES = 256 * 2**20  # a decoded clip kept for the people scan and the tracking
 MAX_GAP_S = 0.5
 MIN_DETECTED = 0.1  # below this share of frames with a pose, there is no usable performer
 FACE_PROBE_FRAMES = 10
@@ -173,21 +175,30 @@ def extract_motion(
     fps = float(spec.fps)
     expected = max(1, int(spec.n_frames or round(spec.duration_s * fps)))
     progress(Stage.MOTION, 0.0)
-    scan_reader = reader_at(SCAN_SIDE)
-    scan_started = time.perf_counter()
-    frames = scan_reader.frames()
-    try:
-        scan = scan_people(frames, expected, fps, choose=performer)
-    finally:
-        frames.close()
-    scan_s = time.perf_counter() - scan_started
     from motionbot.renderer.motion import chunked  # it builds on this module's helpers
 
     chunks = chunked.plan_chunks(spec.n_frames, fps, settings.motion_workers)
+    scan_started = time.perf_counter()
+    # One process and a clip that fits in memory: decode once for the scan and the tracking
+    # (decoding a 1080p source costs as much as the scan itself); else the scan decodes its own.
+    kept = len(chunks) == 1 and expected * spec.width * spec.height * 3 <= KEEP_DECODED_BYTES
+    decoded: list[RGB] = []
+    frames = reader.frames() if kept else reader_at(SCAN_SIDE).frames()
+    try:
+        if kept:
+            decoded = list(frames)
+            small_frames = (resize_long_side(f, SCAN_SIDE) for f in decoded)
+            scan = scan_people(small_frames, expected, fps, choose=performer)
+        else:
+            scan = scan_people(frames, expected, fps, choose=performer)
+    finally:
+        frames.close()
+    scan_s = time.perf_counter() - scan_started
     if len(chunks) > 1:
         track = chunked.track_chunked(reader, chunks, scan, with_face=with_face, progress=progress)
     else:
-        track = _track_single(reader, expected, scan, with_face=with_face, progress=progress)
+        source = decoded if kept else reader.frames()
+        track = _track_single(source, expected, scan, with_face=with_face, progress=progress)
     keypoints, scores, faces, pose_time = track.keypoints, track.scores, track.faces, track.pose_s
     if with_face is None and faces and not _face_readable(faces[:FACE_PROBE_FRAMES]):
         faces = []  # a clip shorter than the probe window
@@ -247,7 +258,7 @@ def _performers_meta(scan: PeopleScan) -> dict[str, object]:
 
 
 def _track_single(
-    reader: VideoReader,
+    frames: Iterable[RGB],
     expected: int,
     scan: PeopleScan,
     *,
@@ -262,7 +273,7 @@ def _track_single(
     pose_time = 0.0
     try:
         with PoseDetector(video=True, complexity=1) as detector:
-            for i, frame in enumerate(reader.frames()):
+            for i, frame in enumerate(frames):
                 small = resize_long_side(frame, POSE_SIDE)
                 t0 = time.perf_counter()
                 pose = pose_on_performer(detector, frame, small, scan.target(i))
