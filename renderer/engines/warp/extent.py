@@ -20,7 +20,7 @@ COVER_PERCENTILE = 99.5
 # Room past the outermost joint, in canvas share: the detector reading the output needs to
 # see a little beyond a wrist to place it.
 EDGE_MARGIN = 0.03
-# A box that sticks out of the canvas by less than this share needs no new canvas.
+# A head, hand or foot that sticks out of the canvas by less than this share needs no new canvas.
 TOLERANCE = 0.005
 # The joints that reach the canvas edges: head, hands and feet (and what carries them).
 _REACHING = (J.HEAD, J.L_ELBOW, J.L_WRIST, J.L_HAND, J.R_ELBOW, J.R_WRIST, J.R_HAND)
@@ -59,15 +59,16 @@ def motion_extent(subject: Subject, moves: Retarget) -> tuple[float, float, floa
         return None
     pts = moves.joints[:, joints]  # (T, n, 2) canvas px
     pad = _padding(rig, joints)[None, :]
-    margin = EDGE_MARGIN * max(canvas.width, canvas.height)
-    lo = np.percentile((pts - pad[..., None]).min(axis=1), 100.0 - COVER_PERCENTILE, axis=0) - margin
-    hi = np.percentile((pts + pad[..., None]).max(axis=1), COVER_PERCENTILE, axis=0) + margin
+    lo = np.percentile((pts - pad[..., None]).min(axis=1), 100.0 - COVER_PERCENTILE, axis=0)
+    hi = np.percentile((pts + pad[..., None]).max(axis=1), COVER_PERCENTILE, axis=0)
+    if rig.pinned_bottom:
+        hi[1] = min(float(hi[1]), rig.cut_y)
     tol = TOLERANCE * max(canvas.width, canvas.height)
     if lo[0] >= -tol and lo[1] >= -tol and hi[0] <= canvas.width + tol and hi[1] <= canvas.height + tol:
-        return None
+        return None  # nothing is cut: framing again (a second photo pass) would only add margin
+    margin = EDGE_MARGIN * max(canvas.width, canvas.height)
+    lo, hi = lo - margin, hi + np.array([margin, 0.0 if rig.pinned_bottom else margin], np.float32)
     origin = np.array(canvas.origin, np.float32)
     x0, y0 = lo / canvas.scale + origin
     x1, y1 = hi / canvas.scale + origin
-    if rig.pinned_bottom:
-        y1 = min(float(y1), rig.cut_y / canvas.scale + canvas.origin[1])
     return float(x0), float(y0), float(x1), float(y1)
