@@ -104,3 +104,26 @@ def test_numbered_picture_marks_every_person() -> None:
     assert (picture[60:270, 360] == (255, 196, 0)).all(axis=1).any()
     assert (picture[30:270, 30] == 255).all(axis=1).any()
     assert (picture[150, 250:330] == 90).all()
+
+
+@pytest.mark.samples
+def test_handshake_sample_default_is_the_moving_man(samples_dir: Path) -> None:
+    """The man walks over and shakes hands; the woman stands nearly still: he is the default,
+    she can be chosen, and neither track wanders to the other side of the frame."""
+    from motionbot.renderer.media.video import open_video
+    from motionbot.renderer.motion.performers import SCAN_SIDE, scan_people
+
+    def scan(choose: int | None) -> tuple[dict[str, object], np.ndarray]:
+        reader = open_video(
+            samples_dir / "video_two_people_handshake.mp4", max_side=SCAN_SIDE, crop_bars=True
+        )
+        found = scan_people(reader.frames(), reader.spec.n_frames, float(reader.spec.fps), choose=choose)
+        assert found.targets is not None
+        return found.finding_params(), np.array([t.cx for t in found.targets])
+
+    default, man_x = scan(None)
+    assert default == {"count": 2, "chosen": 1, "where": "left"}
+    chosen, woman_x = scan(2)
+    assert chosen == {"count": 2, "chosen": 2, "where": "right"}
+    assert np.all(woman_x > 0.55), "the woman stays on the right"
+    assert np.all(man_x < woman_x - 0.15), "the man's track never crosses over to her"
