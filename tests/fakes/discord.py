@@ -117,6 +117,7 @@ class FakeDiscord:
         self.cdn: dict[str, tuple[bytes, str]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> synced commands
         self.dm_channels: dict[int, int] = {}  # user -> DM channel
+        self.user_locales: dict[int, str] = {}  # user -> the locale their client sends
         self.clicked: dict[str, int] = {}  # component interaction token -> message clicked
         self.upload_limit: int | None = None
         self.expired_tokens: set[str] = set()

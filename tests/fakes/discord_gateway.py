@@ -103,7 +103,7 @@ def _interaction(
         "token": token,
         "version": 1,
         "attachment_size_limit": place.filesize_limit,
-        "locale": "en-US",
+        "locale": fake.user_locales.get(user_id, "en-US"),
         "app_permissions": "0",
         "authorizing_integration_owners": owners,
         "context": place.context,
