@@ -115,7 +115,8 @@ EXTRA_SUFFIXES: dict[Extra, str] = {Extra.WEBM: ".webm", Extra.STICKER: ".sticke
 Aspect = Literal["photo", "9:16", "1:1", "16:9"]  # the output's shape: the photo's, or width:height
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-NAMED_BACKGROUNDS = ("photo", "white", "green", "blur")
+# "scene": the reference video's own scene, the performer replaced by the subject
+NAMED_BACKGROUNDS = ("photo", "white", "green", "blur", "scene")
 
 
 class _Model(BaseModel):
@@ -169,7 +170,7 @@ class RenderOptions(_Model):
         v = v.strip().lower()
         if v in NAMED_BACKGROUNDS or _HEX.match(v):
             return v
-        raise ValueError("background must be photo, white, green, blur or #RRGGBB")
+        raise ValueError("background must be photo, white, green, blur, scene or #RRGGBB")
 
 
 class DeliveryTarget(_Model):

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from motionbot.queue.errors import FailureReason
-from motionbot.queue.jobs import RenderOptions
+from motionbot.queue.jobs import OutputFormat, RenderOptions
 from motionbot.renderer.deliverables import make_formats
 from motionbot.renderer.engines.base import Engine, EngineInput, EngineOutput, ProgressCallback, no_progress
 from motionbot.renderer.errors import RendererError
@@ -104,11 +104,14 @@ def render(
         motion = motion.trimmed(min(options.max_seconds, settings.max_seconds))
     else:
         video = source_path
+    drawn = options
+    if options.background == "scene" and not options.format.needs_alpha:
+        drawn = options.model_copy(update={"format": OutputFormat.TRANSPARENT})  # the subject alone
     job = EngineInput(
         photo=Path(photo),
         output=Path(output),
-        options=options,
+        options=drawn,
         motion=motion if engine.needs_motion else None,
         video=video,
     )
-    return make_formats(engine.render(job, progress), options, video)
+    return make_formats(engine.render(job, progress), options, video, settings)
