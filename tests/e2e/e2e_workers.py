@@ -54,3 +54,25 @@ def moving_square_mp4(frames: int = 12, side: int = 64, fps: int = 12) -> bytes:
             writer.send(frame.tobytes())
         writer.close()
         return path.read_bytes()
+
+
+def person_clip(tmp_path: Path, *, seconds: float = 2.0) -> bytes:
+    """A real clip of a person waving (the warp engine's own render of skimage's astronaut),
+    for a reference video whose motion can be extracted."""
+    from PIL import Image
+    from skimage import data
+
+    from motionbot.queue.jobs import RenderOptions
+    from motionbot.renderer import pipeline
+    from motionbot.renderer.engines.warp.engine import WarpEngine
+
+    settings = RendererSettings(output_long_side=256, ai_label_visible=False)
+    photo = tmp_path / "person-clip.jpg"
+    Image.fromarray(data.astronaut()).resize((256, 256)).save(photo, quality=85)
+    engine = WarpEngine.load(settings)
+    try:
+        options = RenderOptions(max_seconds=seconds)
+        out = pipeline.render(photo, "wave", tmp_path / "person-clip.mp4", options, engine, settings)
+    finally:
+        engine.close()
+    return out.path.read_bytes()

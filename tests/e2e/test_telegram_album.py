@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from e2e_workers import person_clip
 from PIL import Image
 from skimage import data
 from tg_harness import TG, TOKEN, USER, command
@@ -15,10 +16,7 @@ from motionbot.bot.core import texts
 from motionbot.bot.history import TaskStatus
 from motionbot.bot.settings import BotSettings
 from motionbot.queue.counters import CACHE_MISSES
-from motionbot.queue.jobs import Platform, RenderOptions
-from motionbot.renderer import pipeline
-from motionbot.renderer.engines.warp.engine import WarpEngine
-from motionbot.renderer.settings import RendererSettings
+from motionbot.queue.jobs import Platform
 
 
 @pytest.fixture
@@ -44,26 +42,11 @@ def photo_jpeg(side: int, *, mirrored: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def reference_clip(tmp_path: Path) -> bytes:
-    """A real clip of a person waving (the warp engine's own render), for the motion."""
-    settings = RendererSettings(output_long_side=256, ai_label_visible=False)
-    photo = tmp_path / "ref.jpg"
-    photo.write_bytes(photo_jpeg(256))
-    engine = WarpEngine.load(settings)
-    try:
-        out = pipeline.render(
-            photo, "wave", tmp_path / "ref.mp4", RenderOptions(max_seconds=2.0), engine, settings
-        )
-    finally:
-        engine.close()
-    return out.path.read_bytes()
-
-
 async def test_an_album_of_three_with_one_video_gives_three_videos_and_one_extraction(
     tg: TG, inspect_worker: object, render_worker: object, tmp_path: Path
 ) -> None:
     fake = tg.fake
-    clip = reference_clip(tmp_path)
+    clip = person_clip(tmp_path)
     misses = CACHE_MISSES.labels("motion")._value.get()
     await tg.acknowledge()
     for photo in (photo_jpeg(256), photo_jpeg(240), photo_jpeg(256, mirrored=True)):

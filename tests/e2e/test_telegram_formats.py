@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from e2e_workers import person_clip
 from fakes.telegram import BOT_USERNAME
 from format_probes import assert_sticker, assert_transparent
 from tg_harness import TG, TOKEN, USER, astronaut_jpeg, command
@@ -100,3 +101,39 @@ async def test_transparent_9x16_then_a_sticker_in_the_users_set_and_history(
     assert again[1].uploads["document"][1] == doc_data
     tasks = await tg.rt.history.list_tasks(Platform.TELEGRAM, str(USER), offset=0, limit=5)
     assert {t.options.format for t in tasks} == {OutputFormat.TRANSPARENT, OutputFormat.STICKER}
+
+
+async def test_before_after_and_the_videos_scene_with_a_reference_clip(
+    tg: TG, inspect_worker: object, render_worker: object, tmp_path: Path
+) -> None:
+    fake = tg.fake
+    clip = person_clip(tmp_path)
+    reference = probe(saved(clip, tmp_path / "ref.mp4"))
+    await tg.acknowledge()
+    await fake.push_message(USER, USER, **fake.photo_fields(astronaut_jpeg()))
+    await tg.wait_text("Photo: One person", timeout=30)
+    await fake.push_message(USER, USER, **fake.video_fields(clip))
+    await tg.wait_button("gen", timeout=30)
+    await tg.press("o:fmt:before_after")
+    await tg.wait_label(texts.CHOSEN_MARK + texts.FORMAT_NAMES["before_after"])
+    await tg.press("gen")
+    pair_video = (await fake.wait_sent("sendVideo", timeout=90))[0]
+    pair_name, pair_data = pair_video.uploads["video"]
+    pair = probe(saved(pair_data, tmp_path / "pair.mp4"))
+    # the reference beside (or above) the result: larger than either alone
+    assert pair.width * pair.height > 1.5 * reference.width * reference.height
+
+    # the video's scene: the result takes the reference clip's frame
+    await tg.press(f"ha:{pair_name.removesuffix('.mp4')}")  # same inputs, other options
+    await tg.press("o:fmt:mp4")
+    await tg.press("o:bg:scene")
+    await tg.wait_label(texts.CHOSEN_MARK + texts.BACKGROUND_NAMES["scene"])
+    await tg.press("gen")
+    scene_video = (await fake.wait_sent("sendVideo", count=2, timeout=90))[1]
+    scene = probe(saved(scene_video.uploads["video"][1], tmp_path / "scene.mp4"))
+    assert abs(scene.width / scene.height - reference.width / reference.height) < 0.02
+    tasks = await tg.rt.history.list_tasks(Platform.TELEGRAM, str(USER), offset=0, limit=5)
+    assert {(t.options.format, t.options.background) for t in tasks} == {
+        (OutputFormat.BEFORE_AFTER, "photo"),
+        (OutputFormat.MP4, "scene"),
+    }
