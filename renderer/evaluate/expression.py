@@ -18,7 +18,7 @@ import numpy as np
 
 from motionbot.renderer.arrays import F32, F64
 from motionbot.renderer.media.video import open_video
-from motionbot.renderer.perception.face import FaceTracker
+from motionbot.renderer.perception.face import FaceTracker, detect_faces
 from motionbot.renderer.similarity import similarity, yaw_pitch
 
 SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll", "head_yaw", "head_pitch")
@@ -33,6 +33,8 @@ _BROWS = ((70, 63, 105, 66, 107), (300, 293, 334, 296, 336))
 # forehead, nose bridge, eye corners, temples: the head's rigid pose is fitted on these
 _RIGID = (10, 338, 109, 297, 67, 168, 6, 197, 195, 4, 1, 33, 263, 133, 362, 234, 454, 127, 356)
 MIN_FRAMES = 10
+# A face shorter than this share of the frame is read in a crop around it.
+SMALL_FACE = 0.25
 
 
 def face_signals(points: F32) -> F64:
@@ -56,17 +58,37 @@ def face_signals(points: F32) -> F64:
 def video_signals(
     video: Path, *, max_side: int = 640, max_fps: float = 60.0, max_seconds: float = 60.0
 ) -> F64:
-    """(T, 4) signals per frame, NaN where no face was found."""
+    """(T, len(SIGNALS)) signals per frame, NaN where no face was found.
+
+    A face too small for the mesh in the whole frame (a full-body video) is read in a crop
+    around it: found first by the full-range face detector, then followed from frame to frame.
+    """
     reader = open_video(video, max_fps=max_fps, max_side=max_side, max_seconds=max_seconds)
     faces: list[F64] = []
+    box: tuple[int, int, int, int] | None = None
     with FaceTracker(video=True) as tracker:
         for frame in reader.frames():
-            face = tracker.detect(frame)
             h, w = frame.shape[:2]
+            face = tracker.detect(frame) if box is None else tracker.detect_in(frame, box)
+            if face is None and (box is not None or not faces):
+                # not found yet, or lost in its crop: look for a small face anywhere
+                found = detect_faces(frame)
+                box = _around(found[0][0], w, h) if found else None
+                face = None if box is None else tracker.detect_in(frame, box)
+            if face is not None:
+                box = _around(face.box, w, h) if face.box[3] < SMALL_FACE else None
             faces.append(
                 np.full((478, 3), np.nan) if face is None else face.landmarks[:, :3] * np.array([w, h, w])
             )
     return landmark_signals(np.stack(faces)) if faces else np.zeros((0, len(SIGNALS)))
+
+
+def _around(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:
+    """A square pixel crop around a face box (x, y, w, h normalised), with room for a turn."""
+    x, y, bw, bh = box
+    half = 1.2 * max(bw * w, bh * h)
+    cx, cy = (x + bw / 2) * w, (y + bh / 2) * h
+    return (int(cx - half), int(cy - half), int(cx + half), int(cy + half))
 
 
 def landmark_signals(faces: F64) -> F64:

@@ -14,7 +14,7 @@ from motionbot.renderer.evaluate.pairs import Pair
 from motionbot.renderer.evaluate.tracks import Track
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.media.video import open_video
-from motionbot.renderer.perception.face import FaceTracker
+from motionbot.renderer.perception.face import FaceTracker, detect_faces
 
 ROW_HEIGHT = 180
 FRAMES = 4
@@ -98,11 +98,12 @@ def face_zoom(frames: list[U8], margin: float = 0.35) -> list[U8]:
     with FaceTracker(video=False) as tracker:
         for frame in frames:
             face = tracker.detect(frame)
-            if face is None:
+            found = [box for box, _ in detect_faces(frame)] if face is None else [face.box]
+            if not found:
                 out.append(frame)
                 continue
             h, w = frame.shape[:2]
-            x, y, bw, bh = face.box
+            x, y, bw, bh = found[0]  # the mesh's box, else (a full-body video) the detector's
             side = max(bw * w, bh * h) * (1 + 2 * margin)
             cx, cy = (x + bw / 2) * w, (y + bh / 2) * h
             x0, y0 = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))

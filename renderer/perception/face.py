@@ -99,6 +99,10 @@ def teeth_share(rgb: npt.NDArray[np.uint8], landmarks: F32) -> float:
     return float(bright.mean())
 
 
+# A head crop is enlarged to this many pixels on its long side before the face mesh reads it.
+CROP_SIDE = 384
+
+
 class FaceTracker(MediapipeGraph):
     """mediapipe FaceMesh with iris refinement; video mode tracks between frames."""
 
@@ -132,6 +136,44 @@ class FaceTracker(MediapipeGraph):
         if best is None:
             return None
         return FaceResult(best.landmarks, best.box, best.features, teeth_share(rgb, best.landmarks))
+
+    def detect_in(self, rgb: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> FaceResult | None:
+        """The largest face inside ``box`` (x0, y0, x1, y1 pixels), in the whole image's terms.
+
+        The mesh's detector only finds a face that fills a good part of its input: the small
+        face of a full-body photo is found in a crop around the head, enlarged.
+        """
+        h, w = rgb.shape[:2]
+        x0, y0 = max(0, box[0]), max(0, box[1])
+        x1, y1 = min(w, box[2]), min(h, box[3])
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return None
+        crop = rgb[y0:y1, x0:x1]
+        scale = max(1.0, CROP_SIDE / max(x1 - x0, y1 - y0))
+        if scale > 1.0:
+            crop = np.asarray(
+                cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8
+            )
+        face = self.detect(np.ascontiguousarray(crop))
+        if face is None:
+            return None
+        cw, ch = x1 - x0, y1 - y0
+        lms = face.landmarks.copy()
+        lms[:, 0] = (lms[:, 0] * cw + x0) / w
+        lms[:, 1] = (lms[:, 1] * ch + y0) / h
+        lms[:, 2] = lms[:, 2] * cw / w
+        bx, by, bw, bh = face.box
+        full = (float((bx * cw + x0) / w), float((by * ch + y0) / h), float(bw * cw / w), float(bh * ch / h))
+        return FaceResult(lms, full, face_features(lms, w, h), face.teeth)
+
+
+def head_box(nose: npt.NDArray[np.float32], ears: npt.NDArray[np.float32]) -> tuple[int, int, int, int]:
+    """A square around a head, from the pose's nose and two ears in pixels (a head is about
+    2.2 ear distances tall: the box is twice that, so the chin and the hair are in it)."""
+    centre = 0.5 * (nose + ears.mean(axis=0))
+    half = 2.2 * float(np.linalg.norm(ears[0] - ears[1]))
+    half = max(half, 8.0)
+    return (int(centre[0] - half), int(centre[1] - half), int(centre[0] + half), int(centre[1] + half))
 
 
 def detect_faces(

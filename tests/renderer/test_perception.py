@@ -124,3 +124,22 @@ def test_scene_cut_detection(astronaut: np.ndarray) -> None:
     assert not quality.is_cut(a, quality.colour_histogram(np.roll(astronaut, 5, axis=0)))
     other = np.asarray(skimage.data.chelsea(), dtype=np.uint8)  # type: ignore[no-untyped-call]
     assert quality.is_cut(a, quality.colour_histogram(other))
+
+
+def test_a_small_face_is_read_in_a_crop_around_the_head(astronaut: np.ndarray) -> None:
+    """A full-body photo's face is too small for the mesh's own detector; found in a crop, its
+    landmarks come back in the whole picture's terms, where the face is."""
+    with FaceTracker() as tracker:
+        big = tracker.detect(astronaut)
+        assert big is not None
+        small = cv2.resize(astronaut, (96, 96), interpolation=cv2.INTER_AREA)
+        scene = np.full((960, 960, 3), 128, np.uint8)
+        scene[400:496, 600:696] = small
+        assert tracker.detect(scene) is None
+        expected = (big.landmarks[:, :2] * 96 + [600, 400]) / 960
+        cx, cy = (expected.mean(axis=0) * 960).astype(int)
+        half = int(np.ptp(expected[:, 1]) * 960)  # the crop twice the face's height, as head_box makes it
+        face = tracker.detect_in(scene, (cx - half, cy - half, cx + half, cy + half))
+    assert face is not None
+    err = np.linalg.norm(face.landmarks[:, :2] - expected, axis=1) * 960
+    assert float(np.median(err)) < 2.0  # pixels of the scene, on a face about 40 px tall

@@ -33,7 +33,7 @@ from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.formats import AlphaWriter, over, straight_rgba
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.motion.model import Landmark, Motion
-from motionbot.renderer.perception.face import FaceTracker
+from motionbot.renderer.perception.face import FaceResult, FaceTracker, head_box
 from motionbot.renderer.perception.pose import PoseDetector
 from motionbot.renderer.perception.segmentation import person_mask
 from motionbot.renderer.settings import RendererSettings
@@ -79,9 +79,7 @@ class WarpEngine:
         if result is None or result.score < 0.3:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
         mask = result.mask if result.mask is not None else person_mask(small)
-        face = (
-            self._face.detect(small) if _head_share(result.keypoints, small.shape) >= MIN_FACE_SHARE else None
-        )
+        face = self._find_face(small, result.keypoints)
         prepare = functools.partial(
             prepare_subject,
             photo,
@@ -103,6 +101,18 @@ class WarpEngine:
         if subject is None:
             raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
         return subject
+
+    def _find_face(self, small: U8, keypoints: npt.NDArray[np.float32]) -> FaceResult | None:
+        """The photo's face mesh when the head is large enough for an expression to show: on
+        the whole photo, else (a full-body photo's small face) in a crop around the head."""
+        if _head_share(keypoints, small.shape) < MIN_FACE_SHARE:
+            return None
+        face = self._face.detect(small)
+        if face is None:
+            size = np.array(small.shape[1::-1], np.float32)
+            ears = keypoints[[Landmark.LEFT_EAR, Landmark.RIGHT_EAR], :2] * size
+            face = self._face.detect_in(small, head_box(keypoints[Landmark.NOSE, :2] * size, ears))
+        return face
 
     def animate(self, subject: Subject, motion: Motion) -> tuple[FrameRenderer, Retarget]:
         subject, moves = hands_on_face(subject, retarget(motion, subject.rig, face=subject.face))

@@ -48,7 +48,7 @@ from motionbot.renderer.perception.face import (
 from motionbot.renderer.similarity import similarity, yaw_pitch
 
 # A face this tall on the canvas, or taller, gets expressions (smaller ones would not show).
-MIN_FACE_SHARE = 0.12
+MIN_FACE_SHARE = 0.05
 # The still ring around the face sits this many times the face's radius out from its centre.
 RING_SCALE = 1.45
 # The performer's eyes are taken as open at this quantile of their opening over the clip.
