@@ -20,7 +20,8 @@ from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.core.state import ChosenOptions, ConversationState
 from motionbot.queue.jobs import Aspect, EngineName, OutputFormat
 
-BACKGROUNDS = ("photo", "white", "green")
+# "scene": the reference video's own scene, the performer replaced (the renderer says when it can't)
+BACKGROUNDS = ("photo", "white", "green", "scene")
 # the sticker is made from a finished result (its own button), not chosen here
 FORMATS = (OutputFormat.MP4, OutputFormat.TRANSPARENT, OutputFormat.GIF, OutputFormat.BEFORE_AFTER)
 ASPECTS: tuple[Aspect, ...] = ("photo", "9:16", "1:1")

@@ -68,7 +68,13 @@ PRESET_TITLES = {  # by queue.presets name
 OPTIONS_TITLE = "Ready. Choose the options, then press Generate."
 QUALITY_WARP = "Preview (CPU, seconds)"
 QUALITY_DIFFUSION = "Full AI (GPU, minutes)"
-BACKGROUND_NAMES = {"photo": "Photo", "white": "White", "green": "Green screen", "blur": "Blurred"}
+BACKGROUND_NAMES = {
+    "photo": "Photo",
+    "white": "White",
+    "green": "Green screen",
+    "blur": "Blurred",
+    "scene": "Video's scene",
+}
 FORMAT_NAMES = {
     "mp4": "Video",
     "transparent": "+ Transparent",

@@ -45,7 +45,8 @@ QUALITIES = [
     app_commands.Choice(name=locale_str(texts.QUALITY_DIFFUSION), value="diffusion"),
 ]
 BACKGROUNDS = [
-    app_commands.Choice(name=locale_str(texts.BACKGROUND_NAMES[b]), value=b) for b in ("photo", "white", "green")
+    app_commands.Choice(name=locale_str(texts.BACKGROUND_NAMES[b]), value=b)
+    for b in ("photo", "white", "green", "scene")
 ]
 
 
