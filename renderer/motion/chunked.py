@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
@@ -115,17 +116,22 @@ class _Child:
 def track_chunked(
     reader: VideoReader,
     chunks: list[tuple[int, int]],
-    scan: PeopleScan,
+    scan_people: Callable[[], PeopleScan],
     *,
     with_face: bool | None,
     progress: ProgressCallback,
-) -> Track:
-    """Track every chunk, the first here and the others in child processes, and stitch them."""
+) -> tuple[Track, PeopleScan]:
+    """Track every chunk, the first here and the others in child processes, and stitch them.
+
+    The people scan runs here once the children are starting (they decode up to their chunk
+    meanwhile, and wait for the plan it is part of).
+    """
     children: list[_Child] = []
     total = chunks[-1][1]
     try:
         for start, stop in chunks[1:]:
             children.append(_start_child(reader, start, stop))
+        scan = scan_people()
         head, track_face = _track_head(reader, chunks[0][1], scan, with_face, children, progress, total)
         waited = time.perf_counter()
         _gather(children, len(head.keypoints), progress, total)
@@ -150,7 +156,7 @@ def track_chunked(
         track.scores += child.result.scores
         track.faces += child.result.faces
         track.pose_s += child.result.pose_s
-    return track
+    return track, scan
 
 
 def _track_head(

@@ -178,27 +178,37 @@ def extract_motion(
     from motionbot.renderer.motion import chunked  # it builds on this module's helpers
 
     chunks = chunked.plan_chunks(spec.n_frames, fps, settings.motion_workers)
-    scan_started = time.perf_counter()
-    # One process and a clip that fits in memory: decode once for the scan and the tracking
-    # (decoding a 1080p source costs as much as the scan itself); else the scan decodes its own.
-    kept = len(chunks) == 1 and expected * spec.width * spec.height * 3 <= KEEP_DECODED_BYTES
-    decoded: list[RGB] = []
-    frames = reader.frames() if kept else reader_at(SCAN_SIDE).frames()
-    try:
-        if kept:
-            decoded = list(frames)
-            small_frames = (resize_long_side(f, SCAN_SIDE) for f in decoded)
-            scan = scan_people(small_frames, expected, fps, choose=performer)
-        else:
-            scan = scan_people(frames, expected, fps, choose=performer)
-    finally:
-        frames.close()
-    scan_s = time.perf_counter() - scan_started
+    scan_s = 0.0
+
+    def scan_own_decode() -> PeopleScan:
+        nonlocal scan_s
+        scan_started = time.perf_counter()
+        frames = reader_at(SCAN_SIDE).frames()
+        try:
+            return scan_people(frames, expected, fps, choose=performer)
+        finally:
+            frames.close()
+            scan_s = time.perf_counter() - scan_started
+
     if len(chunks) > 1:
-        track = chunked.track_chunked(reader, chunks, scan, with_face=with_face, progress=progress)
+        track, scan = chunked.track_chunked(
+            reader, chunks, scan_own_decode, with_face=with_face, progress=progress
+        )
+    elif expected * spec.width * spec.height * 3 <= KEEP_DECODED_BYTES:
+        # decoded once for the scan and the tracking (decoding a 1080p source costs as much as
+        # the scan itself)
+        scan_started = time.perf_counter()
+        frames = reader.frames()
+        try:
+            decoded = list(frames)
+        finally:
+            frames.close()
+        scan = scan_people((resize_long_side(f, SCAN_SIDE) for f in decoded), expected, fps, choose=performer)
+        scan_s = time.perf_counter() - scan_started
+        track = _track_single(decoded, expected, scan, with_face=with_face, progress=progress)
     else:
-        source = decoded if kept else reader.frames()
-        track = _track_single(source, expected, scan, with_face=with_face, progress=progress)
+        scan = scan_own_decode()
+        track = _track_single(reader.frames(), expected, scan, with_face=with_face, progress=progress)
     keypoints, scores, faces, pose_time = track.keypoints, track.scores, track.faces, track.pose_s
     if with_face is None and faces and not _face_readable(faces[:FACE_PROBE_FRAMES]):
         faces = []  # a clip shorter than the probe window
