@@ -20,29 +20,26 @@ PHOTO_CANVAS = Canvas(width=400, height=600, scale=1.0, origin=(0.0, 0.0))
 PERSON = (100.0, 20.0, 300.0, 580.0)
 
 
-def _window(c: Canvas) -> tuple[float, float, float, float]:
-    return c.origin[0], c.origin[1], c.origin[0] + c.width / c.scale, c.origin[1] + c.height / c.scale
-
-
 def test_the_window_grows_to_show_the_motion_and_everything_the_photo_showed() -> None:
     need = (-50.0, -120.0, 380.0, 560.0)  # hands above the head and out to the left
     fitted = fit_window(PHOTO_CANVAS, need, PERSON, (400, 600), floor_scale=0.5)
-    x0, y0, x1, y1 = _window(fitted)
+    x0, y0, x1, y1 = fitted.window
     assert (fitted.width, fitted.height) == (400, 600)
     assert x0 <= -50.0 and y0 <= -120.0 and x1 >= 380.0 and y1 >= 580.0
     assert fitted.scale == pytest.approx(600 / 700)  # no more zoom than needed (-120 to 580)
 
 
-def test_the_zoom_stops_at_its_floor_and_a_cut_body_stays_on_the_bottom_edge() -> None:
+def test_the_zoom_stops_at_its_floor_and_centres_on_what_it_must_show() -> None:
     need = (-2000.0, -3000.0, 400.0, 600.0)
-    fitted = fit_window(PHOTO_CANVAS, need, PERSON, (400, 600), floor_scale=0.5, keep_bottom=True)
+    fitted = fit_window(PHOTO_CANVAS, need, PERSON, (400, 600), floor_scale=0.5)
     assert fitted.scale == pytest.approx(0.5)
-    assert _window(fitted)[3] == pytest.approx(600.0)
+    x0, y0, x1, y1 = fitted.window
+    assert (x0 + x1) / 2 == pytest.approx(-800.0) and (y0 + y1) / 2 == pytest.approx(-1200.0)
 
 
 def test_a_photo_aspect_canvas_widens_before_it_zooms() -> None:
     fitted = fit_window(PHOTO_CANVAS, (-100.0, 0.0, 400.0, 600.0), PERSON, (400, 600), 0.5, may_widen=True)
-    assert fitted.width == 500 and fitted.scale == 1.0 and _window(fitted)[0] == pytest.approx(-100.0)
+    assert fitted.width == 500 and fitted.scale == 1.0 and fitted.window[0] == pytest.approx(-100.0)
 
 
 def test_the_room_around_the_photo_has_no_edge_stronger_than_the_photo_itself() -> None:

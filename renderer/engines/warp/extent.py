@@ -51,7 +51,7 @@ def motion_extent(subject: Subject, moves: Retarget) -> tuple[float, float, floa
     subject's canvas already shows it.
 
     A body the photo cuts (no legs) stays on that cut: the box never goes below the photo's
-    bottom, where a hand would hang over padding under a torso that ends in mid-air.
+    bottom (the room for hanging forearms there is the arm-reach estimate's, plan_canvas).
     """
     rig, canvas = subject.rig, subject.canvas
     joints = _moving_joints(rig)

@@ -33,6 +33,12 @@ class Canvas:
     scale: float  # canvas px per photo px
     origin: tuple[float, float]  # photo px at canvas (0, 0)
 
+    @property
+    def window(self) -> tuple[float, float, float, float]:
+        """The photo-px box (x0, y0, x1, y1) the canvas shows."""
+        x0, y0 = self.origin
+        return x0, y0, x0 + self.width / self.scale, y0 + self.height / self.scale
+
     def photo_to_canvas(self, xy: F32) -> F32:
         return f32((xy - np.array(self.origin, np.float32)) * self.scale)
 
@@ -86,14 +92,18 @@ def plan_canvas(
     MIN_ZOOM of the photo's scale; when that is not enough, both ends get their share.
 
     ``must_show`` (x0, y0, x1, y1 in photo px) is where the retargeted motion takes the hands,
-    feet and head (fit_window): known, it replaces the estimates above; a ``pinned`` body (cut
-    by the photo's bottom edge) keeps that edge at the canvas bottom.
+    feet and head (fit_window): known, it is added to the estimates above. A ``pinned`` body
+    (cut by the photo's bottom edge) keeps the estimate's room below the cut, where hanging
+    forearms show (standing the bust on the canvas bottom hid them: the half-body woman's
+    wave scored limbs 0.82, frames 0.47 against 0.998, 0.993 with the room), and is zoomed
+    out no further than MIN_ZOOM; a full body down to MIN_FIT_ZOOM.
     """
     canvas = _plan(photo_w, photo_h, subject, aspect, long_side)
     if must_show is not None:
-        # a body the photo cuts already gets MIN_ZOOM's room; more leaves a small bust at the bottom
-        floor = (MIN_ZOOM if pinned else MIN_FIT_ZOOM) * canvas.scale
-        return fit_window(canvas, must_show, subject, (photo_w, photo_h), floor, aspect == "photo", pinned)
+        keep, zoom = (
+            (_with_reach(canvas, subject, reach).window, MIN_ZOOM) if pinned else (subject, MIN_FIT_ZOOM)
+        )
+        return fit_window(canvas, must_show, keep, (photo_w, photo_h), zoom * canvas.scale, aspect == "photo")
     canvas = _with_reach(canvas, subject, reach)
     if side is None or aspect != "photo":
         return canvas
@@ -127,17 +137,15 @@ def fit_window(
     photo_size: tuple[int, int],
     floor_scale: float,
     may_widen: bool = False,
-    keep_bottom: bool = False,
 ) -> Canvas:
     """The canvas moved, widened (a photo-aspect one, up to MAX_WIDE) and zoomed out so that the
-    photo-px boxes ``need`` and ``subject`` (the person) are inside it, as much of the photo
-    around them as fits.
+    photo-px boxes ``need`` and ``subject`` (the person, or what must stay shown) are inside it,
+    as much of the photo around them as fits.
 
     Estimating the room from how far the performer's arms go, in arm lengths, left the
     demo's waving hand outside the top of every wave: the retargeted skeleton itself says
     where the hands go. The zoom stops at ``floor_scale`` (a subject too small to read is
-    worse than a fingertip cut). A window larger than the photo stands on the photo's bottom
-    with ``keep_bottom`` (a torso the photo cuts must not end in mid-air), else is centred.
+    worse than a fingertip cut); a window that cannot hold both is centred on them.
     """
     if may_widen:
         canvas = _widen(canvas, (need[0], need[2]))
@@ -148,11 +156,7 @@ def fit_window(
     scale = max(canvas.scale / grow, min(floor_scale, canvas.scale))
     nw, nh = canvas.width / scale, canvas.height / scale
     cx = _contain(_place(0.5 * (x0 + x1), nw, photo_size[0]), nw, x0, x1)
-    if keep_bottom and nh >= photo_size[1]:
-        cy = photo_size[1] - nh / 2
-        cy = _contain(cy, nh, y0, y1) if nh >= y1 - y0 else cy
-    else:
-        cy = _contain(_place(0.5 * (y0 + y1), nh, photo_size[1]), nh, y0, y1)
+    cy = _contain(_place(0.5 * (y0 + y1), nh, photo_size[1]), nh, y0, y1)
     return Canvas(canvas.width, canvas.height, scale, (cx - nw / 2, cy - nh / 2))
 
 

@@ -187,7 +187,9 @@ def framed_on_backdrop(
         return photo
     x0, y0 = float(xs.min()), float(ys.min())
     s = max((float(xs.max()) + 1.0 - x0) / pw, (float(ys.max()) + 1.0 - y0) / ph)
-    step = 8.0
+    # the plate at about 1/8 of the canvas, and never below 64 px (a small photo's hole would
+    # swallow it whole)
+    step = float(np.clip(max(pw, ph) * s / 64.0, 1.0, 8.0))
     small_size = (max(2, round(pw * s / step)), max(2, round(ph * s / step)))
     plate = background_plate(
         u8(cv2.resize(rgb, small_size, interpolation=cv2.INTER_AREA)),
@@ -198,7 +200,8 @@ def framed_on_backdrop(
     around = (max(2, int(np.ceil(width / step))), max(2, int(np.ceil(height / step))))
     small = cv2.warpAffine(plate, move, around, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
     small = cv2.GaussianBlur(small, (0, 0), sigmaX=0.03 * max(around))
-    big = cv2.resize(small, (around[0] * int(step), around[1] * int(step)), interpolation=cv2.INTER_LINEAR)
+    big_size = (int(np.ceil(around[0] * step)), int(np.ceil(around[1] * step)))
+    big = cv2.resize(small, big_size, interpolation=cv2.INTER_LINEAR)
     back = big[:height, :width].astype(np.float32)
     feather = max(2.0, 0.06 * max(width, height))
     inside = cv2.distanceTransform((~outside).astype(np.uint8), cv2.DIST_L2, 3)
