@@ -37,6 +37,7 @@ FAILURES = {
     "quota_exceeded": "You've reached today's limit of videos. Please try again tomorrow.",
     "busy": "You already have a video being made. Wait for it, or /cancel it.",
     "paused": "New videos are paused for maintenance. Please try again a little later.",
+    "paused:note": "New videos are paused for now: {note}",
     "output_too_large": "The video is too large to send here, even compressed. Please try a shorter clip.",
     "storage_full": "The server has no room to store files right now, so nothing was made. Please try again later; the operator has been told.",
     "media_expired": "The files for this task have expired. Please send them again.",

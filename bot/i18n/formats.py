@@ -20,7 +20,10 @@ def number(value: float, digits: int = 1) -> str:
 
 
 def seconds(value: float) -> str:
-    """A clip's length: "2.5 s", "2,5 с"."""
+    """A clip's length: "2.5 s", "2,5 с" (CLDR's short English unit is "sec"; the bot's English
+    has always written "s")."""
+    if current() == "en":
+        return f"{number(value)} s"
     return format_unit(round(value, 1), "duration-second", length="short", format="#,##0.0", locale=current())
 
 

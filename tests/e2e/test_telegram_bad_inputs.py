@@ -54,7 +54,7 @@ async def test_bad_and_unusual_files_each_get_their_own_answer_then_a_render_wor
     # too short to move: refused with what to send instead (as a video and as a file)
     one_frame = corpus.mp4(corpus.swaying(256, 1), 25)
     text = await answer(tg, fake.video_fields(one_frame), "Video:")
-    assert "too short to take a motion from" in text and "at least 0.5 s" in text, text
+    assert "too short to take a move from" in text and "at least 0.5 s" in text, text
     assert one_request(text), text
     short = corpus.mp4(corpus.swaying(256, 2), 10)  # 0.2 s
     text = await answer(tg, fake.video_fields(short, kind="document", file_name="short.mp4"), "Video:")
