@@ -58,7 +58,7 @@ async def test_a_russian_user_sees_every_screen_in_russian(
         white, generate = texts.CHOSEN_MARK + texts.BACKGROUND_NAMES["white"], texts.GENERATE
         history_title = texts.HISTORY_TITLE.split("(")[0]
         rejected = texts.INPUT_REJECTED_PHOTO.split(":")[0]
-        set_es = "Vale, te hablaré en español."
+        set_es = "De acuerdo, te hablaré en español."
     assert welcome.startswith("Привет")
 
     await fake.push_message(USER, USER, **command("/start"))
@@ -100,7 +100,7 @@ async def test_a_russian_user_sees_every_screen_in_russian(
     )
     target = key_of().target(status_message_id=task.status_message_id)
     await enqueue_deliver(tg.rt.client.redis, DeliverJob(task_id=failed_id, target=target, outcome=failure))
-    await tg.wait_text("Не получилось. Видеокарте не хватило памяти")
+    await tg.wait_text("Не получилось. Видеокарте не хватило памяти", timeout=30)
     assert rejected
 
     english = {text: words for text in _said(tg) if (words := _latin_words(text))}
