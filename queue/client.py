@@ -161,7 +161,9 @@ class RenderClient:
         if reply.status == "paused":
             state = await paused(self.redis)  # the admin's reason
             message = state.message if state else FailureReason.PAUSED.default_message
-            note = {"case": "note", "note": state.message} if state and state.message else None
+            note: dict[str, float | int | str] | None = None
+            if state and state.message:
+                note = {"case": "note", "note": state.message}
             raise QueueError(FailureReason.PAUSED, message, params=note)  # the admin's own words
         if reply.status == "busy":
             raise busy_error(self.settings)
