@@ -8,6 +8,7 @@ from typing import Any
 
 from dc_harness import DC, USER, animate, finish, is_mp4, render_burst, tiny_mp4
 from fakes import discord as fd
+from queue_helpers import wait_for
 
 from motionbot.bot.core import texts
 from motionbot.bot.history.models import TaskRecord
@@ -39,7 +40,8 @@ async def test_upload_refused_with_413_says_so_and_offers_a_shorter_render(dc: D
     status = await dc.original(click, "over the")
     assert fd.button(status, "Shorter render").endswith(f":short:{task.task_id}")
     assert not [m for m in dc.fake.followups(click["token"]) if m["attachments"]]
-    assert await dc.rt.history.is_delivered(task.task_id)  # told once, not retried forever
+    # told once, not retried forever (recorded just after the message is edited)
+    assert await wait_for(lambda: dc.rt.history.is_delivered(task.task_id))
 
     shorter = dc.inject(fd.click(dc.fake, status, fd.button(status, "Shorter render"), USER, fd.Place.guild()))
     await dc.original(shorter, "Queued")
