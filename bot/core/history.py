@@ -103,24 +103,25 @@ class TaskHistory:
     async def shorter_seconds(self, key: ConversationKey, task_id: str) -> float | Reply:
         """Load a task's inputs and options again for a render half as long as it was (its
         result did not fit the upload limit); the frontend then generates with this cap."""
-        task = await self.owned_task(key, task_id)
+        task = await self._reloaded(key, task_id)
         if isinstance(task, Reply):
             return task
-        if await self._media_gone(task, "both"):
-            return Reply(texts.MEDIA_GONE)
-        await self._reuse(key, task, "both")
         return max(1.0, (task.duration_s or task.options.max_seconds) / 2)
 
     async def restore(self, key: ConversationKey, task_id: str) -> Reply | None:
         """Load a task's inputs and options again for another render of them (a sticker made
         from a result); the refusal to show when that cannot be done."""
+        task = await self._reloaded(key, task_id)
+        return task if isinstance(task, Reply) else None
+
+    async def _reloaded(self, key: ConversationKey, task_id: str) -> TaskRecord | Reply:
         task = await self.owned_task(key, task_id)
         if isinstance(task, Reply):
             return task
         if await self._media_gone(task, "both"):
             return Reply(texts.MEDIA_GONE)
         await self._reuse(key, task, "both")
-        return None
+        return task
 
     async def sticker_of(self, key: ConversationKey, task_id: str) -> tuple[MediaRef, str | None] | Reply:
         """A sticker task's sticker: the stored file and Telegram's file id when it was sent."""
