@@ -163,6 +163,10 @@ class RenderOptions(_Model):
     # the chat platform's upload limit: the worker re-encodes the output to fit (media layer's
     # fit_to_budget) or fails with OUTPUT_TOO_LARGE; None = no limit (local Bot API server)
     max_bytes: int | None = Field(default=None, gt=0)
+    # who moves and who drives, by the numbers drawn on the inspection's people picture
+    # (``InspectReport.persons``); None = the renderer's default, the most prominent one
+    performer: int | None = Field(default=None, ge=1, le=9)  # in the reference video
+    subject: int | None = Field(default=None, ge=1, le=9)  # in the photo
 
     @field_validator("background")
     @classmethod
@@ -253,6 +257,14 @@ class Finding(_Model):
     params: dict[str, float | int | str] = Field(default_factory=dict)
 
 
+class PersonChoice(_Model):
+    """One person the user can pick, numbered as on the inspection's people picture."""
+
+    number: int = Field(ge=1, le=9)
+    # the person's box as fractions of the picture's width and height: x0, y0, x1, y1
+    box: tuple[float, float, float, float]
+
+
 class InspectRequest(_Model):
     version: int = SCHEMA_VERSION
     media: MediaRef
@@ -271,6 +283,11 @@ class InspectReport(_Model):
     duration_s: float | None = None
     fps: float | None = None
     failure_reason: str | None = None  # set when the file could not be read at all
+    # with several people: each one numbered, the one used unless the user picks another,
+    # and a PNG in the media store (one frame, numbered boxes) for the choice buttons
+    persons: list[PersonChoice] = Field(default_factory=list)
+    chosen: int | None = None
+    people_picture: MediaRef | None = None
 
     @property
     def summary(self) -> str:
