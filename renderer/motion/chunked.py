@@ -37,7 +37,7 @@ from motionbot.renderer.motion.extract import (
     FACE_SIDE,
     POSE_SIDE,
     Track,
-    _face_readable,
+    face_readable,
     pose_on_performer,
 )
 from motionbot.renderer.motion.performers import PeopleScan
@@ -190,7 +190,7 @@ def _track_head(
                     if (
                         with_face is None
                         and len(out.faces) == FACE_PROBE_FRAMES
-                        and not _face_readable(out.faces)
+                        and not face_readable(out.faces)
                     ):
                         face_tracker.close()
                         face_tracker = None

@@ -135,7 +135,8 @@ def _face_head(kp: F32, face: FaceResult | None) -> None:
         kp[lm, 3] = 1.0
 
 
-def _face_readable(faces: list[FaceResult | None]) -> bool:
+def face_readable(faces: list[FaceResult | None]) -> bool:
+    """Whether the probed frames show a face big enough to drive the portrait's face."""
     heights = [f.box[3] for f in faces if f is not None]
     return len(heights) >= max(1, len(faces) // 2) and float(np.median(heights)) >= FACE_READABLE_HEIGHT
 
@@ -210,7 +211,7 @@ def extract_motion(
         scan = scan_own_decode()
         track = _track_single(reader.frames(), expected, scan, with_face=with_face, progress=progress)
     keypoints, scores, faces, pose_time = track.keypoints, track.scores, track.faces, track.pose_s
-    if with_face is None and faces and not _face_readable(faces[:FACE_PROBE_FRAMES]):
+    if with_face is None and faces and not face_readable(faces[:FACE_PROBE_FRAMES]):
         faces = []  # a clip shorter than the probe window
     n = len(keypoints)
     if n == 0:
@@ -292,7 +293,7 @@ def _track_single(
                 scores.append(0.0 if pose is None else pose.score)
                 if face_tracker is not None:
                     faces.append(face_tracker.detect(resize_long_side(frame, FACE_SIDE)))
-                    if with_face is None and len(faces) == FACE_PROBE_FRAMES and not _face_readable(faces):
+                    if with_face is None and len(faces) == FACE_PROBE_FRAMES and not face_readable(faces):
                         face_tracker.close()
                         face_tracker = None
                         faces = []
