@@ -20,6 +20,7 @@ from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.face import FaceRig, densify, expression_weights
 from motionbot.renderer.engines.warp.parts import segment_distance
 from motionbot.renderer.engines.warp.rig import BONES, FIXED, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
+from motionbot.renderer.engines.warp.skirt import skirt_shares
 from motionbot.renderer.motion.face_shape import N_SHAPE_POINTS
 
 # Where (in bone radii past the joint) and over how long a limb hands over from the torso.
@@ -155,6 +156,8 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
     for j, k in enumerate(bones):
         nxt = us[j + 1] if j + 1 < len(bones) else np.zeros(n, np.float32)
         w[:, k] += us[j] * (1.0 - nxt)
+    if rig.skirt_hem is not None and layer is Layer.BODY:
+        w = _skirt_weights(rig, w, pts, radii)
     if rig.pinned_bottom and layer is Layer.BODY:
         h_canvas = rig.cut_y
         band = 0.35 * rig.torso_length
@@ -162,6 +165,17 @@ def chain_weights(rig: Rig, layer: Layer, pts: F32, radii: F32) -> F32:
         w *= (1.0 - pin)[:, None]
         w[:, FIXED] += pin
     return f32(w / np.maximum(w.sum(axis=1, keepdims=True), 1e-6))
+
+
+def _skirt_weights(rig: Rig, body: F32, pts: F32, radii: F32) -> F32:
+    """Body weights with the cloth below the hips handed over to both legs: each leg's chain
+    weights, mixed by where the vertex lies between the legs (skirt.skirt_shares)."""
+    legs, left = skirt_shares(rig, pts)
+    if not legs.any():
+        return body
+    mixed = left[:, None] * chain_weights(rig, Layer.L_LEG, pts, radii)
+    mixed += (1.0 - left)[:, None] * chain_weights(rig, Layer.R_LEG, pts, radii)
+    return f32((1.0 - legs)[:, None] * body + legs[:, None] * mixed)
 
 
 # At the face's centre, a head turn of 1 (see Retarget.head_turn) moves this share of the head's radius.

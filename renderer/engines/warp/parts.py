@@ -17,6 +17,7 @@ import numpy.typing as npt
 from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.fill import continue_body
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
+from motionbot.renderer.engines.warp.skirt import skirt_pixels
 
 # Arms usually lie in front of the torso and legs in a photo: where a pixel is about as near
 # an arm as a body or leg bone, it is the arm's (a hand resting on a thigh stays a hand).
@@ -118,6 +119,8 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
         label = np.where(better, k, label).astype(np.int16)
     small = label.reshape(hs, ws)
     full = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.int16)
+    # a dress's cloth over the legs is the body's, skinned across both legs (skirt.py)
+    full[skirt_pixels(rig, full)] = TORSO
     full[alpha <= 0.02] = -1
     return full
 

@@ -143,6 +143,8 @@ class Rig:
     eye_angle: float  # radians of the line from the right eye to the left eye
     pinned_bottom: bool  # the frame's bottom edge cuts the body: keep that edge in place
     cut_y: float  # canvas y of the photo's bottom edge (the cut a pinned body stays on)
+    # a garment joins the legs down to this many thigh lengths below the hips (skirt.py)
+    skirt_hem: float | None = None
 
     def bone_segment(self, k: int) -> tuple[F32, F32]:
         return self.joints[BONES[k].a], self.joints[BONES[k].b]

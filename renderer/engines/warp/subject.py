@@ -17,6 +17,7 @@ from motionbot.renderer.engines.warp.matte import background_plate, make_backgro
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
 from motionbot.renderer.engines.warp.rig import LIMB_CHAINS, J, Layer, Rig, fit_rig
+from motionbot.renderer.engines.warp.skirt import with_skirt
 from motionbot.renderer.engines.warp.sleeve import (
     add_sleeve,
     close_arm_holes,
@@ -257,7 +258,7 @@ def prepare_subject(
     kp[:, 2] = kp[:, 2] * pw * canvas.scale / canvas.width
     corner0, corner1 = canvas.photo_to_canvas(np.array([[0.0, 0.0], [pw, ph]], np.float32))
     box_c = (float(corner0[0]), float(corner0[1]), float(corner1[0]), float(corner1[1]))
-    rig = fit_rig(kp, canvas.width, canvas.height, box_c)
+    rig = with_skirt(fit_rig(kp, canvas.width, canvas.height, box_c), alpha)
     radii = bone_radii(rig, alpha)
     labels = label_parts(rig, alpha, radii)
     textures = layer_textures(photo, alpha, labels, rig, outside)
