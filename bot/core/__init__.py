@@ -5,7 +5,8 @@ A behaviour is written once here; a frontend only turns platform events into cal
 
 The conversation is a set of feature modules, each owning its state changes and its button
 actions: :mod:`.consent` (the rights prompt), :mod:`.inputs` (photo and move, what comes next),
-:mod:`.options` (the keyboard), :mod:`.render` (Generate, /cancel), :mod:`.history` (past
+:mod:`.options` (the keyboard), :mod:`.people` (who moves and whose move is copied when a file
+shows several people), :mod:`.render` (Generate, /cancel), :mod:`.history` (past
 tasks), :mod:`.moves` (presets and saved moves), :mod:`.sharing` and :mod:`.admin` (service
 operators). Button actions are typed classes in :mod:`.actions`, packed and parsed there only.
 
@@ -23,6 +24,7 @@ Events (``key = ConversationKey(Platform.DISCORD, chat_id, user_id)``)::
                          acc = await conv.inputs.add(key, kind, path_or_bytes, filename=...)
                          send each of acc.replies                     # next step / options keyboard
                          in the background: edit the first message with await conv.inputs.inspect(kind, acc.ref)
+                         then send await conv.people.offer(kind, acc.ref) when not None (its picture)
     /motions          -> await conv.moves.menu(key)
     button pressed    -> await conv.press(key, data)                  # every action but Generate/Shorter/Share
     Generate pressed  -> g = await conv.render.generate(key, post_status=send_and_return_id, max_bytes=limit)
@@ -34,7 +36,8 @@ Events (``key = ConversationKey(Platform.DISCORD, chat_id, user_id)``)::
 A :class:`Reply` has ``text``, ``buttons`` (rows of :class:`Button` with a typed ``action``, a
 ``url``, or ``share`` = a task id to share), an optional ``video`` (:class:`VideoAttachment`:
 platform file id if known, else the stored media) and ``edit`` (replace the message whose button
-was pressed). Results and failures arrive through ``motionbot.bot.delivery`` (one ``Notifier``
+was pressed), and ``picture`` (a PNG in the media store, sent as a new message with the text as
+its caption). Results and failures arrive through ``motionbot.bot.delivery`` (one ``Notifier``
 per platform).
 """
 

@@ -34,6 +34,23 @@ class TaskId(str):
     """A task id as buttons carry it (checked against the task-id alphabet when parsed)."""
 
 
+MEDIA_TAG_LEN = 8
+_HEX = frozenset("0123456789abcdef")
+
+
+class MediaTag(str):
+    """The first characters of a stored file's content hash: which photo or video a button
+    was made for (a people picture's number means nothing for another file)."""
+
+    @classmethod
+    def of(cls, key: str) -> MediaTag:
+        return cls(key.rpartition("/")[2][:MEDIA_TAG_LEN])
+
+    @staticmethod
+    def valid(raw: str) -> bool:
+        return len(raw) == MEDIA_TAG_LEN and set(raw) <= _HEX
+
+
 class ActionError(ValueError):
     """An action that cannot be packed (too long for the platform, a separator in a field)."""
 
@@ -180,6 +197,17 @@ class MakeSticker(TaskAction, verb="stk"): ...  # the same inputs as a video sti
 class AddSticker(TaskAction, verb="stka"): ...  # add a sticker task's sticker to the user's set
 
 
+@dataclass(frozen=True)
+class ChoosePerson(InputAction, verb="who"):
+    """A number on the people picture of a pending photo (who does the move) or video (whose
+    move is copied). ``media`` names the file the picture was drawn from: the core takes the
+    number only while that file is still the presser's own pending input (Telegram's button
+    data carries no owner; Discord's owned custom id adds one)."""
+
+    number: int
+    media: MediaTag
+
+
 # an action is known by its verb and how many fields it has ("sf" menu vs "sf:<id>")
 _BY_SHAPE: dict[tuple[str, int], type[Action]] = {(a.verb, len(dataclasses.fields(a))): a for a in ACTIONS}
 if len(_BY_SHAPE) != len(ACTIONS):
@@ -191,6 +219,8 @@ def _convert(hint: Any, raw: str) -> object | None:
         return int(raw) if raw.isdigit() else None
     if hint is TaskId:
         return TaskId(raw) if looks_like_task_id(raw) else None
+    if hint is MediaTag:
+        return MediaTag(raw) if MediaTag.valid(raw) else None
     if get_origin(hint) is Literal:
         return raw if raw in get_args(hint) else None
     return raw

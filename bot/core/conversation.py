@@ -23,6 +23,7 @@ from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.language import Language
 from motionbot.bot.core.moves import Moves
 from motionbot.bot.core.options import Options
+from motionbot.bot.core.people import People
 from motionbot.bot.core.privacy import Privacy
 from motionbot.bot.core.render import Render
 from motionbot.bot.core.replies import Reply
@@ -49,6 +50,7 @@ class Conversation:
         self.consent = Consent(self.deps)
         self.options = Options(self.deps)
         self.inputs = Inputs(self.deps, self.consent, self.options)
+        self.people = People(self.deps, self.inputs)
         self.render = Render(self.deps, self.consent, self.inputs, self.options)
         self.history = TaskHistory(self.deps, self.inputs)
         self.moves = Moves(self.deps, self.inputs, self.history)
@@ -57,7 +59,16 @@ class Conversation:
         self.privacy = Privacy(self.deps)
         self.language = Language(self.deps)
         self._handlers: Handlers = {}
-        features = (self.inputs, self.options, self.render, self.history, self.moves, self.privacy, self.language)
+        features = (
+            self.inputs,
+            self.options,
+            self.people,
+            self.render,
+            self.history,
+            self.moves,
+            self.privacy,
+            self.language,
+        )
         for feature in features:
             self._handlers.update(feature.handlers())
 

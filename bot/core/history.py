@@ -144,12 +144,15 @@ class TaskHistory:
 
     async def _reuse(self, key: ConversationKey, task: TaskRecord, what: Reuse) -> list[Reply]:
         tid = task.task_id
+        performer, subject = task.options.performer, task.options.subject  # the people picked then
         if what == "motion":
             lead = texts.REUSE_MOTION.format(task_id=tid)
-            return await self.inputs.change(key, InputChange(motion=task.motion, clear_photo=True, lead=lead))
+            change = InputChange(motion=task.motion, performer=performer, clear_photo=True, lead=lead)
+            return await self.inputs.change(key, change)
         if what == "photo":
             lead = texts.REUSE_PHOTO.format(task_id=tid)
-            return await self.inputs.change(key, InputChange(photo=task.photo, clear_motion=True, lead=lead))
+            change = InputChange(photo=task.photo, subject=subject, clear_motion=True, lead=lead)
+            return await self.inputs.change(key, change)
         states = self.deps.states
         async with states.lock(key):
             state = await states.load(key)
@@ -167,7 +170,10 @@ class TaskHistory:
             )
             await states.save(key, state.model_copy(update={"options": chosen}))
         lead = texts.REUSE_AGAIN.format(task_id=tid)
-        return await self.inputs.change(key, InputChange(photo=task.photo, motion=task.motion, lead=lead))
+        change = InputChange(
+            photo=task.photo, motion=task.motion, performer=performer, subject=subject, lead=lead
+        )
+        return await self.inputs.change(key, change)
 
     async def delete(self, key: ConversationKey, task_id: str) -> Reply:
         task = await self.owned_task(key, task_id)

@@ -48,6 +48,10 @@ class InputChange:
     clear_motion: bool = False
     lead: str | None = None  # a line said before the next step ("Move: Wave.")
     album_group: str | None = None  # the photo is one of an album (the platform's group id)
+    # the people picked in the new move's video and the new photo (a task's or a saved move's,
+    # reused); a new input starts with None, the renderer's default
+    performer: int | None = None
+    subject: int | None = None
 
 
 class Inputs:
@@ -111,8 +115,10 @@ class Inputs:
                 update["photo"] = change.photo
                 update["album"] = []
                 update["album_group"] = change.album_group
+                update["subject"] = change.subject
             if change.motion is not None or change.clear_motion:
                 update["motion"] = change.motion
+                update["performer"] = change.performer
             if state.phase is Phase.RENDERING:  # a new input starts the next round; task_id stays
                 update["phase"] = Phase.COLLECTING  # so /cancel still reaches a running render
             prompt = not given and not state.consent_asked

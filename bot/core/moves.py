@@ -74,9 +74,11 @@ class Moves:
         motion = MotionSource(kind="preset", preset=name)
         return await self.inputs.change(key, InputChange(motion=motion, lead=lead))
 
-    async def use(self, key: ConversationKey, motion: MotionSource) -> list[Reply]:
-        """Make any motion source (a saved motion, a preset) the pending motion."""
-        return await self.inputs.change(key, InputChange(motion=motion))
+    async def use(
+        self, key: ConversationKey, motion: MotionSource, *, performer: int | None = None
+    ) -> list[Reply]:
+        """Make any motion source (a saved motion with its performer, a preset) the pending motion."""
+        return await self.inputs.change(key, InputChange(motion=motion, performer=performer))
 
     async def save_task_motion(self, key: ConversationKey, task_id: str) -> Reply:
         task = await self.tasks.owned_task(key, task_id)
@@ -86,7 +88,8 @@ class Moves:
             return Reply(texts.MOTION_IS_BUILTIN)
         history, store = self.deps.history, self.deps.store
         saved = await history.saved_motions(key.platform, key.user_id)
-        same = next((m for m in saved if m.source == task.motion), None)
+        performer = task.options.performer  # the same video with another performer is another move
+        same = next((m for m in saved if m.source == task.motion and m.performer == performer), None)
         if same is not None:
             return Reply(texts.MOTION_ALREADY_SAVED.format(name=same.name))
         if len(saved) >= MAX_SAVED:
@@ -95,7 +98,7 @@ class Moves:
             return Reply(texts.MEDIA_GONE)
         name = motion_name(task, {m.name for m in saved})
         await pins.pin(self.deps.client.redis, task.motion.video)
-        await history.save_motion(key.platform, key.user_id, name, task.motion)
+        await history.save_motion(key.platform, key.user_id, name, task.motion, performer=performer)
         return Reply(texts.MOTION_SAVED.format(name=name))
 
     async def use_saved(self, key: ConversationKey, saved_id: int) -> list[Reply]:
@@ -105,7 +108,8 @@ class Moves:
         if saved.source.video is not None and not await self.deps.store.exists(saved.source.video):
             return [Reply(texts.MEDIA_GONE)]
         lead = texts.SAVED_MOTION_CHOSEN.format(name=saved.name)
-        return await self.inputs.change(key, InputChange(motion=saved.source, lead=lead))
+        change = InputChange(motion=saved.source, performer=saved.performer, lead=lead)
+        return await self.inputs.change(key, change)
 
     async def forget(self, key: ConversationKey, saved_id: int) -> list[Reply]:
         history = self.deps.history

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from motionbot.bot.core import actions as act
-from motionbot.bot.core import texts
+from motionbot.bot.core import people, texts
 from motionbot.bot.core.deps import CoreDeps
 from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.keys import ConversationKey
@@ -30,6 +30,8 @@ ASPECTS: tuple[Aspect, ...] = ("photo", "9:16", "1:1")
 def _aspect_value(aspect: Aspect) -> str:
     """Button data separates fields with ':', so 9:16 travels as 9x16."""
     return aspect.replace(":", "x")
+
+
 def quality_label(engine: EngineName) -> str:
     return texts.QUALITY_WARP if engine is EngineName.WARP else texts.QUALITY_DIFFUSION
 
@@ -125,7 +127,8 @@ class Options:
     async def keyboard_for(self, state: ConversationState) -> Reply:
         offered = await self.offered()
         engine = pick_engine(state.options, offered, explicit=state.engine_chosen)
-        return keyboard(state.options.model_copy(update={"engine": engine}), offered)
+        text = "\n".join([texts.OPTIONS_TITLE, *people.chosen_lines(state)])
+        return keyboard(state.options.model_copy(update={"engine": engine}), offered, text=text)
 
     async def show(self, key: ConversationKey) -> Reply:
         async with self.deps.states.lock(key):

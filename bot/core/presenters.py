@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from motionbot.bot.core import actions as act
-from motionbot.bot.core import finding_words, texts
+from motionbot.bot.core import finding_words, people, texts
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.history.models import DeliveryRecord, TaskRecord, TaskStatus
 from motionbot.bot.i18n import formats
@@ -53,6 +53,12 @@ def findings(kind: MediaKind, report: InspectReport) -> Reply:
     """The inspect report as one message; buttons only when the user has a choice to make
     (a warning: go on or send another; an error: send another)."""
     said = [*finding_words.highlights(report, kind), *finding_words.notes(report, kind)]
+    several = people.sentence(kind, report)
+    if several is not None:  # which one is used and that another can be chosen, instead of "the largest"
+        plain = report.model_copy(
+            update={"findings": [f for f in report.findings if f.code != "several_people"]}
+        )
+        said = [*finding_words.highlights(plain, kind), several, *finding_words.notes(plain, kind)]
     summary = " ".join(said).strip() or texts.FINDINGS_OK
     template = texts.FINDINGS_PHOTO if kind == "photo" else texts.FINDINGS_VIDEO
     another = Button(
@@ -121,13 +127,17 @@ def done(task_id: str) -> str:
 
 def caption(result: RenderResult) -> str:
     return texts.RESULT_CAPTION.format(
-        task_id=result.task_id, engine=engine_name(result.engine.value), duration=formats.number(result.duration_s)
+        task_id=result.task_id,
+        engine=engine_name(result.engine.value),
+        duration=formats.number(result.duration_s),
     )
 
 
 def task_caption(task: TaskRecord) -> str:
     return texts.RESULT_CAPTION.format(
-        task_id=task.task_id, engine=engine_name(task.engine.value), duration=formats.number(task.duration_s or 0.0)
+        task_id=task.task_id,
+        engine=engine_name(task.engine.value),
+        duration=formats.number(task.duration_s or 0.0),
     )
 
 

@@ -73,7 +73,14 @@ def same_render(task: TaskRecord, state: ConversationState, engine: EngineName) 
         and task.options.keep_sound == state.options.keep_sound
         and task.options.format is state.options.format
         and task.options.aspect == state.options.aspect
+        and task.options.performer == performer_of(state)
+        and task.options.subject == state.subject
     )
+
+
+def performer_of(state: ConversationState) -> int | None:
+    """The performer picked in the pending move's video (a preset has no people to pick)."""
+    return state.performer if state.motion is not None and state.motion.kind == "video" else None
 
 
 class Render:
@@ -168,11 +175,18 @@ class Render:
                 aspect=state.options.aspect,
                 max_seconds=min(max_seconds or settings.max_video_seconds, settings.max_video_seconds),
                 max_bytes=max_bytes,
+                performer=performer_of(state),
             )
             queued: list[tuple[str, Submitted]] = []
             for photo in photos:  # an album: one task per photo, all with the same move
+                # the subject was picked on the photo it is the number of (an album's first)
+                subject = state.subject if photo.key == state.photo.key else None
                 request = RenderRequest(
-                    task_id=new_task_id(), target=target, photo=photo, motion=state.motion, options=options
+                    task_id=new_task_id(),
+                    target=target,
+                    photo=photo,
+                    motion=state.motion,
+                    options=options.model_copy(update={"subject": subject}),
                 )
                 try:
                     submitted = await self.deps.client.submit(request)

@@ -45,6 +45,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     video: VideoAttachment | None = None
     edit: bool = False  # replace the message whose button was pressed instead of sending anew
+    # a picture from the media store shown with the text (a PNG: the numbered people of a
+    # photo or video); always a new message, since a text message cannot become a picture
+    picture: MediaRef | None = None
 
     @property
     def actions(self) -> list[str]:

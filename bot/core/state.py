@@ -48,6 +48,10 @@ class ConversationState(BaseModel):
     motion: MotionSource | None = None
     options: ChosenOptions = ChosenOptions()
     engine_chosen: bool = False  # the user picked a quality (else the default may change)
+    # the numbers picked on the people pictures (None: the renderer's default, the most
+    # prominent person): who is followed in the pending video, who moves in the pending photo
+    performer: int | None = None
+    subject: int | None = None
     task_id: str | None = None  # the task queued or rendering now
     last_task_id: str | None = None
     consent_asked: bool = False  # the consent prompt is on screen already: don't repeat it per file

@@ -44,6 +44,29 @@ NEED_VIDEO = "Now send a short video of the move (or pick a built-in one with /m
 NEED_PHOTO = "Now send a photo of the person who should do the move."
 PHOTO_REPLACED = "I'll use this new photo instead of the previous one."
 VIDEO_REPLACED = "I'll use this new video instead of the previous motion."
+# several people in a photo or video: which one is used (by where they stand), and the
+# numbered picture to choose another; {count} is how many
+PEOPLE_IN_PHOTO = {
+    "left": "People in this photo: {count}. The one on the left will do the move; tap a number to choose another.",
+    "middle": "People in this photo: {count}. The one in the middle will do the move; tap a number to choose another.",
+    "right": "People in this photo: {count}. The one on the right will do the move; tap a number to choose another.",
+    "unknown": "People in this photo: {count}. Tap a number to choose who does the move.",
+}
+PEOPLE_IN_VIDEO = {
+    "left": "People in this video: {count}. I'll copy the one on the left; tap a number to choose another.",
+    "middle": "People in this video: {count}. I'll copy the one in the middle; tap a number to choose another.",
+    "right": "People in this video: {count}. I'll copy the one on the right; tap a number to choose another.",
+    "unknown": "People in this video: {count}. Tap a number to choose whose moves I copy.",
+}
+PEOPLE_PICTURE_PHOTO = "Who should do the move? Tap their number."
+PEOPLE_PICTURE_VIDEO = "Whose moves should I copy? Tap their number."
+PERSON_CHOSEN_PHOTO = "OK: person {number} of the photo will do the move."
+PERSON_CHOSEN_VIDEO = "OK: I'll copy the moves of person {number} of the video."
+PERSON_STALE = (
+    "Those numbers belong to a photo or video you have since replaced. Send it again to choose from it."
+)
+OPTIONS_SUBJECT = "Doing the move: person {number} of the photo."
+OPTIONS_PERFORMER = "Moves of: person {number} of the video."
 UNSUPPORTED_FILE = (
     "I can't use this kind of file. Please send a photo (JPEG, PNG or WebP) "
     "or a video (MP4, MOV, WebM, MKV or GIF)."
@@ -229,8 +252,7 @@ COMMANDS = {
 }
 # Telegram's profile texts (setMyDescription, setMyShortDescription)
 BOT_DESCRIPTION = (
-    "Send a photo of a person and a short video of a move: I'll make a video of that person "
-    "doing the move."
+    "Send a photo of a person and a short video of a move: I'll make a video of that person doing the move."
 )
 BOT_SHORT_DESCRIPTION = "A photo of a person + a video of a move = that person doing the move."
 

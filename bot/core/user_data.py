@@ -146,7 +146,7 @@ class UserData:
                     await note(stored, f"saved move {move.name!r}")
             move_rows.append(
                 {"id": move.id, "name": move.name, "created_at": _iso(move.created_at),
-                 "motion": move.source.model_dump(mode="json")}
+                 "motion": move.source.model_dump(mode="json"), "performer": move.performer}
             )  # fmt: skip
         conversations = {}
         for key in await self._state_keys(platform, user_id):

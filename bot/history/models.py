@@ -72,3 +72,4 @@ class SavedMotion:
     name: str
     source: MotionSource
     created_at: float
+    performer: int | None = None  # who is followed in the source's video (None: the default)

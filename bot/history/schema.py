@@ -134,6 +134,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE users ADD COLUMN language TEXT;
     ALTER TABLE users ADD COLUMN app_language TEXT;
     """,
+    # 6: the performer a saved move follows in its video (the number picked on the people
+    # picture of the task it was saved from; NULL: the renderer's default)
+    """
+    ALTER TABLE saved_motions ADD COLUMN performer INTEGER;
+    """,
 )
 
 

@@ -298,15 +298,22 @@ class HistoryStore:
     # saved motions -----------------------------------------------------------------------
 
     async def save_motion(
-        self, platform: Platform, user_id: str, name: str, source: MotionSource
+        self,
+        platform: Platform,
+        user_id: str,
+        name: str,
+        source: MotionSource,
+        *,
+        performer: int | None = None,
     ) -> SavedMotion:
         await self._ensure_user(platform, user_id)
         now = time.time()
         async with self.db.transaction() as db:
             await db.execute(
-                "INSERT INTO saved_motions (platform, user_id, name, source, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (platform, user_id, name) DO UPDATE SET source = excluded.source",
-                (platform.value, user_id, name, source.model_dump_json(), now),
+                "INSERT INTO saved_motions (platform, user_id, name, source, created_at, performer) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, user_id, name) "
+                "DO UPDATE SET source = excluded.source, performer = excluded.performer",
+                (platform.value, user_id, name, source.model_dump_json(), now, performer),
             )
             async with db.execute(
                 "SELECT id FROM saved_motions WHERE platform = ? AND user_id = ? AND name = ?",
@@ -324,7 +331,7 @@ class HistoryStore:
 
     async def saved_motions(self, platform: Platform, user_id: str) -> list[SavedMotion]:
         rows = await self.db.all(
-            "SELECT id, platform, user_id, name, source, created_at FROM saved_motions "
+            "SELECT id, platform, user_id, name, source, created_at, performer FROM saved_motions "
             "WHERE platform = ? AND user_id = ? ORDER BY created_at DESC, id DESC",
             (platform.value, user_id),
         )
