@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import FSInputFile, InputSticker, Message, ReplyParameters
+from aiogram.types import FSInputFile, InputSticker, Message
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
 from motionbot.bot.core.replies import Button, Reply
-from motionbot.bot.telegram.ui import MAX_CAPTION, markup, with_retry_after
+from motionbot.bot.telegram.ui import MAX_CAPTION, markup, reply_parameters, with_retry_after
 from motionbot.queue.jobs import EXTRA_SUFFIXES, Extra, MediaRef
 from motionbot.queue.store import MediaStore
 
@@ -27,12 +29,6 @@ log = logging.getLogger(__name__)
 
 STICKER_EMOJI = "\U0001f483"  # dancer: the emoji a sticker is found by
 STICKER_SET_MAX = 120  # Telegram's limit of video stickers in one set
-
-
-def _reply_to(message_id: int | str | None) -> ReplyParameters | None:
-    if message_id is None:
-        return None
-    return ReplyParameters(message_id=int(message_id), allow_sending_without_reply=True)
 
 
 async def send_extra(
@@ -48,36 +44,17 @@ async def send_extra(
     """Post one extra file with ``reply``'s text (a sticker has no caption, only buttons)."""
     source = FSInputFile(path, filename=f"{task_id}{EXTRA_SUFFIXES[kind]}")
     caption = reply.text[:MAX_CAPTION]
+    send: Callable[..., Awaitable[Message]]
     if kind is Extra.STICKER:
-        return await with_retry_after(
-            lambda: bot.send_sticker(
-                chat_id=chat_id,
-                sticker=source,
-                emoji=STICKER_EMOJI,
-                reply_markup=markup(reply),
-                reply_parameters=_reply_to(reply_to),
-            )
+        send = partial(bot.send_sticker, chat_id, source, emoji=STICKER_EMOJI)
+    elif kind is Extra.GIF:
+        send = partial(bot.send_animation, chat_id, source, caption=caption)
+    else:  # kept a file, not a video: a WebM with alpha for editors
+        send = partial(
+            bot.send_document, chat_id, source, caption=caption, disable_content_type_detection=True
         )
-    if kind is Extra.GIF:
-        return await with_retry_after(
-            lambda: bot.send_animation(
-                chat_id=chat_id,
-                animation=source,
-                caption=caption,
-                reply_markup=markup(reply),
-                reply_parameters=_reply_to(reply_to),
-            )
-        )
-    return await with_retry_after(
-        lambda: bot.send_document(
-            chat_id=chat_id,
-            document=source,
-            caption=caption,
-            reply_markup=markup(reply),
-            disable_content_type_detection=True,  # keep it a file: a WebM with alpha for editors
-            reply_parameters=_reply_to(reply_to),
-        )
-    )
+    keyboard, answering = markup(reply), reply_parameters(reply_to)
+    return await with_retry_after(lambda: send(reply_markup=keyboard, reply_parameters=answering))
 
 
 async def send_extras(

@@ -44,7 +44,8 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in reply.buttons])
 
 
-def _reply_to(message_id: int | str | None) -> ReplyParameters | None:
+def reply_parameters(message_id: int | str | None) -> ReplyParameters | None:
+    """Answer ``message_id`` (groups), still sending when it was deleted meanwhile."""
     if message_id is None:
         return None
     return ReplyParameters(message_id=int(message_id), allow_sending_without_reply=True)
@@ -75,7 +76,7 @@ class TelegramUI:
                 chat_id=chat_id,
                 text=reply.text[:MAX_TEXT],
                 reply_markup=markup(reply),
-                reply_parameters=_reply_to(reply_to),
+                reply_parameters=reply_parameters(reply_to),
             )
         )
 
@@ -143,6 +144,6 @@ class TelegramUI:
                 duration=round(duration) if duration else None,
                 width=width,
                 height=height,
-                reply_parameters=_reply_to(reply_to),
+                reply_parameters=reply_parameters(reply_to),
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
@@ -14,6 +15,8 @@ from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.extras import send_extras, sticker_reply
 from motionbot.bot.telegram.runtime import Runtime
+
+A = TypeVar("A", bound=act.Action)
 
 
 def in_group(message: Message) -> bool:
@@ -36,6 +39,14 @@ def origin_of(cb: CallbackQuery) -> int | None:
 
 def message_id_of(cb: CallbackQuery) -> int | None:
     return cb.message.message_id if cb.message is not None else None
+
+
+async def action_of(cb: CallbackQuery, kind: type[A]) -> A:
+    """Answer the press and read its action; the router's filter has already matched the verb."""
+    await cb.answer()
+    action = act.parse(cb.data or "")
+    assert isinstance(action, kind)
+    return action
 
 
 async def show(

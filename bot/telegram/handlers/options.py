@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
-from motionbot.bot.telegram.handlers.common import message_id_of, origin_of, pressed, show
+from motionbot.bot.telegram.handlers.common import (
+    action_of,
+    message_id_of,
+    origin_of,
+    pressed,
+    retire_keyboard,
+    show,
+)
 from motionbot.bot.telegram.runtime import Runtime
 from motionbot.queue.jobs import OutputFormat
 
@@ -25,9 +29,7 @@ async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None
 
 async def shorter(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
     """A result too big to send here: the same inputs and options again, half as long."""
-    await cb.answer()
-    action = act.parse(cb.data or "")
-    assert isinstance(action, act.Shorter)  # the router's filter
+    action = await action_of(cb, act.Shorter)
     seconds = await rt.conv.history.shorter_seconds(key, action.task_id)
     if isinstance(seconds, Reply):
         await show(rt, key, [seconds], reply_to=origin_of(cb))
@@ -62,13 +64,9 @@ async def _generate(
     if result.status_message_id is None:
         await show(rt, key, [result.reply], reply_to=reply_to)
         return
-    options_id = message_id_of(cb)
     # the keyboard (or the Shorter button) did its job; a second press would start a second render
-    if options_id is not None and not keep:
-        with contextlib.suppress(TelegramBadRequest):
-            await rt.bot.edit_message_reply_markup(
-                chat_id=key.chat_id, message_id=options_id, reply_markup=None
-            )
+    if not keep:
+        await retire_keyboard(rt, key, message_id_of(cb))
     rt.throttle.mark(key.chat_id)
     await rt.ui.edit(key.chat_id, result.status_message_id, result.reply)
     if result.task_id and not result.cached:
@@ -77,9 +75,7 @@ async def _generate(
 
 async def make_sticker(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
     """Make a sticker: the result's inputs and options again, as a video sticker (3 s at most)."""
-    await cb.answer()
-    action = act.parse(cb.data or "")
-    assert isinstance(action, act.MakeSticker)  # the router's filter
+    action = await action_of(cb, act.MakeSticker)
     refusal = await rt.conv.history.restore(key, action.task_id)
     if refusal is not None:
         await show(rt, key, [refusal], reply_to=origin_of(cb))
