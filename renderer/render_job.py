@@ -44,7 +44,7 @@ from motionbot.queue.jobs import (
     Stage,
 )
 from motionbot.queue.tasks import CANCELLED, Claimed, render_job_id
-from motionbot.renderer.errors import RenderCancelled
+from motionbot.renderer.errors import RenderCancelled, RendererError
 from motionbot.renderer.render_steps import RenderSteps
 from motionbot.renderer.worker_state import WorkerState
 
@@ -88,9 +88,11 @@ class RenderRun:
         if self.job_try > self.state.settings.render_max_tries:
             return await self._finish(
                 self._failure(
-                    FailureReason.INTERNAL_ERROR,
-                    "The render failed several times on our side (the worker stopped). Please try again later.",
-                    params={"case": "retries"},
+                    RendererError(
+                        FailureReason.INTERNAL_ERROR,
+                        "The render failed several times on our side (the worker stopped). Please try again later.",
+                        params={"case": "retries"},
+                    )
                 )
             )
         keeper = asyncio.create_task(self._keep())
@@ -114,8 +116,10 @@ class RenderRun:
         try:
             if EngineName(engine.name) is not self.req.options.engine:
                 return self._failure(
-                    FailureReason.ENGINE_UNAVAILABLE,
-                    detail=f"{engine.name} worker got a {self.req.options.engine} job",
+                    RendererError(
+                        FailureReason.ENGINE_UNAVAILABLE,
+                        detail=f"{engine.name} worker got a {self.req.options.engine} job",
+                    )
                 )
             hit = await self.steps.from_cache(engine)
             if hit is not None:
@@ -126,21 +130,23 @@ class RenderRun:
             except TimeoutError:
                 log.warning("task %s timed out after %.0f s", self.task_id, timeout)
                 return self._failure(
-                    FailureReason.TIMED_OUT,
-                    f"Rendering took longer than {timeout:.0f} seconds and was stopped. "
-                    "Please try a shorter clip"
-                    + (" or the Preview quality." if engine.name == "diffusion" else "."),
-                    params={"seconds": round(timeout), "engine": engine.name},
+                    RendererError(
+                        FailureReason.TIMED_OUT,
+                        f"Rendering took longer than {timeout:.0f} seconds and was stopped. "
+                        "Please try a shorter clip"
+                        + (" or the Preview quality." if engine.name == "diffusion" else "."),
+                        params={"seconds": round(timeout), "engine": engine.name},
+                    )
                 )
         except RenderCancelled:
             if await self.state.book.is_cancelled(self.task_id):
                 log.info("task %s cancelled while rendering", self.task_id)
                 return None
-            return self._failure(FailureReason.CANCELLED)
+            return self._failure(RendererError(FailureReason.CANCELLED))
         except MotionbotError as exc:
             if exc.reason.is_user_error or exc.reason in PERMANENT:
                 log.info("task %s failed: %s", self.task_id, exc)
-                return self._failure(exc.reason, exc.message, detail=exc.detail, params=exc.params)
+                return self._failure(exc)
             if exc.reason is FailureReason.GPU_OUT_OF_MEMORY:
                 return await self._after_oom(exc)
             return self._retry_or_fail(exc)
@@ -158,33 +164,29 @@ class RenderRun:
             )
             raise Retry(defer=defer) from exc
         if isinstance(exc, MotionbotError) and exc.reason is FailureReason.STORAGE_FULL:
-            return self._failure(exc.reason, exc.message, detail=exc.detail, params=exc.params)  # say so plainly
-        return self._failure(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
+            return self._failure(exc)  # say so plainly
+        return self._failure(
+            RendererError(FailureReason.INTERNAL_ERROR, detail=f"{type(exc).__name__}: {exc}")
+        )
 
     async def _after_oom(self, exc: MotionbotError) -> RenderFailure | HandedOver:
         opts = self.req.options
         if opts.engine is not EngineName.DIFFUSION or not opts.allow_cpu_fallback:
-            return self._failure(FailureReason.GPU_OUT_OF_MEMORY, exc.message)
+            return self._failure(exc)
         await self.state.book.hand_to_cpu(self.req)
         await self.state.board.publish(Progress(task_id=self.task_id, stage=Stage.QUEUED, percent=0))
         log.warning("task %s: GPU out of memory, handed to the CPU queue", self.task_id)
         return HANDED_OVER
 
-    def _failure(
-        self,
-        reason: FailureReason,
-        message: str | None = None,
-        *,
-        detail: str | None = None,
-        params: dict[str, float | int | str] | None = None,
-    ) -> RenderFailure:
-        if detail:
-            log.info("task %s: %s (%s)", self.task_id, reason.value, detail)
+    def _failure(self, error: MotionbotError) -> RenderFailure:
+        """The task's outcome worded from ``error``: its reason, sentence and figures travel."""
+        if error.detail:
+            log.info("task %s: %s (%s)", self.task_id, error.reason.value, error.detail)
         return RenderFailure(
             task_id=self.task_id,
-            reason=reason.value,
-            message=message or reason.default_message,
-            params=params or {},
+            reason=error.reason.value,
+            message=error.message,
+            params=error.params,
             engine=self.req.options.engine,
         )
 
