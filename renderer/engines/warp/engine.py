@@ -28,6 +28,7 @@ from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE
 from motionbot.renderer.engines.warp.hand_on_face import hands_on_face
 from motionbot.renderer.engines.warp.retarget import Retarget, retarget
 from motionbot.renderer.engines.warp.subject import Subject, arm_extent, arm_side_extent, prepare_subject
+from motionbot.renderer.engines.warp.subjects import choose_subject
 from motionbot.renderer.errors import RendererError
 from motionbot.renderer.media.encode import VideoWriter
 from motionbot.renderer.media.formats import AlphaWriter, over, straight_rgba
@@ -71,20 +72,28 @@ class WarpEngine:
     def prepare(self, photo: U8, options: RenderOptions, motion: Motion | None = None) -> Subject:
         """Analyse one photo; raises NO_PERSON_IN_PHOTO when nobody is in it.
 
+        With several people, ``options.subject`` (or the largest) moves and the others stay.
+
         With the ``motion`` it will perform, a photo cut at the waist gets only as much room
         around it as that motion's arms need (without, room for any arm pose).
         """
         small = _fit_long_side(photo, ANALYSIS_LONG_SIDE)
-        result = self._pose.detect(small)
-        if result is None or result.score < 0.3:
-            raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
-        mask = result.mask if result.mask is not None else person_mask(small)
-        face = self._find_face(small, result.keypoints)
+        chosen = choose_subject(photo, options.subject)
+        if chosen is not None:
+            keypoints, mask, others = chosen
+        else:
+            result = self._pose.detect(small)
+            if result is None or result.score < 0.3:
+                raise RendererError(FailureReason.NO_PERSON_IN_PHOTO, NO_PERSON)
+            keypoints, others = result.keypoints, None
+            mask = result.mask if result.mask is not None else person_mask(small)
+        face = self._find_face(small, keypoints)
         prepare = functools.partial(
             prepare_subject,
             photo,
-            result.keypoints,
+            keypoints,
             mask,
+            others=others,
             background=options.background,
             aspect=options.aspect,
             long_side=self.settings.output_long_side,

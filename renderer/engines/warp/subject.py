@@ -213,6 +213,20 @@ def framed_on_backdrop(
     return u8(photo.astype(np.float32) * w + back * (1.0 - w))
 
 
+def _at_size(mask: F32, width: int, height: int) -> F32:
+    if mask.shape == (height, width):
+        return mask
+    return f32(cv2.resize(mask, (width, height), interpolation=cv2.INTER_LINEAR))
+
+
+def _keep_others(plate: U8, photo: U8, others: F32, alpha: F32) -> U8:
+    """The plate with the people who stay put as the photo has them: the moving person's hole
+    grows past their matte to take its halo, and filled there, a bystander beside them came
+    out smeared. Where the moving person's matte is, the fill stays (they leave that spot)."""
+    keep = (others > 0.5) & (alpha < 0.05)
+    return u8(np.where(keep[..., None], photo, plate))
+
+
 def prepare_subject(
     rgb: U8,
     keypoints: F32,
@@ -225,8 +239,12 @@ def prepare_subject(
     extent: tuple[float, float] = (1.0, 1.0),
     side: float = 0.0,
     must_show: tuple[float, float, float, float] | None = None,
+    others: F32 | None = None,
 ) -> Subject | None:
     """Matte, plate, rig, layers and meshes for one photo; None when the mask holds no one.
+
+    ``others`` (a mask of the people who do not move, any size) keeps them in the background
+    plate as the photo shows them: only the moving person's own hole is filled.
 
     ``extent`` (arm_extent of the motion to come) sizes the room a half-body photo gets above
     and below, ``side`` (arm_side_extent) how much wider its canvas grows; ``must_show`` (a
@@ -285,6 +303,8 @@ def prepare_subject(
         if len(mesh.triangles):
             layers[tex.layer] = (tex, mesh)
     plate = background_plate(photo, alpha) if background in ("photo", "blur") else photo
+    if others is not None and background in ("photo", "blur"):
+        plate = _keep_others(plate, photo, canvas.warp_mask(_at_size(others, pw, ph)), alpha)
     return Subject(
         canvas=canvas,
         rig=limb_rig,
