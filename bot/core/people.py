@@ -12,6 +12,10 @@ other reuses from /history, and a move saved from the task, bring the numbers ba
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from motionbot.bot.core import actions as act
@@ -20,12 +24,14 @@ from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.core.state import ConversationState
+from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import InspectReport, MediaKind, MediaRef, PersonChoice
 
 if TYPE_CHECKING:
     from motionbot.bot.core.deps import CoreDeps
     from motionbot.bot.core.inputs import Inputs
 
+log = logging.getLogger(__name__)
 Where = Literal["left", "middle", "right", "unknown"]
 PER_ROW = 5  # number buttons a row (Discord's most; Telegram's fit too)
 
@@ -96,6 +102,17 @@ class People:
         """The people picture of an inspected file (after :meth:`Inputs.inspect`: the report
         is cached by then), or None when there is nobody to choose between."""
         return offer(kind, ref, await self.inputs.report(kind, ref, run=False))
+
+    async def picture_bytes(self, ref: MediaRef) -> bytes | None:
+        """The people picture's PNG for an upload, or None when the store has lost it (a
+        choice the user cannot see is no choice: the findings' words still stand)."""
+        with tempfile.TemporaryDirectory(prefix="motionbot-people-") as tmp:
+            try:
+                path = await self.deps.store.fetch(ref, Path(tmp))
+                return await asyncio.to_thread(path.read_bytes)
+            except (MotionbotError, OSError):
+                log.warning("people picture %s is gone", ref.key)
+                return None
 
     async def choose(self, key: ConversationKey, action: act.ChoosePerson) -> list[Reply]:
         """Keep the pressed number when its picture is of the presser's pending input and the

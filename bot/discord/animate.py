@@ -88,15 +88,16 @@ class AnimateCog(MotionCog):
         needle = current.strip().lower()
         return [c for c in choices if needle in c.name.lower() or needle in c.value.lower()][:25]
 
-    async def resolve_motion(self, user_id: int, value: str) -> MotionSource | None:
+    async def resolve_motion(self, user_id: int, value: str) -> tuple[MotionSource, int | None] | None:
+        """The move named by the motion option, with the performer a saved move follows."""
         kind, _, rest = value.strip().partition(":")
         if not rest:
             kind, rest = "preset", kind
         if kind == "preset" and rest.lower() in PRESET_NAMES:
-            return MotionSource(kind="preset", preset=rest.lower())
+            return MotionSource(kind="preset", preset=rest.lower()), None
         if kind == "saved" and rest.isdigit():
             saved = await self.bot.rt.history.saved_motions(Platform.DISCORD, str(user_id))
-            return next((m.source for m in saved if m.id == int(rest)), None)
+            return next(((m.source, m.performer) for m in saved if m.id == int(rest)), None)
         return None
 
     @app_commands.command(name="animate", description=locale_str("Make a video of the person in a photo doing a move"))
@@ -161,7 +162,8 @@ class AnimateCog(MotionCog):
             refused = refused or attachment_problem(each, "photo", download_limit=rt.download_limit)
         if refused is None and video is not None:
             refused = attachment_problem(video, "video", download_limit=rt.download_limit)
-        source = await self.resolve_motion(interaction.user.id, motion) if motion is not None else None
+        resolved = await self.resolve_motion(interaction.user.id, motion) if motion is not None else None
+        source, performer = resolved if resolved is not None else (None, None)
         if refused is None and motion is not None and source is None:
             refused = dtexts.UNKNOWN_MOTION.format(value=motion)
         if refused is not None:
@@ -187,7 +189,7 @@ class AnimateCog(MotionCog):
             video_ref = await self._store(video, "video")
             await conv.inputs.use(key, "video", video_ref)
         elif source is not None:
-            await conv.moves.use(key, source)
+            await conv.moves.use(key, source, performer=performer)
         else:
             assert pending.motion is not None
             notes.append(dtexts.PREVIOUS_MOTION)
@@ -206,7 +208,11 @@ class AnimateCog(MotionCog):
         summary = await self._summary(interaction, reports, source)
         if notes:
             summary = Reply(" ".join(notes) + "\n" + summary.text, buttons=summary.buttons)
-        await show(interaction, [summary], fill_original=True)
+        # several people in the photo or the video: their numbered pictures, to choose another
+        offers = [await conv.people.offer("photo", photo_ref)]
+        if video_ref is not None:
+            offers.append(await conv.people.offer("video", video_ref))
+        await show(interaction, [summary, *(o for o in offers if o is not None)], fill_original=True)
 
     async def _store(self, attachment: discord.Attachment, k: MediaKind) -> MediaRef:
         try:

@@ -22,6 +22,7 @@ from motionbot.bot.core.replies import Reply
 from motionbot.bot.discord.cog import MotionCog
 from motionbot.bot.discord.limits import attachment_problem
 from motionbot.bot.discord.locale import speak_to_author
+from motionbot.bot.discord.respond import picture_file
 from motionbot.bot.discord.views import content, view_for
 from motionbot.queue.errors import MotionbotError
 from motionbot.queue.jobs import MediaKind, MediaRef, Platform
@@ -99,3 +100,8 @@ class DirectMessages(MotionCog):
         reply = await self.bot.rt.conv.inputs.inspect(kind, ref)
         view = view_for(reply, owner)
         await message.edit(content=content(reply), view=view)
+        people = await self.bot.rt.conv.people.offer(kind, ref)  # several people: their numbers
+        file = await picture_file(self.bot, people) if people is not None else None
+        buttons = view_for(people, owner) if people is not None else None
+        if people is not None and file is not None and buttons is not None:
+            await message.channel.send(content=content(people), view=buttons, file=file)

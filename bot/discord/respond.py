@@ -8,6 +8,7 @@ video is uploaded from the media store, within the upload limit Discord gave for
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
 
 log = logging.getLogger(__name__)
+PEOPLE_PICTURE = "people.png"
 
 
 def key_for(interaction: discord.Interaction[Any]) -> ConversationKey:
@@ -64,6 +66,9 @@ async def show(
         if reply.video is not None:
             await send_video(interaction, reply, ephemeral=ephemeral)
             continue
+        if reply.picture is not None:
+            await send_picture(interaction, reply, ephemeral=ephemeral)
+            continue
         replace = reply.edit or (fill_original and i == 0)
         if not interaction.response.is_done():
             if replace and interaction.type is discord.InteractionType.component:
@@ -80,6 +85,22 @@ async def show(
 
 async def say(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True) -> None:
     await show(interaction, [Reply(text)], ephemeral=ephemeral)
+
+
+async def picture_file(bot: MotionBot, reply: Reply) -> discord.File | None:
+    """A reply's picture (the numbered people of a photo or video) as an attachment, or None
+    when the store no longer has it."""
+    data = await bot.rt.conv.people.picture_bytes(reply.picture) if reply.picture else None
+    return discord.File(io.BytesIO(data), filename=PEOPLE_PICTURE) if data is not None else None
+
+
+async def send_picture(interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
+    """A new message with the picture attached and the reply's text and buttons."""
+    file = await picture_file(interaction.client, reply)
+    if file is None:
+        return
+    kw = _kw(reply, interaction.user.id, clear_view=False) | {"file": file}
+    await _send(interaction, kw, ephemeral=ephemeral)
 
 
 async def send_video(interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:

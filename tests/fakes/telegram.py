@@ -7,7 +7,7 @@ aiohttp on 127.0.0.1, port 0. Point a bot at it with
 
 Implemented: getMe, getUpdates (long poll, offset), deleteWebhook, setWebhook, getFile +
 ``/file/bot<token>/<path>`` downloads, sendMessage, editMessageText, editMessageReplyMarkup,
-deleteMessage, sendVideo / sendDocument / sendAnimation / sendSticker (multipart,
+deleteMessage, sendPhoto / sendVideo / sendDocument / sendAnimation / sendSticker (multipart,
 ``attach://`` resolved, or a file id), createNewStickerSet / addStickerToSet / getStickerSet
 (:attr:`sticker_sets`, with Telegram's naming rule and its errors), sendChatAction, answerCallbackQuery, answerInlineQuery, setMyCommands, getChatMember.
 Error knobs: :meth:`fail` (e.g. 429 with retry_after, 400 file too big) and
@@ -522,6 +522,16 @@ class FakeTelegram:
         media = {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": self.files[file_id].size}
         if kind == "sticker":
             media.update(type="regular", width=512, height=512, is_animated=False, is_video=True)
+        if kind == "photo":  # Telegram gives a photo as its sizes
+            return self._ok(
+                self._bot_message(
+                    fields["chat_id"],
+                    caption=fields.get("caption"),
+                    reply_markup=fields.get("reply_markup"),
+                    reply_parameters=fields.get("reply_parameters"),
+                    photo=[media | {"width": 320, "height": 240}],
+                )
+            )
         if kind in ("video", "animation"):
             media.update(
                 width=int(fields.get("width", 64) or 64),
@@ -542,6 +552,11 @@ class FakeTelegram:
         self, fields: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
     ) -> web.Response:
         return await self._send_media("video", fields, uploads)
+
+    async def _m_sendPhoto(
+        self, fields: dict[str, Any], uploads: dict[str, tuple[str, bytes]]
+    ) -> web.Response:
+        return await self._send_media("photo", fields, uploads)
 
     async def _m_sendDocument(
         self, fields: dict[str, Any], uploads: dict[str, tuple[str, bytes]]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
@@ -29,11 +29,13 @@ from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.files import download
 from motionbot.bot.telegram.handlers.common import pressed, reply_to_of, show
 from motionbot.bot.telegram.runtime import Runtime
+from motionbot.bot.telegram.ui import MAX_CAPTION, markup, reply_parameters, with_retry_after
 from motionbot.queue.errors import QueueError
 from motionbot.queue.jobs import MediaKind, MediaRef
 
 log = logging.getLogger(__name__)
 ALBUM_TTL_S = 120
+PEOPLE_PICTURE = "people.png"
 
 
 def _album_key(message: Message) -> str:
@@ -64,9 +66,26 @@ class Addressed(Filter):
         return state.photo is not None or state.motion is not None
 
 
-async def _findings(rt: Runtime, chat_id: str, message_id: int, kind: MediaKind, ref: MediaRef) -> None:
+async def _findings(
+    rt: Runtime, chat_id: str, message_id: int, kind: MediaKind, ref: MediaRef, *, reply_to: int | None
+) -> None:
+    """The findings in place of the first reply; with several people, their numbered picture
+    and a button per number below it."""
     reply = await rt.conv.inputs.inspect(kind, ref)
     await rt.ui.edit(chat_id, message_id, reply)
+    people = await rt.conv.people.offer(kind, ref)
+    data = await rt.conv.people.picture_bytes(people.picture) if people and people.picture else None
+    if people is not None and data is not None:
+        picture = BufferedInputFile(data, filename=PEOPLE_PICTURE)
+        await with_retry_after(
+            lambda: rt.bot.send_photo(
+                chat_id=chat_id,
+                photo=picture,
+                caption=people.text[:MAX_CAPTION],
+                reply_markup=markup(people),
+                reply_parameters=reply_parameters(reply_to),
+            )
+        )
 
 
 async def receive(
@@ -133,7 +152,7 @@ async def _ingest(
                 await rt.ui.edit(key.chat_id, first_id, Reply(error_text(exc)))
                 return
     await show(rt, key, accepted.replies, reply_to=reply_to)
-    await _findings(rt, key.chat_id, first_id, kind, accepted.ref)
+    await _findings(rt, key.chat_id, first_id, kind, accepted.ref, reply_to=reply_to)
 
 
 async def photo(message: Message, key: ConversationKey, rt: Runtime) -> None:
@@ -218,6 +237,7 @@ def router() -> Router:
         findings_choice, F.data.func(lambda d: act.is_verb(d, act.KeepInput, act.ReplaceInput))
     )
     moves = (act.ShowMoves, act.ChoosePreset, act.UseSavedMove, act.ForgetMenu, act.ForgetSavedMove)
+    r.callback_query.register(pressed, F.data.func(lambda d: act.meant_for(d, act.ChoosePerson)))
     r.callback_query.register(pressed, F.data.func(lambda d: act.meant_for(d, *moves)))
     r.message.register(fallback_text, F.text, F.chat.type == "private")
     return r
