@@ -16,19 +16,16 @@ import logging
 import math
 import os
 import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import numpy as np
 
 from motionbot.queue.errors import FailureReason
 from motionbot.renderer.errors import MediaError
-from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, input_args, run_ffmpeg, stderr_tail
+from motionbot.renderer.media.ffmpeg import FramePipe, check_ffmpeg, input_args, run_ffmpeg, stderr_tail
 from motionbot.renderer.media.label import CornerLabel
 from motionbot.renderer.media.probe import probe
 from motionbot.renderer.media.video import Frame
@@ -116,10 +113,8 @@ class VideoWriter:
         self.audio_offset_s = max(0.0, audio_offset_s)
         self.crf, self.preset, self.x264_params = crf, preset, x264_params
         self.metadata = metadata
-        self.n_frames = 0
         self._label = CornerLabel(self.out_width, self.out_height) if visible_label else None
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._errlog: Any = None
+        self._pipe: FramePipe | None = None
         self._video_tmp: Path | None = None
         self._final_tmp: Path | None = None
 
@@ -129,21 +124,18 @@ class VideoWriter:
         self._final_tmp = target = temp_beside(self.path)
         if self.audio_from is not None:
             self._video_tmp = target = temp_beside(self.path, "video")
-        self._errlog = tempfile.TemporaryFile()
         tuning = ["-x264-params", self.x264_params] if self.x264_params else []
-        cmd = [
-            *base_cmd(), "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-            "-s", f"{self.out_width}x{self.out_height}", "-framerate", f"{self.fps:.6g}", "-i", "pipe:0",
+        output = [
             "-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf), *tuning, "-pix_fmt", "yuv420p",
             "-movflags", "+faststart", *metadata_args(self.metadata), "-f", "mp4", "-y", str(target),
         ]  # fmt: skip
-        self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._errlog
+        self._pipe = FramePipe(
+            self.out_width, self.out_height, self.fps, "rgb24", output, what="ffmpeg encode"
         )
         return self
 
     def write(self, frame: Frame) -> None:
-        if self._proc is None or self._proc.stdin is None:
+        if self._pipe is None:
             raise RuntimeError("VideoWriter.write outside its with-block")
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"expected an HxWx3 uint8 RGB frame, got {frame.shape} {frame.dtype}")
@@ -154,12 +146,7 @@ class VideoWriter:
         if self._label is not None:
             out = out.copy()  # never draw on the caller's array
             self._label.apply(out)
-        try:
-            self._proc.stdin.write(np.ascontiguousarray(out).data.cast("B"))
-        except BrokenPipeError as exc:
-            detail = f"ffmpeg encoder died: {self._stderr()}"
-            raise MediaError(FailureReason.INTERNAL_ERROR, detail=detail) from exc
-        self.n_frames += 1
+        self._pipe.feed(np.ascontiguousarray(out).data.cast("B"))
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -170,48 +157,29 @@ class VideoWriter:
                 assert self._final_tmp is not None
                 os.replace(self._final_tmp, self.path)
         finally:
-            self._abort()
+            if self._pipe is not None:
+                self._pipe.close()
             for tmp in (self._final_tmp, self._video_tmp):
                 if tmp is not None:
                     tmp.unlink(missing_ok=True)
-            if self._errlog is not None:
-                self._errlog.close()
+
+    @property
+    def n_frames(self) -> int:
+        return self._pipe.n_frames if self._pipe is not None else 0
 
     @property
     def duration_s(self) -> float:
         return self.n_frames / self.fps
 
     def _finish(self) -> None:
-        proc = self._proc
-        assert proc is not None and proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            proc.stdin.close()
-        rc = proc.wait()
-        if self.n_frames == 0:
-            raise MediaError(FailureReason.INTERNAL_ERROR, detail="no frames were written")
-        if rc != 0:
-            raise MediaError(FailureReason.INTERNAL_ERROR, detail=f"ffmpeg encode failed: {self._stderr()}")
+        assert self._pipe is not None
+        self._pipe.finish()
         if self._video_tmp is not None and self.audio_from is not None:
             assert self._final_tmp is not None
             mux_audio(
                 self._video_tmp, self.audio_from, self._final_tmp, self.audio_offset_s, self.duration_s,
                 self.metadata,
             )  # fmt: skip
-
-    def _abort(self) -> None:
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            if proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    proc.stdin.close()
-            proc.kill()
-            proc.wait()
-
-    def _stderr(self) -> str:
-        if self._errlog is None:
-            return ""
-        self._errlog.seek(0)
-        return stderr_tail(self._errlog.read())
 
 
 def _has_audio(path: Path) -> bool:

@@ -7,8 +7,10 @@ parsing of its stderr honest.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,3 +93,61 @@ def file_size(path: Path) -> int:
     if size == 0:
         raise MediaError(FailureReason.UNREADABLE_FILE, "That file is empty (0 bytes). Please send it again.")
     return size
+
+
+class FramePipe:
+    """One ffmpeg encoder fed raw frames on stdin, for the writers that stream a result.
+
+    Its stderr goes to a temp file rather than a pipe (an unread pipe fills up and stalls
+    ffmpeg), so that a failure can say what ffmpeg said. ``close`` always runs (a ``finally``):
+    it kills an encoder left running by an error mid-stream.
+    """
+
+    def __init__(
+        self, width: int, height: int, fps: float, pix_fmt: str, output_args: Sequence[str], *, what: str
+    ) -> None:
+        self.what = what
+        self.n_frames = 0
+        self._errlog = tempfile.TemporaryFile()  # noqa: SIM115 - close() closes it (see above)
+        cmd = [
+            *base_cmd(), "-v", "error", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{width}x{height}",
+            "-framerate", f"{fps:.6g}", "-i", "pipe:0", *output_args,
+        ]  # fmt: skip
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._errlog
+        )
+
+    def feed(self, frame: memoryview) -> None:
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(frame)
+        except BrokenPipeError as exc:
+            raise MediaError(
+                FailureReason.INTERNAL_ERROR, detail=f"{self.what} died: {self.stderr()}"
+            ) from exc
+        self.n_frames += 1
+
+    def finish(self) -> None:
+        """End the input and wait for ffmpeg; nothing written or a failed encode is an internal error."""
+        assert self._proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self._proc.stdin.close()
+        rc = self._proc.wait()
+        if self.n_frames == 0:
+            raise MediaError(FailureReason.INTERNAL_ERROR, detail="no frames were written")
+        if rc != 0:
+            raise MediaError(FailureReason.INTERNAL_ERROR, detail=f"{self.what} failed: {self.stderr()}")
+
+    def close(self) -> None:
+        proc = self._proc
+        if proc.poll() is None:
+            if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+            proc.kill()
+            proc.wait()
+        self._errlog.close()
+
+    def stderr(self) -> str:
+        self._errlog.seek(0)
+        return stderr_tail(self._errlog.read())

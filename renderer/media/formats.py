@@ -10,15 +10,12 @@ never taken for a result.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import numpy as np
 
@@ -26,7 +23,7 @@ from motionbot.queue.errors import FailureReason
 from motionbot.renderer.arrays import U8
 from motionbot.renderer.errors import MediaError
 from motionbot.renderer.media.encode import metadata_args, scratch_beside, temp_beside
-from motionbot.renderer.media.ffmpeg import base_cmd, check_ffmpeg, input_args, stderr_tail
+from motionbot.renderer.media.ffmpeg import FramePipe, check_ffmpeg, input_args
 from motionbot.renderer.media.probe import probe
 
 ALPHA_PIX_FMT = "yuva420p"
@@ -68,69 +65,45 @@ class AlphaWriter:
         self.path = Path(path)
         self.width, self.height, self.fps, self.crf = width, height, fps, crf
         self.out_width, self.out_height = width - width % 2, height - height % 2
-        self.n_frames = 0
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._errlog: Any = None
+        self._pipe: FramePipe | None = None
         self._tmp: Path | None = None
 
     def __enter__(self) -> AlphaWriter:
         self._tmp = temp_beside(self.path)
-        self._errlog = tempfile.TemporaryFile()
-        cmd = [
-            *base_cmd(), "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
-            "-s", f"{self.out_width}x{self.out_height}", "-framerate", f"{self.fps:.6g}", "-i", "pipe:0",
+        output = [
             "-c:v", "libvpx-vp9", "-pix_fmt", ALPHA_PIX_FMT, "-b:v", "0", "-crf", str(self.crf),
             "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-auto-alt-ref", "0",
             *metadata_args(), "-f", "webm", "-y", str(self._tmp),
         ]  # fmt: skip
-        self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._errlog
-        )
+        self._pipe = FramePipe(self.out_width, self.out_height, self.fps, "rgba", output, what="vp9 encode")
         return self
 
     def write(self, rgba: U8) -> None:
-        if self._proc is None or self._proc.stdin is None:
+        if self._pipe is None:
             raise RuntimeError("AlphaWriter.write outside its with-block")
         if rgba.dtype != np.uint8 or rgba.shape != (self.height, self.width, 4):
             raise ValueError(
                 f"expected a {self.height}x{self.width}x4 uint8 frame, got {rgba.shape} {rgba.dtype}"
             )
-        out = np.ascontiguousarray(rgba[: self.out_height, : self.out_width])
-        try:
-            self._proc.stdin.write(out.data.cast("B"))
-        except BrokenPipeError as exc:
-            raise MediaError(
-                FailureReason.INTERNAL_ERROR, detail=f"vp9 encoder died: {self._stderr()}"
-            ) from exc
-        self.n_frames += 1
+        self._pipe.feed(np.ascontiguousarray(rgba[: self.out_height, : self.out_width]).data.cast("B"))
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        proc, tmp = self._proc, self._tmp
+        pipe, tmp = self._pipe, self._tmp
         try:
-            if exc_type is None and proc is not None and proc.stdin is not None and tmp is not None:
-                with contextlib.suppress(BrokenPipeError):
-                    proc.stdin.close()
-                if proc.wait() != 0 or self.n_frames == 0:
-                    raise MediaError(
-                        FailureReason.INTERNAL_ERROR, detail=f"vp9 encode failed: {self._stderr()}"
-                    )
+            if exc_type is None and pipe is not None and tmp is not None:
+                pipe.finish()
                 os.replace(tmp, self.path)
         finally:
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            if pipe is not None:
+                pipe.close()
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
-            if self._errlog is not None:
-                self._errlog.close()
 
-    def _stderr(self) -> str:
-        if self._errlog is None:
-            return ""
-        self._errlog.seek(0)
-        return stderr_tail(self._errlog.read())
+    @property
+    def n_frames(self) -> int:
+        return self._pipe.n_frames if self._pipe is not None else 0
 
 
 def straight_rgba(premultiplied: U8, alpha: U8) -> U8:
