@@ -12,9 +12,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 from motionbot.renderer.arrays import U8, Mask
-from motionbot.renderer.engines.warp.matte import fill_holes
 from motionbot.renderer.engines.warp.rig import HEAD, TORSO, J, Rig
 
 
@@ -46,9 +46,33 @@ def continue_torso(rgb: U8, hidden: Mask, torso: Mask) -> U8:
     if unknown.all():
         return rgb
     out = rgb.copy()
-    filled = fill_holes(np.ascontiguousarray(rgb[sy, sx]), unknown)
-    crop = out[sy, sx]
-    crop[hidden[sy, sx]] = filled[hidden[sy, sx]]
+    out[sy, sx] = reflect_fill(np.ascontiguousarray(rgb[sy, sx]), hidden[sy, sx], ~unknown)
+    return out
+
+
+def reflect_fill(rgb: U8, hole: Mask, known: Mask) -> U8:
+    """``rgb`` with ``hole`` filled by the ``known`` pixels mirrored across the hole's edge.
+
+    Each hole pixel takes the known pixel as far beyond its nearest known pixel as it lies
+    inside: the belt, the trousers and the shirt each continue from their own side with their
+    own grain, where a smooth fill from all sides mixes them into a grey smear. Where the mirror
+    falls outside what is known, the nearest known pixel is used.
+    """
+    own = known & ~hole
+    if not hole.any() or not own.any():
+        return rgb
+    h, w = hole.shape
+    _, (iy, ix) = ndimage.distance_transform_edt(~own, return_indices=True)
+    hy, hx = np.nonzero(hole)
+    qy, qx = iy[hy, hx], ix[hy, hx]
+    ry, rx = 2 * qy - hy, 2 * qx - hx
+    ok = (ry >= 0) & (ry < h) & (rx >= 0) & (rx < w)
+    ok[ok] = own[ry[ok], rx[ok]]
+    out = rgb.copy()
+    out[hy, hx] = rgb[np.where(ok, ry, qy), np.where(ok, rx, qx)]
+    # the seams between pixels mirrored from different sides, softened
+    soft = cv2.GaussianBlur(out, (0, 0), 1.2)
+    out[hy, hx] = ((out[hy, hx].astype(np.uint16) + soft[hy, hx]) // 2).astype(np.uint8)
     return out
 
 

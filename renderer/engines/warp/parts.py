@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from motionbot.renderer.arrays import F32, U8
+from motionbot.renderer.engines.warp.arm_cut import own_colours, tighten_arms, under_arms
 from motionbot.renderer.engines.warp.fill import continue_body
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 from motionbot.renderer.engines.warp.skirt import skirt_pixels
@@ -230,6 +231,7 @@ def layer_textures(
     ``padding`` marks canvas pixels the photo does not cover (they show no real background).
     """
     h, w = alpha.shape
+    labels = tighten_arms(rgb, alpha, labels, rig)
     bone_layer = np.array([b.layer for b in BONES], np.int16)
     layer_of = np.where(labels >= 0, bone_layer[np.maximum(labels, 0)], -1)
     arm_px = (layer_of == Layer.L_ARM) | (layer_of == Layer.R_ARM)
@@ -249,6 +251,8 @@ def layer_textures(
             # a hand at the chin or in the hair hides face, not background
             head = _head_disc(rig, (h, w))
             covered |= head & arm_px
+            # a notch an arm cuts into the body's outline (a hand on the hip) is body too
+            covered |= under_arms(labels, alpha, rig)
             colour = continue_body(rgb, covered & arm_px, labels, rig, head)
         else:
             covered = np.zeros((h, w), bool)
@@ -266,6 +270,9 @@ def layer_textures(
             joined = cv2.GaussianBlur((own_px | covered).astype(np.float32), (0, 0), 1.0)
             soft[seam] = joined[seam]
         a = np.clip(alpha * soft, 0.0, 1.0)
+        # the soft edge takes the layer's own colour, not what lay beside it in the photo
+        solid = cv2.erode((own_px | covered).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        colour = own_colours(colour, solid & (alpha > 0.9))
         a[a < 0.004] = 0.0
         rgba = np.empty((h, w, 4), np.uint8)
         rgba[..., :3] = np.clip(colour.astype(np.float32) * a[..., None] + 0.5, 0, 255).astype(np.uint8)
