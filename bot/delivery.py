@@ -24,6 +24,7 @@ from motionbot.bot.core.replies import Reply
 from motionbot.bot.history.models import TaskRecord, TaskStatus
 from motionbot.bot.history.store import HistoryStore
 from motionbot.ops.instrument import job_hooks
+from motionbot.queue import english
 from motionbot.queue.delivery import Handler, delivery_worker
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import DeliverJob, Platform, Queues, RenderFailure, RenderResult
@@ -101,7 +102,10 @@ class DeliveryDispatcher:
         else:
             status = TaskStatus.CANCELLED if outcome.reason == FailureReason.CANCELLED else TaskStatus.FAILED
             await self.history.mark_failed(
-                job.task_id, reason=outcome.reason, message=outcome.message, status=status
+                job.task_id,
+                reason=outcome.reason,
+                message=english.failure(outcome.reason, outcome.params),  # the operator's English
+                status=status,
             )
         if await self.history.is_blocked(job.target.platform, job.target.user_id):
             log.info("user %s blocked the bot; not delivering %s", job.target.user_id, job.task_id)

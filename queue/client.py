@@ -93,14 +93,11 @@ class RenderClient:
         return {e for e, n in zip(EngineName, alive, strict=True) if n > 0}
 
     # --- inspect ---
-    async def inspect(
-        self, media: MediaRef, kind: MediaKind, *, timeout_s: float = 10.0
-    ) -> InspectReport:
+    async def inspect(self, media: MediaRef, kind: MediaKind, *, timeout_s: float = 10.0) -> InspectReport:
         """Run the input checks on an inspect worker and wait for the report."""
         if await self.board.alive_workers(Queues.INSPECT) == 0:
             raise QueueError(
                 FailureReason.ENGINE_UNAVAILABLE,
-                "Input checks are unavailable right now.",
                 detail="no worker serves the inspect queue",
                 params={"case": "checks"},
             )
@@ -119,7 +116,6 @@ class RenderClient:
             await self._drop_queued(Queues.INSPECT, job_id)
             raise QueueError(
                 FailureReason.TIMED_OUT,
-                "Checking your file took too long. Please try again.",
                 detail=f"inspect job {job_id} not done in {timeout_s}s",
                 params={"case": "checks"},
             ) from exc
@@ -159,12 +155,12 @@ class RenderClient:
         except RedisError as exc:
             raise QueueError(FailureReason.INTERNAL_ERROR, detail=f"enqueue failed: {exc}") from exc
         if reply.status == "paused":
-            state = await paused(self.redis)  # the admin's reason
-            message = state.message if state else FailureReason.PAUSED.default_message
+            state = await paused(self.redis)
+            # the admin's reason, in the admin's own words: the one thing here no catalogue has
             note: dict[str, float | int | str] | None = None
-            if state and state.message:
-                note = {"case": "note", "note": state.message}
-            raise QueueError(FailureReason.PAUSED, message, params=note)  # the admin's own words
+            if state and state.reason:
+                note = {"case": "note", "note": state.reason}
+            raise QueueError(FailureReason.PAUSED, params=note)
         if reply.status == "busy":
             raise busy_error(self.settings)
         if reply.status == "quota":
@@ -185,8 +181,6 @@ class RenderClient:
         if not await self.board.ever_served(Queues.RENDER_GPU):
             raise QueueError(
                 FailureReason.ENGINE_UNAVAILABLE,
-                "The high-quality (GPU) renderer isn't running on this server. "
-                "Please choose the Preview quality.",
                 params={"case": "gpu"},
             )
         return request, False  # a GPU worker is down for now: queue with an unknown ETA

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from motionbot.queue import english
+
 SCHEMA_VERSION = 1
 MediaKind = Literal["photo", "video"]  # what a user sends: who (photo) and the move (video)
 
@@ -230,7 +232,9 @@ class RenderFailure(_Model):
     status: Literal["failed"] = "failed"
     task_id: str
     reason: str  # a FailureReason value; kept as str so an older bot can read newer reasons
-    message: str  # the renderer's English, for logs and the CLI; the bot words ``reason`` itself
+    # no longer sent: read only from an older renderer during a rolling deploy. The bot words
+    # ``reason`` and ``params`` itself; logs and the CLI get English from motionbot.queue.english
+    message: str | None = None
     # the figures behind the reason (a timeout's seconds) and its ``case`` where one reason
     # has several causes, for the bot's own wording
     params: dict[str, float | int | str] = Field(default_factory=dict)
@@ -252,7 +256,7 @@ class Finding(_Model):
 
     code: str
     severity: Severity
-    message: str  # the renderer's English wording, for a bot that does not know ``code``
+    message: str | None = None  # no longer sent (an older renderer's English): ``code`` is worded
     # the figures behind the finding (seconds, pixels), for the bot's own wording of ``code``
     params: dict[str, float | int | str] = Field(default_factory=dict)
 
@@ -291,7 +295,11 @@ class InspectReport(_Model):
 
     @property
     def summary(self) -> str:
-        return "; ".join(f.message for f in self.findings if f.severity is not Severity.OK) or "Looks good."
+        """What is wrong or worth knowing, in English (logs, the CLI)."""
+        notes = [f for f in self.findings if f.severity is not Severity.OK]
+        return " ".join(english.finding(f.code, f.severity.value, self.kind, f.params) for f in notes) or (
+            "Looks good."
+        )
 
 
 class Progress(_Model):

@@ -57,16 +57,8 @@ class UserLimits:
 
 def busy_error(settings: QueueSettings) -> QueueError:
     n = settings.max_running_per_user
-    return QueueError(
-        FailureReason.BUSY,
-        "You already have a render running. Please wait for it to finish or /cancel it."
-        if n == 1
-        else f"You already have {n} renders running. Please wait for one to finish or /cancel it.",
-    )
+    return QueueError(FailureReason.BUSY, params={"running": n} if n > 1 else None)
 
 
 def quota_error(settings: QueueSettings) -> QueueError:
-    return QueueError(
-        FailureReason.QUOTA_EXCEEDED,
-        f"You've reached today's limit of {settings.daily_quota} renders. It resets at midnight UTC.",
-    )
+    return QueueError(FailureReason.QUOTA_EXCEEDED, params={"limit": settings.daily_quota})

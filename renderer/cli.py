@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from motionbot.queue import english
 from motionbot.queue.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE
 from motionbot.queue.errors import FailureReason, MotionbotError
 from motionbot.queue.jobs import EngineName, InspectReport, RenderOptions, Severity, Stage
@@ -150,7 +151,8 @@ def _print_report(report: InspectReport) -> None:
     out.print(", ".join(facts))
     for f in report.findings:
         style = _SEVERITY_STYLE[f.severity]
-        out.print(f"[{style}]{f.severity.value:>7}[/{style}]  {f.message}  [dim]({f.code})[/dim]")
+        said = english.finding(f.code, f.severity.value, report.kind, f.params)
+        out.print(f"[{style}]{f.severity.value:>7}[/{style}]  {said}  [dim]({f.code})[/dim]")
     out.print("[green]Ready to use.[/green]" if report.ok else "[red]Not usable as it is.[/red]")
 
 

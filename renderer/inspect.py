@@ -39,58 +39,38 @@ HIDDEN_BELOW = 0.85
 WARN, INFO, GOOD = Severity.WARNING, Severity.INFO, Severity.OK
 
 
-def _f(code: str, severity: Severity, message: str, **params: float | int | str) -> Finding:
-    return Finding(code=code, severity=severity, message=message, params=params)
+def _f(code: str, severity: Severity, **params: float | int | str) -> Finding:
+    """A finding as a code and its figures: its words are the bot's (or, on the command line,
+    :mod:`motionbot.queue.english`'s)."""
+    return Finding(code=code, severity=severity, params=params)
 
 
 def _failed(kind: MediaKind, exc: MotionbotError) -> InspectReport:
-    finding = _f(exc.reason.value, Severity.ERROR, exc.message, **exc.params)
+    finding = _f(exc.reason.value, Severity.ERROR, **exc.params)
     return InspectReport(kind=kind, ok=False, findings=[finding], failure_reason=exc.reason.value)
 
 
-def _people(people: int, what: str, who: str) -> Finding:
+def _people(people: int) -> Finding:
     if people > 1:
-        count = {2: "Two", 3: "Three"}.get(people, str(people))
-        return _f(
-            "several_people",
-            WARN,
-            f"{count} people in this {what}: the larger one will be used. "
-            f"For the best result, send a {what} of one person.",
-            people=people,
-        )
-    return _f("one_person", GOOD, f"One {who} in the {what}.")
+        return _f("several_people", WARN, people=people)
+    return _f("one_person", GOOD)
 
 
 def _framing(framing: Framing, what: str) -> Finding:
     if framing is Framing.FULL_BODY:
-        return _f("framing_full_body", GOOD, "Full body visible, head to feet.")
+        return _f("framing_full_body", GOOD)
     if framing is Framing.HALF_BODY:
-        return _f(
-            "framing_half_body",
-            INFO,
-            f"The {what} shows the body from the head to about the waist: leg moves can't be shown. "
-            "For dances, use a full-body shot.",
-        )
-    if what == "video":
-        return _f(
-            "framing_face",
-            INFO,
-            "The video shows only the face: head turns and expressions will be copied, body moves can't be.",
-        )
-    return _f(
-        "framing_face",
-        WARN,
-        "The photo shows only the face and shoulders: arm and body moves can't be shown. "
-        "Send one showing at least head to waist.",
-    )
+        return _f("framing_half_body", INFO)
+    # a face-only clip still gives head turns and expressions; a face-only photo loses the arms
+    return _f("framing_face", INFO if what == "video" else WARN)
 
 
-def _lighting(light: q.Light, what: str) -> Finding:
+def _lighting(light: q.Light) -> Finding:
     if light.dark:
-        return _f("too_dark", WARN, f"The {what} is too dark. Use one taken in better light.")
+        return _f("too_dark", WARN)
     if light.overexposed:
-        return _f("overexposed", WARN, f"The {what} is overexposed (washed out). Use one with less glare.")
-    return _f("lighting_ok", GOOD, "Lighting is fine.")
+        return _f("overexposed", WARN)
+    return _f("lighting_ok", GOOD)
 
 
 def _hands(keypoints: Keypoints | None, framing: Framing, what: str = "photo") -> Finding | None:
@@ -103,26 +83,11 @@ def _hands(keypoints: Keypoints | None, framing: Framing, what: str = "photo") -
     arms = {"left": (L.LEFT_ELBOW, L.LEFT_WRIST), "right": (L.RIGHT_ELBOW, L.RIGHT_WRIST)}
     hidden = [side for side, joints in arms.items() if min(keypoints[list(joints), 3]) < q.VISIBLE]
     if not hidden:
-        return _f("arms_visible", GOOD, "Both arms and hands are visible.")
+        return _f("arms_visible", GOOD)
     wrists = {"left": L.LEFT_WRIST, "right": L.RIGHT_WRIST}
     in_frame = [side for side in hidden if _well_inside(keypoints[wrists[side], :2])]
     side = "both" if len(hidden) == 2 else hidden[0]
-    which, their = ("Both hands are", "their") if len(hidden) == 2 else (f"The {hidden[0]} hand is", "its")
-    if what == "photo" and in_frame:
-        return _f(
-            "hands_hidden",
-            WARN,
-            f"{which} hidden (in a pocket or behind the body): no hand will be drawn and {their} moves "
-            f"will be guessed. For moves with the hands, send a photo with both hands in view.",
-            side=side,
-        )
-    return _f(
-        "hands_hidden",
-        INFO,
-        f"{which} hidden (in a pocket, behind the body or out of frame): {their} moves will be guessed. "
-        f"A {what} with the hands in view works best.",
-        side=side,
-    )
+    return _f("hands_hidden", WARN if what == "photo" and in_frame else INFO, side=side)
 
 
 def _well_inside(xy: Keypoints) -> bool:
@@ -134,23 +99,19 @@ def _well_inside(xy: Keypoints) -> bool:
 
 def _face(small: RGB, face_box: q.Box | None) -> Finding:
     if face_box is None:
-        return _f(
-            "face_not_visible",
-            WARN,
-            "I can't see the face clearly (turned away or covered). A photo facing the camera works best.",
-        )
+        return _f("face_not_visible", WARN)
     if face_box[3] < 0.04:
-        return _f("face_small", INFO, "The face is very small in the photo; its details may be lost.")
+        return _f("face_small", INFO)
     if q.sharpness(small, face_box) < q.BLURRY:
-        return _f("face_blurry", WARN, "The face is blurry. Send a sharper photo.")
-    return _f("face_clear", GOOD, "The face is visible and clear.")
+        return _f("face_blurry", WARN)
+    return _f("face_clear", GOOD)
 
 
-def _blur(sharpness: float, what: str) -> Finding | None:
+def _blur(sharpness: float) -> Finding | None:
     if sharpness < q.VERY_BLURRY:
-        return _f("blurry", WARN, f"The {what} is very blurry. Send a sharp, in-focus one.")
+        return _f("blurry", WARN)
     if sharpness < q.BLURRY:
-        return _f("blurry", INFO, f"The {what} is a little soft; a sharper one gives better detail.")
+        return _f("blurry", INFO)
     return None
 
 
@@ -175,28 +136,21 @@ def inspect_photo(path: Path, settings: RendererSettings) -> InspectReport:
     face_box = faces[0][0] if faces else None
     size = {"width": width, "height": height}
     if keypoints is None and face_box is None:
-        error = _f("no_person", Severity.ERROR, FailureReason.NO_PERSON_IN_PHOTO.default_message)
+        error = _f("no_person", Severity.ERROR)
         return _report("photo", [error], **size)
     mask = person_mask(small)
     people = max(len(person_blobs(mask)), len(faces), 1)
     framing = q.framing(keypoints, face_box)
     low_res = None
     if min(width, height) < MIN_PHOTO_SIDE:
-        low_res = _f(
-            "low_resolution",
-            WARN,
-            f"The photo is only {width}x{height}; send one at least {MIN_PHOTO_SIDE} pixels on each side.",
-            width=width,
-            height=height,
-            min_side=MIN_PHOTO_SIDE,
-        )
+        low_res = _f("low_resolution", WARN, width=width, height=height, min_side=MIN_PHOTO_SIDE)
     findings = [
-        _people(people, "photo", "person"),
+        _people(people),
         _framing(framing, "photo"),
         _face(small, face_box),
         _hands(keypoints, framing),
-        _lighting(q.light(small, mask), "photo"),
-        _blur(q.sharpness(small, q.body_box(keypoints)), "photo"),
+        _lighting(q.light(small, mask)),
+        _blur(q.sharpness(small, q.body_box(keypoints))),
         low_res,
     ]
     return _report("photo", findings, framing=framing, people=people, **size)
@@ -287,37 +241,24 @@ def _video_report(clip: _Clip) -> InspectReport:
     found = sum(p is not None for p in poses)
     n = len(clip.samples)
     if found < 0.3 * n and with_face < 0.3 * n:
-        error = _f("no_person", Severity.ERROR, FailureReason.NO_PERSON_IN_VIDEO.default_message)
+        error = _f("no_person", Severity.ERROR)
         return _report("video", [error], **fields)
     n_people = max(1, int(np.median(people))) if people else 1
     framing = max(set(framings), key=framings.count) if framings else Framing.NONE
-    findings: list[Finding | None] = [_people(n_people, "video", "performer"), _framing(framing, "video")]
+    findings: list[Finding | None] = [_people(n_people), _framing(framing, "video")]
     if found < 0.7 * n and framing is not Framing.FACE:
-        findings.append(
-            _f(
-                "performer_lost",
-                WARN,
-                "The performer is hard to make out in parts of the clip; those moments will be smoothed "
-                "over. Keep the whole body in frame and well lit.",
-            )
-        )
+        findings.append(_f("performer_lost", WARN))
     seen = [p for p in poses if p is not None]
     if seen:  # hands hidden in most of the clip, judged on the median visibility
         findings.append(_hands(np.median(np.stack(seen), axis=0).astype(np.float32), framing, "video"))
     findings.append(_camera(clip.pairs))
-    findings.append(_lighting(q.light(clip.samples[n // 2], first_mask), "video"))
+    findings.append(_lighting(q.light(clip.samples[n // 2], first_mask)))
     if framing is not Framing.FACE:  # a smooth-skinned face close-up reads as soft without motion blur
         sharp = float(
             np.median([q.sharpness(s, q.body_box(p)) for s, p in zip(clip.samples, poses, strict=True)])
         )
         if sharp < q.BLURRY:
-            findings.append(
-                _f(
-                    "motion_blur",
-                    WARN,
-                    "Many frames are blurry (fast moves or low light). A sharper clip works better.",
-                )
-            )
+            findings.append(_f("motion_blur", WARN))
     findings.append(_cuts(clip.cuts))
     findings.append(_duration(spec, gif=clip.container == "gif"))
     return _report("video", findings, framing=framing, people=n_people, **fields)
@@ -329,31 +270,14 @@ def _camera(pairs: list[tuple[RGB, RGB]]) -> Finding | None:
     moves = [q.background_motion(a, b, np.maximum(person_mask(a), person_mask(b))) for a, b in pairs]
     motion = float(np.median(moves))
     if motion > q.CAMERA_PANS:
-        return _f(
-            "camera_moving",
-            WARN,
-            "The camera pans or shakes a lot; the motion may wobble. A clip from a still camera works best.",
-        )
+        return _f("camera_moving", WARN)
     if motion > q.CAMERA_MOVES:
-        return _f(
-            "camera_moving",
-            INFO,
-            "The camera moves a little (handheld or following the performer); that usually works, "
-            "a still camera works best.",
-        )
-    return _f("camera_steady", GOOD, "The camera is steady.")
+        return _f("camera_moving", INFO)
+    return _f("camera_steady", GOOD)
 
 
 def _cuts(cuts: int) -> Finding:
-    if cuts:
-        return _f(
-            "scene_cuts",
-            WARN,
-            f"The video has {cuts} scene cut{'s' if cuts > 1 else ''}: the motion will jump there. "
-            "Send one continuous shot.",
-            cuts=cuts,
-        )
-    return _f("no_cuts", GOOD, "One continuous shot.")
+    return _f("scene_cuts", WARN, cuts=cuts) if cuts else _f("no_cuts", GOOD)
 
 
 def _duration(spec: VideoSpec, *, gif: bool) -> Finding | None:
@@ -361,25 +285,12 @@ def _duration(spec: VideoSpec, *, gif: bool) -> Finding | None:
     Clips under MIN_CLIP_SECONDS never get here: open_video refuses them."""
     if spec.trimmed:
         return _f(
-            "trimmed",
-            INFO,
-            f"The video is {spec.source_duration_s:.0f} s long; "
-            f"only the first {spec.duration_s:.0f} s will be used.",
-            source_s=round(spec.source_duration_s, 1),
-            used_s=round(spec.duration_s, 1),
+            "trimmed", INFO, source_s=round(spec.source_duration_s, 1), used_s=round(spec.duration_s, 1)
         )
     if gif:
-        seconds = round(spec.duration_s, 1)
-        return _f(
-            "gif_length", INFO, f"This GIF is {seconds:g} s long, so the video will be too.", seconds=seconds
-        )
+        return _f("gif_length", INFO, seconds=round(spec.duration_s, 1))
     if spec.duration_s < 1.0:
-        return _f(
-            "short_clip",
-            INFO,
-            f"The clip is only {spec.duration_s:.1f} s long, so the video will be too.",
-            seconds=round(spec.duration_s, 1),
-        )
+        return _f("short_clip", INFO, seconds=round(spec.duration_s, 1))
     return None
 
 

@@ -87,11 +87,7 @@ async def _refuse(ctx: dict[str, Any], payload: dict[str, Any], exc: ValidationE
         target = DeliveryTarget.model_validate(payload["target"])
     except (KeyError, TypeError, ValidationError):
         return {"status": "invalid"}
-    failure = RenderFailure(
-        task_id=task_id,
-        reason=FailureReason.INTERNAL_ERROR.value,
-        message=FailureReason.INTERNAL_ERROR.default_message,
-    )
+    failure = RenderFailure(task_id=task_id, reason=FailureReason.INTERNAL_ERROR.value)
     if await TaskBook(ctx["redis"], ttl_s=86_400).claim(task_id, failure) is None:
         await enqueue_deliver(ctx["redis"], DeliverJob(task_id=task_id, target=target, outcome=failure))
     return {"status": "invalid"}
@@ -113,7 +109,7 @@ async def inspect(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any
             kind=request.kind,
             ok=False,
             failure_reason=exc.reason.value,
-            findings=[Finding(code=exc.reason.value, severity=Severity.ERROR, message=exc.message)],
+            findings=[Finding(code=exc.reason.value, severity=Severity.ERROR, params=exc.params)],
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

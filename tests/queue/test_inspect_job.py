@@ -36,7 +36,7 @@ async def test_inspect_photo_and_garbage(
         bad = await client.inspect(garbage, "photo", timeout_s=30)
         assert not bad.ok
         assert bad.failure_reason in {FailureReason.NOT_AN_IMAGE, FailureReason.UNREADABLE_FILE}
-        assert bad.findings and bad.findings[0].message
+        assert bad.findings and bad.findings[0].code == bad.failure_reason and bad.findings[0].message is None
     print(f"first inspect took {first_s:.2f}s")
 
 

@@ -10,7 +10,8 @@ import skimage.data
 from media_factories import encode_frames
 from PIL import Image
 
-from motionbot.queue.jobs import Framing, InspectReport, Severity
+from motionbot.queue import english
+from motionbot.queue.jobs import Finding, Framing, InspectReport, Severity
 from motionbot.renderer.inspect import inspect_file, inspect_photo, inspect_video
 from motionbot.renderer.settings import RendererSettings
 
@@ -19,6 +20,10 @@ SETTINGS = RendererSettings()
 
 def codes(report: InspectReport) -> dict[str, Severity]:
     return {f.code: f.severity for f in report.findings}
+
+
+def said(finding: Finding, kind: str) -> str:
+    return english.finding(finding.code, finding.severity.value, kind, finding.params)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,10 @@ def test_astronaut_photo(astronaut_png: Path) -> None:
     assert found["face_clear"] is Severity.OK and found["lighting_ok"] is Severity.OK
     # her hands are below the photo's edge, as in any half-body photo: a note, not a warning
     assert found.get("hands_hidden", Severity.INFO) is Severity.INFO
-    assert all(f.message.endswith(".") for f in report.findings)
+    # codes and figures only: the words are the bot's, or English from the codes for the CLI
+    assert all(f.message is None for f in report.findings)
+    assert all(said(f, "photo").endswith(".") for f in report.findings)
+    assert "message" not in report.model_dump_json(exclude_none=True)
 
 
 def test_dark_photo_gets_a_lighting_warning(astronaut_png: Path, tmp_path: Path) -> None:
@@ -63,7 +71,9 @@ def test_unreadable_files_give_a_report_not_an_exception(tmp_path: Path, content
     for inspect in (inspect_file, inspect_photo, inspect_video):
         report = inspect(path, SETTINGS)
         assert not report.ok and report.failure_reason
-        assert report.findings[0].severity is Severity.ERROR and report.findings[0].message
+        first = report.findings[0]
+        assert first.severity is Severity.ERROR and first.code == report.failure_reason
+        assert first.message is None and said(first, report.kind).endswith(".")
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
@@ -109,7 +119,8 @@ def test_hands_behind_the_back_are_a_warning_naming_both_hands(samples_dir: Path
     report = inspect_photo(samples_dir / "portrait_handsbehindback_woman.jpg", SETTINGS)
     hidden = next(f for f in report.findings if f.code == "hands_hidden")
     assert hidden.severity is Severity.WARNING and hidden.params == {"side": "both"}
-    assert "send a photo with both hands in view" in hidden.message
+    assert "send a photo with both hands in view" in said(hidden, "photo")
+    assert said(hidden, "photo").startswith("Both hands are hidden")
 
 
 VIDEO_FRAMING = {
