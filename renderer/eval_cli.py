@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{r.name}: limbs {_fmt(m['limb_share'])} frames {_fmt(m['frame_share'])} "
                 f"pck@0.1 {_fmt(m['pck@0.1'])} pck@0.2 {_fmt(m['pck@0.2'])} face {_fmt(m['face_ssim'])} "
                 f"jitter x{_fmt(m['jitter_ratio'])} wrists in frame {_fmt(m['wrists_in_frame'])} "
+                f"body in frame {_fmt(m['body_in_frame'])} garment one piece {_fmt(m['garment_connectivity'])} "
                 f"({r.timings.get('render_s', 0):.1f} s render)"
             )
             if r.face_reference:

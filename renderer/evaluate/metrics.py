@@ -15,6 +15,7 @@ from skimage.metrics import structural_similarity
 from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.rig import J
+from motionbot.renderer.engines.warp.skirt import DEPTHS, SKIRT_DEPTH, joined_depth
 from motionbot.renderer.motion.model import LIMBS
 from motionbot.renderer.motion.model import Landmark as L
 
@@ -168,3 +169,55 @@ def wrists_in_frame(
         total += int(seen.sum())
         shown += int((seen & inside).sum())
     return shown / total if total else float("nan")
+
+
+# the leg joints a garment's connectivity is measured between, by landmark
+_LEG_LANDMARKS = {"L_HIP": L.LEFT_HIP, "R_HIP": L.RIGHT_HIP, "L_KNEE": L.LEFT_KNEE, "R_KNEE": L.RIGHT_KNEE}
+# the output is tested this share of the photo's joined depth down the legs: between the crotch
+# and the hem, where a dress cut in two shows its gap first
+GARMENT_TEST = 0.75
+
+
+def garment_connectivity(photo_depth: float, keypoints: F32, masks: list[U8 | None]) -> float:
+    """Of the output frames with a pose and a person mask, the share where the mask still joins
+    the legs without a break at GARMENT_TEST of ``photo_depth`` (how far down the thighs the
+    photo's garment joined them, skirt.joined_depth); NaN when the photo's did not reach the
+    skirt depth (trousers, bare legs) or no frame could be measured.
+
+    ``keypoints`` (T, 33, 4) are the output's landmarks normalised to its frame; a frame whose
+    detector finds no pose is not measured (the limb figures count it already).
+    """
+    if not (photo_depth >= SKIRT_DEPTH):
+        return float("nan")
+    need = min(GARMENT_TEST * photo_depth, 0.9)  # the output's ankles are not asked for
+    depths = DEPTHS[np.less_equal(DEPTHS, need + 1e-6)]
+    joined = measured = 0
+    for kp, mask in zip(keypoints, masks, strict=False):
+        if mask is None or not np.isfinite(kp[:, :2]).all():
+            continue
+        size = np.array([mask.shape[1], mask.shape[0]], np.float32)
+        joints = {name: f32(kp[lm, :2] * size) for name, lm in _LEG_LANDMARKS.items()}
+        measured += 1
+        joined += joined_depth(mask > 127, joints, depths) >= float(depths[-1])
+    return joined / measured if measured else float("nan")
+
+
+def body_in_frame(reference: F32, output: F32, landmarks: tuple[int, ...], visible: float = 0.5) -> float:
+    """Of the frames where the reference shows any of ``landmarks`` inside its frame, the share
+    where the output shows every one of them inside its own (found by the detector, within
+    0..1); NaN with no such frame.
+
+    ``landmarks`` are those the photo shows (head, shoulders, hips, and the ends of its scored
+    limbs), so a photo with its hands hidden is scored on the rest of the body, not left NaN.
+    """
+    n = min(len(reference), len(output))
+    if not landmarks or n == 0:
+        return float("nan")
+    lms = list(landmarks)
+    ref = reference[:n, lms]
+    shown = (ref[..., 3] >= visible) & ((ref[..., :2] >= 0.0) & (ref[..., :2] <= 1.0)).all(axis=-1)
+    xy = output[:n, lms, :2]
+    inside = np.isfinite(xy).all(axis=-1) & (xy >= 0.0).all(axis=-1) & (xy <= 1.0).all(axis=-1)
+    frames = shown.any(axis=1)
+    ok = (inside | ~shown).all(axis=1) & frames
+    return float(ok.sum() / frames.sum()) if frames.any() else float("nan")

@@ -24,12 +24,16 @@ from motionbot.renderer.arrays import U8
 from motionbot.renderer.engines.base import EngineInput
 from motionbot.renderer.engines.warp.engine import WarpEngine
 from motionbot.renderer.engines.warp.retarget import swap_sides
-from motionbot.renderer.engines.warp.rig import TORSO
+from motionbot.renderer.engines.warp.rig import HEAD, TORSO, J
+from motionbot.renderer.engines.warp.skirt import joined_depth
+from motionbot.renderer.engines.warp.subject import Subject
 from motionbot.renderer.evaluate.expression import expression_metrics, video_signals
 from motionbot.renderer.evaluate.metrics import (
     LIMB_BONES,
+    body_in_frame,
     face_crop,
     face_similarity,
+    garment_connectivity,
     jitter,
     limb_agreement,
     pck,
@@ -159,7 +163,9 @@ class Evaluator:
         report.limbs = limbs
         t2 = time.perf_counter()
         sample_every = max(1, motion.n_frames // 12)
-        out_track = detect_track(output, max_side=max(result.width, result.height), sample_every=sample_every)
+        out_track = detect_track(
+            output, max_side=max(result.width, result.height), sample_every=sample_every, masks=True
+        )
         report.timings["detect_s"] = time.perf_counter() - t2
         # a performer filmed from behind drives the subject's limbs on the same image side
         ref_kp = swap_sides(motion.keypoints) if moves.mirrored else motion.keypoints
@@ -187,6 +193,10 @@ class Evaluator:
             int(LIMBS[f"{side}_forearm"][1]) for side in ("left", "right") if f"{side}_forearm" in limbs
         )
         m["wrists_in_frame"] = wrists_in_frame(ref_kp, out_track.keypoints, wrists)
+        m["body_in_frame"] = body_in_frame(ref_kp, out_track.keypoints, _shown_landmarks(subject, limbs))
+        m["garment_connectivity"] = garment_connectivity(
+            _photo_garment(subject), out_track.keypoints, out_track.masks
+        )
         report.face_reference = motion.face_shape is not None and subject.face is not None
         if report.face_reference:
             m.update(expression_metrics(self._face_signals(pair.video), video_signals(output)))
@@ -221,6 +231,29 @@ class Evaluator:
         self.engine.close()
 
 
+def _shown_landmarks(subject: Subject, limbs: list[str]) -> tuple[int, ...]:
+    """The landmarks the photo shows and the output should keep in frame: the head, the
+    shoulders, the hips when it shows legs, and both ends of every scored limb."""
+    shown = {int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)}
+    if subject.shown_bones[HEAD]:
+        shown.add(int(L.NOSE))
+    if subject.rig.has_legs:
+        shown |= {int(L.LEFT_HIP), int(L.RIGHT_HIP)}
+    for name in limbs:
+        shown |= {int(lm) for lm in LIMBS[name]}
+    return tuple(sorted(shown))
+
+
+def _photo_garment(subject: Subject) -> float:
+    """How far down the thighs the photo's person joins the legs (skirt.joined_depth), 0
+    when its thighs are not both shown."""
+    rig = subject.rig
+    if not (subject.shown_bones[9] and subject.shown_bones[12]):
+        return 0.0
+    names = ("L_HIP", "R_HIP", "L_KNEE", "R_KNEE")
+    return joined_depth(subject.alpha, {n: rig.joints[J[n]] for n in names})
+
+
 def summarise(reports: list[PairReport]) -> dict[str, Any]:
     scored = [r for r in reports if r.ok]
     target = [r for r in scored if r.full_body_reference]
@@ -229,7 +262,8 @@ def summarise(reports: list[PairReport]) -> dict[str, Any]:
         vals = [float(r.metrics[key]) for r in rs if _finite(r.metrics.get(key))]
         return float(np.mean(vals)) if vals else float("nan")
 
-    keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio", "wrists_in_frame")
+    keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio", "wrists_in_frame",
+            "body_in_frame", "garment_connectivity")  # fmt: skip
     faces = [r for r in scored if r.face_reference]
     face_keys = ("expression", "mouth_open_corr", "mouth_open_amp", "eye_open_corr", "brow_lift_corr",
                  "head_roll_corr", "head_yaw_corr", "head_yaw_amp", "head_pitch_corr", "head_pitch_amp")  # fmt: skip

@@ -121,7 +121,15 @@ def write_pair_sheet(path: Path, pair: Pair, output: Path, n_frames: int, metric
     lines = [
         "  ".join(f"{k} {float(metrics[k]):.2f}" for k in keys if k in metrics)
         for keys in (
-            ("limb_share", "frame_share", "pck@0.2", "wrists_in_frame", "face_ssim"),
+            (
+                "limb_share",
+                "frame_share",
+                "pck@0.2",
+                "wrists_in_frame",
+                "body_in_frame",
+                "garment_connectivity",
+                "face_ssim",
+            ),
             (
                 "expression",
                 "mouth_open_corr",
