@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from motionbot.bot.telegram.extras import send_extras, sticker_reply
 from motionbot.bot.telegram.runtime import Runtime
 
 A = TypeVar("A", bound=act.Action)
+T = TypeVar("T")
 
 
 def in_group(message: Message) -> bool:
@@ -47,6 +49,23 @@ async def action_of(cb: CallbackQuery, kind: type[A]) -> A:
     action = act.parse(cb.data or "")
     assert isinstance(action, kind)
     return action
+
+
+async def task_of_press(
+    cb: CallbackQuery,
+    key: ConversationKey,
+    rt: Runtime,
+    kind: type[act.TaskAction],
+    lookup: Callable[[ConversationKey, str], Awaitable[T | Reply]],
+) -> T | None:
+    """A press on a result's button: what ``lookup`` finds for its task, or None once the
+    core's refusal (another user's task, files gone...) has been shown."""
+    action = await action_of(cb, kind)
+    found = await lookup(key, action.task_id)
+    if isinstance(found, Reply):
+        await show(rt, key, [found], reply_to=origin_of(cb))
+        return None
+    return found
 
 
 async def show(

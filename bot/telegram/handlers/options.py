@@ -15,6 +15,7 @@ from motionbot.bot.telegram.handlers.common import (
     pressed,
     retire_keyboard,
     show,
+    task_of_press,
 )
 from motionbot.bot.telegram.runtime import Runtime
 from motionbot.queue.jobs import OutputFormat
@@ -29,12 +30,9 @@ async def generate(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None
 
 async def shorter(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
     """A result too big to send here: the same inputs and options again, half as long."""
-    action = await action_of(cb, act.Shorter)
-    seconds = await rt.conv.history.shorter_seconds(key, action.task_id)
-    if isinstance(seconds, Reply):
-        await show(rt, key, [seconds], reply_to=origin_of(cb))
-        return
-    await _generate(cb, key, rt, max_seconds=seconds)
+    seconds = await task_of_press(cb, key, rt, act.Shorter, rt.conv.history.shorter_seconds)
+    if seconds is not None:
+        await _generate(cb, key, rt, max_seconds=seconds)
 
 
 async def _generate(

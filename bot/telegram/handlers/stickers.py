@@ -12,15 +12,13 @@ from motionbot.bot.core import actions as act
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Reply
 from motionbot.bot.telegram.extras import add_to_user_set
-from motionbot.bot.telegram.handlers.common import action_of, origin_of, show
+from motionbot.bot.telegram.handlers.common import origin_of, show, task_of_press
 from motionbot.bot.telegram.runtime import Runtime
 
 
 async def add_sticker(cb: CallbackQuery, key: ConversationKey, rt: Runtime) -> None:
-    action = await action_of(cb, act.AddSticker)
-    found = await rt.conv.history.sticker_of(key, action.task_id)
-    if isinstance(found, Reply):
-        await show(rt, key, [found], reply_to=origin_of(cb))
+    found = await task_of_press(cb, key, rt, act.AddSticker, rt.conv.history.sticker_of)
+    if found is None:
         return
     ref, file_id = found
     if file_id is not None:
