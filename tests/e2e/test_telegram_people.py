@@ -1,0 +1,94 @@
+"""Several people on Telegram: the findings say who is used, the numbered picture comes with
+buttons 1..N, a press is sent in the render request and kept by /history's Again and by a
+saved move. The reports are built in code here (the frontend's part, no detector needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from e2e_workers import moving_square_mp4
+from people_inputs import seed_people
+from tg_harness import TG, TOKEN, USER, astronaut_jpeg, command, key_of
+
+from motionbot.bot.core import actions as act
+from motionbot.bot.core import texts
+from motionbot.bot.history import TaskRecord
+from motionbot.bot.settings import BotSettings
+from motionbot.queue.jobs import Platform
+
+
+@pytest.fixture
+def tg_bsettings(tmp_path: Path) -> BotSettings:
+    """Overrides the chat_fixtures one here: a 1.5 s render of the samples stays quick."""
+    return BotSettings(
+        telegram_token=TOKEN,
+        history_db=tmp_path / "history.sqlite3",
+        inspect_timeout_s=120.0,
+        edit_interval_s=0.0,
+        progress_poll_s=0.05,
+        rate_limit_events=50,
+        max_video_seconds=1.5,
+    )
+
+
+async def only_task(tg: TG) -> TaskRecord:
+    (task,) = await tg.rt.history.list_tasks(Platform.TELEGRAM, str(USER), offset=0, limit=5)
+    return task
+
+
+async def again_from_history(tg: TG, task_id: str) -> str:
+    """/history, the task's card, Again: the options keyboard's text."""
+    await tg.fake.push_message(USER, USER, **command("/history"))
+    await tg.press(act.ShowTask(act.TaskId(task_id)).pack())
+    await tg.press(act.Again(act.TaskId(task_id)).pack())
+    found = await tg.wait_text(texts.REUSE_AGAIN.format(task_id=task_id))
+    return str(found.fields["text"])
+
+
+async def test_people_chosen_on_the_pictures_are_sent_and_kept(tg: TG) -> None:
+    fake = tg.fake
+    photo_bytes, video_bytes = astronaut_jpeg(), moving_square_mp4()
+    photo = await seed_people(tg.rt, "photo", photo_bytes, ".jpg", chosen=1)
+    video = await seed_people(tg.rt, "video", video_bytes, ".mp4", chosen=2)
+    await tg.acknowledge()
+    await fake.push_message(USER, USER, **fake.photo_fields(photo_bytes))
+    await fake.push_message(USER, USER, **fake.video_fields(video_bytes))
+    await tg.wait_text("People in this video: 2. I'll copy the one on the right; tap a number")
+    await tg.wait_text("People in this photo: 2. The one on the left will do the move")
+    pictures = await fake.wait_sent("sendPhoto", count=2)
+    assert {r.fields["caption"] for r in pictures} == {texts.PEOPLE_PICTURE_PHOTO, texts.PEOPLE_PICTURE_VIDEO}
+    assert all(r.uploads["photo"][1].startswith(b"\x89PNG") for r in pictures)
+
+    await tg.press(act.ChoosePerson("video", 1, act.MediaTag.of(video.key)).pack())
+    await tg.wait_text(texts.PERSON_CHOSEN_VIDEO.format(number=1))
+    await tg.press(act.ChoosePerson("photo", 2, act.MediaTag.of(photo.key)).pack())
+    keyboard = await tg.wait_text(texts.OPTIONS_SUBJECT.format(number=2))
+    assert texts.OPTIONS_PERFORMER.format(number=1) in str(keyboard.fields["text"])
+    await tg.press("gen")
+    await tg.wait_text("Queued")
+    task = await only_task(tg)
+    assert (task.options.performer, task.options.subject) == (1, 2)
+
+    # a new video starts with its own default; Again from /history brings the numbers back
+    await fake.push_message(USER, USER, **fake.video_fields(moving_square_mp4(frames=10)))
+    await tg.wait_text(texts.VIDEO_REPLACED)
+    assert (await tg.rt.conv.states.load(key_of())).performer is None
+    shown = await again_from_history(tg, task.task_id)
+    assert (
+        texts.OPTIONS_PERFORMER.format(number=1) in shown and texts.OPTIONS_SUBJECT.format(number=2) in shown
+    )
+    state = await tg.rt.conv.states.load(key_of())
+    assert (state.motion, state.performer, state.subject) == (task.motion, 1, 2)
+
+    # a saved move keeps its performer
+    await tg.press(act.SaveMove(act.TaskId(task.task_id)).pack())
+    await tg.wait_text("Saved the move")
+    (saved,) = await tg.rt.history.saved_motions(Platform.TELEGRAM, str(USER))
+    assert saved.performer == 1 and saved.source == task.motion
+    await fake.push_message(USER, USER, **fake.video_fields(moving_square_mp4(frames=8)))
+    await tg.wait_count(texts.VIDEO_REPLACED, 2)
+    await fake.push_message(USER, USER, **command("/motions"))
+    await tg.press(act.UseSavedMove(saved.id).pack())
+    await tg.wait_text(texts.SAVED_MOTION_CHOSEN.format(name=saved.name))
+    assert (await tg.rt.conv.states.load(key_of())).performer == 1
