@@ -1,4 +1,4 @@
-"""A half-body photo's upper arm whose forearm the photo hides grows one from its own sleeve,
+"""An upper arm whose forearm the photo hides grows one from its own sleeve,
 and a raised upper arm passes beside a half-body subject's head, not across the face."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _half_body_without_left_forearm() -> tuple[np.ndarray, int, int]:
     return kp, motion.width, motion.height
 
 
-def test_only_a_half_body_rig_grows_the_hidden_forearm_straight_on_from_the_elbow() -> None:
+def test_a_hidden_forearm_is_grown_straight_on_from_the_elbow() -> None:
     kp, w, h = _half_body_without_left_forearm()
     rig = fit_rig(kp, w, h)
     assert rig.pinned_bottom and rig.rigged[3] and not rig.rigged[4] and rig.rigged[7]
@@ -45,8 +45,14 @@ def test_only_a_half_body_rig_grows_the_hidden_forearm_straight_on_from_the_elbo
     assert np.allclose(grown.joints[J.L_WRIST], el + FOREARM_RATIO * (el - sh), atol=1e-3)
     assert np.array_equal(grown.joints[J.R_WRIST], rig.joints[J.R_WRIST])  # a seen forearm stays
     assert grown_radii[4] > 0
-    full = fit_rig(load_preset("arms_up").keypoints[0], w, h)
-    assert grown_forearms(full, radii)[0] is full
+    full_kp = load_preset("arms_up").keypoints[0].copy()
+    full = fit_rig(full_kp, w, h)
+    assert grown_forearms(full, radii)[0] is full  # every forearm seen: nothing grows
+    # hands in the pockets of a full-body photo: the arm is continued too, not carried as a flap
+    full_kp[list(LEFT_HAND), 3] = 0.0
+    pocket = fit_rig(full_kp, w, h)
+    assert not pocket.pinned_bottom and not pocket.rigged[4]
+    assert grown_forearms(pocket, radii)[0].rigged[4]
 
 
 def test_the_sleeve_strip_fills_the_holes_of_the_arm_it_copies() -> None:

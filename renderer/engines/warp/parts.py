@@ -109,8 +109,8 @@ def label_parts(rig: Rig, alpha: F32, radii: F32) -> npt.NDArray[np.int16]:
             score = _arm_score(rig, k, a, b, pts, float(radii[k]))
             hidden = _hidden_forearm(rig, k)
             if hidden is not None:
-                # a forearm the photo barely shows (resting on a table, in a pocket) moves
-                # rigidly with its upper arm instead of staying behind on the body
+                # a forearm the photo barely shows (in a pocket, behind the back) leaves the
+                # body with its arm instead of staying behind on it as a stray patch of skin
                 score = np.minimum(score, _arm_score(rig, k + 1, *hidden, pts, float(radii[k])))
         else:
             d, _ = segment_distance(pts, a, b)
@@ -141,7 +141,8 @@ def _arm_score(rig: Rig, k: int, a: F32, b: F32, pts: F32, radius: float) -> F32
 
 def _hidden_forearm(rig: Rig, k: int) -> tuple[F32, F32] | None:
     """Elbow and guessed wrist of upper arm k's forearm when the rig has none but the pose
-    network's guess of the wrist lies inside the photo.
+    network's guess of the wrist lies inside the photo: what lies along it is the arm's
+    (sleeve.py fades it past the elbow and grows a forearm), not the body's.
 
     Not for a photo cut at the waist: there the forearm usually rests across the body at a
     right angle to its upper arm, and carried rigidly it sweeps across the head whenever the

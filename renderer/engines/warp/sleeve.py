@@ -1,10 +1,14 @@
 """A forearm for an arm whose forearm the photo hides, grown from the arm's own sleeve.
 
 In a photo cut at the waist the pose network often sees an upper arm but not its forearm
-(resting on a table under the other arm, or below the frame). Rigged as seen, that arm moves
-as a stump ending at the elbow: a person reads it as a broken arm, the pose detector as a short
-whole arm with its elbow halfway. The stump is continued past the elbow by a forearm bone that
-follows the performer's forearm, skinned with a straight strip of the upper arm's own sleeve.
+(resting on a table under the other arm, or below the frame); in a full-body photo the hands
+are in the pockets or behind the back. Rigged as seen, that arm moves as a stump ending at the
+elbow: a person reads it as a broken arm, the pose detector as a short whole arm with its elbow
+halfway. Carried rigidly from the upper arm instead, the forearm's region (what lay between the
+elbow and the hidden hand: the coat over the pocket, the dress in front of the back) rose as a
+torn flap of clothes. The stump is continued past the elbow by a forearm bone that follows the
+performer's forearm, skinned with a straight strip of the upper arm's own sleeve or skin; what
+the arm's layer held past the elbow is faded out, and the body layer shows the clothes there.
 
 The strip is sampled from the upper arm turned end for end (so the elbow's pixels meet), with
 the holes the arm layer has (wall seen between arm and body, a strand of hair cut away) filled
@@ -12,9 +16,6 @@ in, and stored below the layer's texture: copying the upper arm's triangles as t
 those holes and its ragged outline into the forearm, where the detector took them for the
 wrist. When the photo shows the other hand, a mirrored copy of it ends the strip: with a hand
 the half-body dance pair's elbow was found in 95% of frames, without one in 69%.
-
-Full-body photos keep their own treatment (a hidden forearm there is in a pocket or behind the
-back and moves with its upper arm; see parts._hidden_forearm).
 """
 
 from __future__ import annotations
@@ -52,10 +53,8 @@ ARMS = (Layer.L_ARM, Layer.R_ARM)
 
 
 def grown_forearms(rig: Rig, radii: F32) -> tuple[Rig, F32]:
-    """The rig with a forearm bone (straight on from the elbow) for every upper arm of a
-    photo cut at the waist whose forearm is not rigged, and the bone radii to go with it."""
-    if not rig.pinned_bottom:
-        return rig, radii
+    """The rig with a forearm bone (straight on from the elbow) for every upper arm whose
+    forearm is not rigged, and the bone radii to go with it."""
     joints, rigged, radii = rig.joints.copy(), rig.rigged.copy(), radii.copy()
     for layer in ARMS:
         upper, fore, _hand = LIMB_CHAINS[layer]
