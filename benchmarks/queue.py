@@ -198,6 +198,17 @@ def make_clip(path: Path) -> Path:
     return path
 
 
+async def stop_worker(worker: Any, task: asyncio.Task[Any], client: RenderClient) -> None:
+    """After a figure: let the last job's bookkeeping end, stop the worker, empty Redis."""
+    while any(not t.done() for t in worker.tasks.values()):
+        await asyncio.sleep(0.01)
+    await worker.close()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.redis.flushdb()
+    await client.close()
+
+
 async def overhead_figures(
     settings: QueueSettings, photo_bytes: bytes, root: Path, n: int, *, label: str
 ) -> None:
@@ -253,13 +264,7 @@ async def overhead_figures(
         print(f"  queue overhead (first two)  : median {both:5.1f} ms   (target < 50)")
         print(f"  submit -> deliver, total    : median {med(total):5.1f} ms")
     finally:
-        while any(not t.done() for t in worker.tasks.values()):  # the last job's bookkeeping
-            await asyncio.sleep(0.01)
-        await worker.close()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await client.redis.flushdb()
-        await client.close()
+        await stop_worker(worker, task, client)
 
 
 # --- 2b. inspect round trip ---
@@ -283,13 +288,7 @@ async def inspect_figures(settings: QueueSettings, photo_bytes: bytes, root: Pat
         print(f"inspect a 512x512 photo through the queue ({n} calls, the bot caches reports by hash):")
         print(f"  first {1000 * times[0]:.0f} ms, then median {1000 * statistics.median(times[1:]):.0f} ms")
     finally:
-        while any(not t.done() for t in worker.tasks.values()):
-            await asyncio.sleep(0.01)
-        await worker.close()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await client.redis.flushdb()
-        await client.close()
+        await stop_worker(worker, task, client)
 
 
 # --- 3. render throughput with 1, 2, 4 worker processes (real warp engine) ---

@@ -28,16 +28,31 @@ from motionbot.queue.settings import QueueSettings
 from motionbot.renderer.settings import RendererSettings
 
 
-@pytest.fixture
-def tg_bsettings(tmp_path: Path) -> BotSettings:
-    return BotSettings(
-        telegram_token=TOKEN,
-        history_db=tmp_path / "history.sqlite3",
-        inspect_timeout_s=20.0,
-        edit_interval_s=0.0,
-        progress_poll_s=0.05,
-        rate_limit_events=50,
+def quick_chat(tmp_path: Path) -> dict[str, Any]:
+    """The settings both bots share in these tests: the test's own history, quick edits and polls."""
+    return {
+        "history_db": tmp_path / "history.sqlite3",
+        "inspect_timeout_s": 20.0,
+        "edit_interval_s": 0.0,
+        "progress_poll_s": 0.05,
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "tg_settings(**fields): BotSettings fields in which a test's Telegram bot differs from tg_bsettings",
     )
+
+
+@pytest.fixture
+def tg_bsettings(tmp_path: Path, request: pytest.FixtureRequest) -> BotSettings:
+    """The Telegram bot's settings: quick edits and polls, a rate limit a test does not hit. A
+    module that needs other values names only those, e.g.
+    ``pytestmark = pytest.mark.tg_settings(max_video_seconds=1.5)``."""
+    marker = request.node.get_closest_marker("tg_settings")
+    fields = {"telegram_token": TOKEN, **quick_chat(tmp_path), "rate_limit_events": 50}
+    return BotSettings(**{**fields, **(marker.kwargs if marker is not None else {})})
 
 
 @pytest.fixture
@@ -59,14 +74,7 @@ async def tg(qsettings: QueueSettings, tg_bsettings: BotSettings) -> AsyncIterat
 async def dc(qsettings: QueueSettings, tmp_path: Path) -> AsyncIterator[DC]:
     base = discord.http.Route.BASE
     fake = await fd.FakeDiscord().start()
-    bsettings = BotSettings(
-        discord_token="test-token",  # type: ignore[arg-type]
-        discord_api_url=fake.api_url,
-        history_db=tmp_path / "history.sqlite3",
-        inspect_timeout_s=20.0,
-        edit_interval_s=0.0,
-        progress_poll_s=0.05,
-    )
+    bsettings = BotSettings(discord_token="test-token", discord_api_url=fake.api_url, **quick_chat(tmp_path))
     stack = contextlib.AsyncExitStack()
     bot = await stack.enter_async_context(logged_in(bsettings, qsettings))
     harness = DC(fake, bsettings, qsettings, bot, stack)

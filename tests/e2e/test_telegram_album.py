@@ -10,27 +10,15 @@ import pytest
 from e2e_workers import person_clip
 from PIL import Image
 from skimage import data
-from tg_harness import TG, TOKEN, USER, command
+from tg_harness import TG, USER, command
 
 from motionbot.bot.core import texts
 from motionbot.bot.history import TaskStatus
-from motionbot.bot.settings import BotSettings
 from motionbot.queue.counters import CACHE_MISSES
 from motionbot.queue.jobs import Platform
 
-
-@pytest.fixture
-def tg_bsettings(tmp_path: Path) -> BotSettings:
-    """Overrides the chat_fixtures one here: 1.5 s renders, so three of them stay quick."""
-    return BotSettings(
-        telegram_token=TOKEN,
-        history_db=tmp_path / "history.sqlite3",
-        inspect_timeout_s=20.0,
-        edit_interval_s=0.0,
-        progress_poll_s=0.05,
-        rate_limit_events=50,
-        max_video_seconds=1.5,
-    )
+# 1.5 s renders, so three of them stay quick
+pytestmark = pytest.mark.tg_settings(max_video_seconds=1.5)
 
 
 def photo_jpeg(side: int, *, mirrored: bool = False) -> bytes:

@@ -9,26 +9,14 @@ import pytest
 from e2e_workers import person_clip
 from fakes.telegram import BOT_USERNAME
 from format_probes import assert_sticker, assert_transparent
-from tg_harness import TG, TOKEN, USER, astronaut_jpeg, command
+from tg_harness import TG, USER, astronaut_jpeg, command
 
 from motionbot.bot.core import texts
-from motionbot.bot.settings import BotSettings
 from motionbot.queue.jobs import Extra, OutputFormat, Platform
 from motionbot.renderer.media.probe import probe
 
-
-@pytest.fixture
-def tg_bsettings(tmp_path: Path) -> BotSettings:
-    """Overrides the chat_fixtures one here: 2 s renders, so four of them stay quick."""
-    return BotSettings(
-        telegram_token=TOKEN,
-        history_db=tmp_path / "history.sqlite3",
-        inspect_timeout_s=20.0,
-        edit_interval_s=0.0,
-        progress_poll_s=0.05,
-        rate_limit_events=50,
-        max_video_seconds=2.0,
-    )
+# 2 s renders, so four of them stay quick
+pytestmark = pytest.mark.tg_settings(max_video_seconds=2.0)
 
 
 def saved(data: bytes, path: Path) -> Path:

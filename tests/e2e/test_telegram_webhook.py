@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from tg_harness import TG, TOKEN, USER, command
+from tg_harness import TG, USER, command
 
 from motionbot.bot.core import texts
-from motionbot.bot.settings import BotSettings
 
 SECRET = "s3cret-token"
 
 
-@pytest.fixture
-def tg_bsettings(tmp_path: Path) -> BotSettings:
-    """Overrides the chat_fixtures one here: webhook mode, and a rate limit small enough to hit."""
-    return BotSettings(
-        telegram_token=TOKEN,
-        history_db=tmp_path / "history.sqlite3",
-        edit_interval_s=0.0,
-        telegram_webhook_url="https://bot.example/telegram/webhook",
-        telegram_webhook_secret=SECRET,
-        rate_limit_events=4,
-        rate_limit_window_s=60,
-    )
+# webhook mode, and a rate limit small enough to hit
+pytestmark = pytest.mark.tg_settings(
+    telegram_webhook_url="https://bot.example/telegram/webhook",
+    telegram_webhook_secret=SECRET,
+    rate_limit_events=4,
+    rate_limit_window_s=60,
+)
 
 
 async def test_webhook_checks_the_secret_and_handles_updates(tg: TG) -> None:
