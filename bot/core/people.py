@@ -122,7 +122,8 @@ class People:
             state = await self.deps.states.load(key)
             ref = pending(state, kind)
             if ref is None or act.MediaTag.of(ref.key) != action.media:
-                return [Reply(texts.PERSON_STALE)]
+                later = {act.MediaTag.of(p.key) for p in state.album[1:]} if kind == "photo" else set()
+                return [Reply(texts.PERSON_ALBUM if action.media in later else texts.PERSON_STALE)]
             report = await self.inputs.report(kind, ref, run=False)
             if action.number not in {p.number for p in persons(report)}:
                 return [Reply(texts.PERSON_STALE)]

@@ -65,6 +65,10 @@ PERSON_CHOSEN_VIDEO = "OK: I'll copy the moves of person {number} of the video."
 PERSON_STALE = (
     "Those numbers belong to a photo or video you have since replaced. Send it again to choose from it."
 )
+PERSON_ALBUM = (
+    "In an album, who does the move is chosen on its first photo; "
+    "in the others the most prominent person does it."
+)
 OPTIONS_SUBJECT = "Doing the move: person {number} of the photo."
 OPTIONS_PERFORMER = "Moves of: person {number} of the video."
 UNSUPPORTED_FILE = (

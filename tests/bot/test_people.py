@@ -189,3 +189,25 @@ async def test_a_saved_move_remembers_its_performer(conv: Conversation) -> None:
     await conv.render.cancel(KEY)
     await conv.dispatch(KEY, act.UseSavedMove(saved[None].id))
     assert (await conv.states.load(KEY)).performer is None
+
+
+async def test_in_an_album_the_subject_is_picked_on_its_first_photo(conv: Conversation) -> None:
+    await conv.inputs.acknowledge(KEY)
+    first = (await conv.inputs.add(KEY, "photo", png_bytes(), filename="a.png", album_group="g")).ref
+    second = (
+        await conv.inputs.add(KEY, "photo", png_bytes((5, 5, 5)), filename="b.png", album_group="g")
+    ).ref
+    await conv.inputs.add(KEY, "video", b"a clip", filename="c.mp4")
+    for ref in (first, second):
+        await cache(conv, "photo", ref, report("photo", [LEFT, RIGHT], chosen=1))
+    later = await conv.dispatch(KEY, act.ChoosePerson("photo", 2, act.MediaTag.of(second.key)))
+    assert later[0].text == texts.PERSON_ALBUM
+    await conv.dispatch(KEY, act.ChoosePerson("photo", 2, act.MediaTag.of(first.key)))
+
+    async def post(reply: Reply) -> str:
+        return "1"
+
+    result = await conv.render.generate(KEY, post_status=post)
+    tasks = [await conv.deps.history.get_task(t) for t in result.batch]
+    subjects = {t.photo.key: t.options.subject for t in tasks if t is not None}
+    assert subjects == {first.key: 2, second.key: None}
