@@ -7,16 +7,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from face_figures import photo_face, synthetic_face
 
-from motionbot.renderer.engines.warp.face import FaceRig, expression_track
+from motionbot.renderer.engines.warp.face import expression_track
 from motionbot.renderer.engines.warp.mouth import MouthPainter, polygon_area
 from motionbot.renderer.motion.face_shape import (
-    BROWS,
-    CHEEKS,
     FACE_OVAL,
     FACE_SHAPE_POINTS,
     INNER_LIPS,
-    IRISES,
     LIDS,
     NOSE,
     OUTER_LIPS,
@@ -26,40 +24,6 @@ from motionbot.renderer.motion.face_shape import (
 from motionbot.renderer.motion.model import NUM_LANDMARKS, Motion
 
 F32 = npt.NDArray[np.float32]
-
-
-def synthetic_face() -> F32:
-    """(478, 3) a frontal face in face units (about -0.5..0.5 across), x to the image's right,
-    y down, z towards the viewer negative; only the points the engine reads are placed."""
-    p = np.zeros((478, 3), np.float32)
-    for i, m in enumerate(FACE_OVAL):  # clockwise from the forehead (10) on the image
-        a = np.radians(-90 + 10 * i)
-        p[m] = (0.5 * np.cos(a), 0.65 * np.sin(a), 0.1)
-    p[33], p[133], p[263], p[362] = (-0.28, -0.1, 0), (-0.12, -0.1, 0), (0.28, -0.1, 0), (0.12, -0.1, 0)
-    for pairs, cx in zip(LIDS, (-0.2, 0.2), strict=True):
-        for k, (up, low) in enumerate(pairs):
-            x = cx + (-0.06 + 0.02 * k) * (1 if cx < 0 else -1)
-            bump = 0.035 * np.cos(np.radians(-60 + 20 * k))
-            p[FACE_SHAPE_POINTS[up]] = (x, -0.1 - bump, -0.01)
-            p[FACE_SHAPE_POINTS[low]] = (x, -0.1 + bump, -0.01)
-    for lips, half in ((INNER_LIPS, 0.004), (OUTER_LIPS, 0.05)):
-        n = len(lips)
-        for i, m in enumerate(lips):
-            a = 2 * np.pi * i / n
-            p[m] = (-0.15 * np.cos(a), 0.3 - half * np.sin(a), -0.05)
-    p[61], p[291] = (-0.17, 0.3, -0.05), (0.17, 0.3, -0.05)
-    for i, m in enumerate(BROWS):
-        side = -1 if i < 10 else 1
-        p[m] = (side * (0.08 + 0.03 * (i % 10) / 2), -0.22 - 0.01 * (i % 2), -0.02)
-    for i, m in enumerate(IRISES):
-        cx = -0.2 if i < 5 else 0.2
-        p[m] = (cx + 0.01 * (i % 5 - 2), -0.1, -0.02)
-    for i, m in enumerate(NOSE):
-        p[m] = (0.02 * ((i % 3) - 1), -0.1 + 0.018 * i, -0.12)
-    for i, m in enumerate(CHEEKS):
-        side = -1 if i % 2 == 0 else 1
-        p[m] = (side * (0.28 + 0.01 * (i % 4)), 0.05 + 0.015 * (i // 2), 0.0)
-    return p
 
 
 def _reference(n: int, rng: np.random.Generator) -> F32:
@@ -81,14 +45,9 @@ def _shape(points: F32) -> FaceShape:
     return FaceShape(points[:, list(FACE_SHAPE_POINTS)].astype(np.float32), np.zeros(len(points), np.float32))
 
 
-def _photo() -> FaceRig:
-    base = synthetic_face()
-    return FaceRig((base[:, :2] * 300 + [400, 300]).astype(np.float32), (base[:, 2] * 300).astype(np.float32))
-
-
 def test_a_calm_reference_leaves_the_photo_face_as_it_is() -> None:
     rng = np.random.default_rng(0)
-    moves = expression_track(_shape(_reference(40, rng)), 640, 480, _photo(), 40)
+    moves = expression_track(_shape(_reference(40, rng)), 640, 480, photo_face(), 40)
     # head turns, tilts, zooms and moves are the rig's business: the face itself keeps still
     assert np.abs(moves).max() < 0.01 * 300
 
@@ -99,7 +58,7 @@ def test_a_head_turn_swings_the_nose_inside_a_still_outline() -> None:
     rng = np.random.default_rng(3)
     n = 40
     ref = _reference(n, rng)
-    photo = _photo()
+    photo = photo_face()
     still = np.zeros((n, len(FACE_SHAPE_POINTS), 2), np.float32)
     turned = expression_track(_shape(ref), 640, 480, photo, n, still)
     moves = turned - expression_track(_shape(ref), 640, 480, photo, n)  # the turn alone
@@ -117,7 +76,7 @@ def test_a_head_turn_swings_the_nose_inside_a_still_outline() -> None:
     assert np.allclose(expression_track(_shape(ref), 640, 480, photo, n, bulge), turned - 2.0, atol=1e-3)
 
 
-def test_mouth_opening_and_a_blink_reach_the_photo() -> None:
+def test_mouth_opening_and_a_blink_reach_thephoto_face() -> None:
     rng = np.random.default_rng(1)
     ref = _reference(40, rng)
     scale = 200 / 480  # the reference face's size, in normalised height
@@ -125,7 +84,7 @@ def test_mouth_opening_and_a_blink_reach_the_photo() -> None:
     ref[10:20, lower, 1] += 0.12 * scale  # the jaw drops: lower lip and chin go down
     for up, low in LIDS[0] + LIDS[1]:  # frames 25..29: both eyes shut
         ref[25:30, FACE_SHAPE_POINTS[up], :2] = ref[25:30, FACE_SHAPE_POINTS[low], :2]
-    photo = _photo()
+    photo = photo_face()
     moves = expression_track(_shape(ref), 640, 480, photo, 40)
     lip_bottom, lip_top = shape_index(14)[0], shape_index(13)[0]
     drop = moves[10:20, lip_bottom, 1]
@@ -142,7 +101,7 @@ def test_mouth_opening_and_a_blink_reach_the_photo() -> None:
 
 
 def test_the_mouth_inside_is_drawn_only_while_the_mouth_is_open() -> None:
-    photo = _photo()
+    photo = photo_face()
     inner = photo.points[list(INNER_LIPS)]
     width = float(np.linalg.norm(photo.points[291] - photo.points[61]))
     painter = MouthPainter(
@@ -212,7 +171,7 @@ def test_an_eye_squeezed_shut_is_covered_by_its_lid_and_an_open_one_is_not() -> 
     from motionbot.renderer.engines.warp.eyelids import Eyelid, EyelidPainter
     from motionbot.renderer.motion.face_shape import RIGHT_EYE
 
-    photo = _photo()
+    photo = photo_face()
     contour = photo.points[list(RIGHT_EYE)]
     lid = np.array([150.0, 110.0, 90.0], np.float32)
     eye = Eyelid(np.arange(16), polygon_area(contour), float(np.linalg.norm(contour[0] - contour[8])), lid,

@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from motionbot.renderer.arrays import F32, I32, U8
 from motionbot.renderer.engines.warp.arrays import f32
 from motionbot.renderer.engines.warp.eyelids import EyelidPainter
+from motionbot.renderer.engines.warp.glasses import GlassesLayer
 from motionbot.renderer.engines.warp.mesh import chain_arc, head_shift
 from motionbot.renderer.engines.warp.mouth import MouthPainter
 from motionbot.renderer.engines.warp.raster import (
@@ -81,6 +82,11 @@ class FrameRenderer:
         self._expressive = len(self._expr_rows) > 0 and bool(np.abs(motion.expression).max(initial=0.0) > 0)
         self.mouth = MouthPainter.build(subject, self.rest) if self._expressive else None
         self.eyelids = EyelidPainter.build(subject, self.rest) if self._expressive else None
+        face = subject.face
+        self.glasses = GlassesLayer.build(subject.photo, face.points, self.rest) if face is not None else None
+        if self.glasses is not None and Layer.BODY in layers:
+            body = layers.index(Layer.BODY)
+            self.textures[body] = self.glasses.strip(self.textures[body])
         block = self.grid[0] * self.grid[1]
         groups: list[DrawGroup] = []
         tris: list[I32] = []
@@ -203,6 +209,8 @@ class FrameRenderer:
                     self.mouth.paint(frame, deformed, self.motion.teeth[t])
                 if self.eyelids is not None:
                     self.eyelids.paint(frame, deformed)
+                if self.glasses is not None:
+                    self.glasses.paint(frame, deformed)
         return frame
 
 
