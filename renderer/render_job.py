@@ -87,13 +87,7 @@ class RenderRun:
             return await self._effects(prior, won=False)
         if self.job_try > self.state.settings.render_max_tries:
             return await self._finish(
-                self._failure(
-                    RendererError(
-                        FailureReason.INTERNAL_ERROR,
-                        "The render failed several times on our side (the worker stopped). Please try again later.",
-                        params={"case": "retries"},
-                    )
-                )
+                self._failure(RendererError(FailureReason.INTERNAL_ERROR, params={"case": "retries"}))
             )
         keeper = asyncio.create_task(self._keep())
         try:
@@ -131,11 +125,7 @@ class RenderRun:
                 log.warning("task %s timed out after %.0f s", self.task_id, timeout)
                 return self._failure(
                     RendererError(
-                        FailureReason.TIMED_OUT,
-                        f"Rendering took longer than {timeout:.0f} seconds and was stopped. "
-                        "Please try a shorter clip"
-                        + (" or the Preview quality." if engine.name == "diffusion" else "."),
-                        params={"seconds": round(timeout), "engine": engine.name},
+                        FailureReason.TIMED_OUT, params={"seconds": round(timeout), "engine": engine.name}
                     )
                 )
         except RenderCancelled:
@@ -145,7 +135,6 @@ class RenderRun:
             return self._failure(RendererError(FailureReason.CANCELLED))
         except MotionbotError as exc:
             if exc.reason.is_user_error or exc.reason in PERMANENT:
-                log.info("task %s failed: %s", self.task_id, exc)
                 return self._failure(exc)
             if exc.reason is FailureReason.GPU_OUT_OF_MEMORY:
                 return await self._after_oom(exc)
@@ -179,13 +168,13 @@ class RenderRun:
         return HANDED_OVER
 
     def _failure(self, error: MotionbotError) -> RenderFailure:
-        """The task's outcome worded from ``error``: its reason, sentence and figures travel."""
-        if error.detail:
-            log.info("task %s: %s (%s)", self.task_id, error.reason.value, error.detail)
+        """The task's outcome from ``error``: its reason and figures travel, never its sentence
+        (the bot words them in its user's language; ``error.message`` is for this log)."""
+        detail = f" ({error.detail})" if error.detail else ""
+        log.info("task %s failed, %s: %s%s", self.task_id, error.reason.value, error.message, detail)
         return RenderFailure(
             task_id=self.task_id,
             reason=error.reason.value,
-            message=error.message,
             params=error.params,
             engine=self.req.options.engine,
         )
