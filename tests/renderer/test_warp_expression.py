@@ -141,6 +141,7 @@ def test_the_sample_face_pair_talks(samples_dir: Path, tmp_path: Path) -> None:
     from motionbot.renderer.engines.base import EngineInput
     from motionbot.renderer.engines.warp.engine import WarpEngine
     from motionbot.renderer.evaluate.expression import expression_metrics, video_signals
+    from motionbot.renderer.media.video import probe
     from motionbot.renderer.motion.extract import extract_motion
     from motionbot.renderer.settings import RendererSettings
 
@@ -155,8 +156,9 @@ def test_the_sample_face_pair_talks(samples_dir: Path, tmp_path: Path) -> None:
             EngineInput(
                 photo=samples_dir / "portrait_face_man.jpg",
                 output=out,
-                options=RenderOptions(),
+                options=RenderOptions(keep_sound=True),
                 motion=motion,
+                video=video,
             )
         )
     finally:
@@ -165,6 +167,44 @@ def test_the_sample_face_pair_talks(samples_dir: Path, tmp_path: Path) -> None:
     assert m["mouth_open_corr"] > 0.7 and 0.5 < m["mouth_open_amp"] < 1.5
     assert m["eye_open_corr"] > 0.4
     assert m["head_roll_corr"] > 0.7
+    # the talk keeps its sound in time: as long as the picture, and the voice's loudness
+    # lines up with the reference's at no lag (drift would move the peak, or blur it at the end)
+    info = probe(out)
+    assert info.has_audio and abs(info.duration_s - 5.0) <= 1.0 / info.fps
+    sound, voice = _loudness(out), _loudness(video)[: len(_loudness(out))]
+    assert abs(len(sound) * LOUDNESS_STEP - info.duration_s) < 0.05
+    for part in (slice(None, len(sound) // 2), slice(len(sound) // 2, None)):
+        assert abs(_lag(sound[part], voice[part])) <= 0.02
+
+
+LOUDNESS_STEP = 0.01  # seconds
+
+
+def _loudness(path: Path) -> npt.NDArray[np.float64]:
+    """The sound's loudness every 10 ms (mono, 8 kHz), decoded by the bundled ffmpeg."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    raw = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", "8000",
+         "-f", "s16le", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    pcm = np.frombuffer(raw, np.int16).astype(np.float64)
+    n = round(8000 * LOUDNESS_STEP)
+    return np.sqrt((pcm[: len(pcm) // n * n].reshape(-1, n) ** 2).mean(axis=1))
+
+
+def _lag(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
+    """Seconds by which ``a`` trails ``b``: the peak of their cross-correlation within 0.3 s."""
+    a, b = a - a.mean(), b - b.mean()
+    reach = round(0.3 / LOUDNESS_STEP)
+    lags = range(-reach, reach + 1)
+    scores = [
+        float(np.dot(a[max(k, 0) : len(a) + min(k, 0)], b[max(-k, 0) : len(b) - max(k, 0)])) for k in lags
+    ]
+    return lags[int(np.argmax(scores))] * LOUDNESS_STEP
 
 
 def test_an_eye_squeezed_shut_is_covered_by_its_lid_and_an_open_one_is_not() -> None:
