@@ -26,27 +26,25 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # the pipeline's per-segment progress bars
-# benchmarks/queue.py would shadow the standard library's queue (torch and redis import it)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-import argparse  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
+import argparse
+import subprocess
+import tempfile
+import threading
+import time
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import torch
+from PIL import Image
 
-from motionbot.queue.jobs import EngineName, RenderOptions  # noqa: E402
-from motionbot.renderer.engines.base import EngineInput  # noqa: E402
-from motionbot.renderer.engines.diffusion.engine import DiffusionEngine  # noqa: E402
-from motionbot.renderer.engines.diffusion.loading import compile_blocks  # noqa: E402
-from motionbot.renderer.engines.diffusion.memory import MODEL_FPS, count_segments  # noqa: E402
-from motionbot.renderer.media.ffmpeg import base_cmd  # noqa: E402
-from motionbot.renderer.media.video import open_video  # noqa: E402
-from motionbot.renderer.settings import RendererSettings  # noqa: E402
+from motionbot.queue.jobs import EngineName, RenderOptions
+from motionbot.renderer.engines.base import EngineInput
+from motionbot.renderer.engines.diffusion.engine import DiffusionEngine
+from motionbot.renderer.engines.diffusion.loading import compile_blocks
+from motionbot.renderer.engines.diffusion.memory import MODEL_FPS, count_segments
+from motionbot.renderer.media.ffmpeg import base_cmd
+from motionbot.renderer.media.video import open_video
+from motionbot.renderer.settings import RendererSettings
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "renderer"
 

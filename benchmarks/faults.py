@@ -25,13 +25,6 @@ Figures are printed, never asserted.
 
 from __future__ import annotations
 
-import sys
-
-# benchmarks/queue.py would shadow the standard library's `queue` (redis-py imports it) while
-# this script's folder is first on sys.path
-if sys.path and sys.path[0] and __file__.startswith(sys.path[0]):
-    del sys.path[0]
-
 import argparse
 import asyncio
 import contextlib
@@ -41,6 +34,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter

@@ -12,14 +12,8 @@ framework itself sets here.
     .venv/bin/python benchmarks/telegram.py [--users 200] [--inspect]
 """
 
-# ruff: noqa: E402  (the sys.path fix below must run before anything imports the queue module)
+# ruff: noqa: E402  (tests/ goes on sys.path below, before the fake Telegram server is imported)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# benchmarks/queue.py would shadow the standard library's queue for everything imported below
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import asyncio
@@ -30,8 +24,10 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent

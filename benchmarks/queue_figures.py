@@ -1,21 +1,14 @@
 """Queue figures: enqueue throughput, the latency the queue adds to a render, and render
 throughput with 1, 2 and 4 CPU worker processes on a stream of short preset renders.
 
-    .venv/bin/python benchmarks/queue.py                 # everything
-    .venv/bin/python benchmarks/queue.py --skip-scaling  # only the queue's own figures
+    .venv/bin/python benchmarks/queue_figures.py                 # everything
+    .venv/bin/python benchmarks/queue_figures.py --skip-scaling  # only the queue's own figures
 
 Runs its own redis-server (a free port, a temp dir) and media store; needs no network.
 Targets: enqueue >= 2,000 jobs/s from one process; overhead < 50 ms per job.
 """
 
 from __future__ import annotations
-
-import sys
-
-# This file is named queue.py and Python puts its folder first on sys.path when it runs as a
-# script, where it would shadow the standard library's `queue` (redis-py imports it).
-if sys.path and sys.path[0] and __file__.startswith(sys.path[0]):
-    del sys.path[0]
 
 import argparse
 import asyncio
@@ -26,6 +19,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
