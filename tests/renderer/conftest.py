@@ -1,5 +1,6 @@
-"""The diffusion tests' fixtures: the tiny Wan-Animate checkpoint, built once a session, and
-torch on one thread for a module (see tiny_wan.torch_threads for why).
+"""The renderer tests' shared fixtures: skimage's astronaut as a photo file, the tiny
+Wan-Animate checkpoint, built once a session, and torch on one thread for a module (see
+tiny_wan.torch_threads for why).
 
 torch is imported when a fixture is first used, so the warp and media tests never load it.
 """
@@ -10,6 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from skimage import data
+
+
+@pytest.fixture(scope="session")
+def astronaut(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """skimage's astronaut (one person, head and shoulders) saved as a PNG, for the engines to animate."""
+    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(path)
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ import media_factories as factories
 import numpy as np
 import pytest
 from format_probes import assert_sticker, assert_transparent
-from PIL import Image
-from skimage import data
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import Extra, OutputFormat, RenderOptions
@@ -33,13 +31,6 @@ def engine() -> Iterator[WarpEngine]:
     eng = WarpEngine.load(SETTINGS)
     yield eng
     eng.close()
-
-
-@pytest.fixture(scope="module")
-def astronaut(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    Image.fromarray(data.astronaut()).save(path)
-    return path
 
 
 def render(engine: WarpEngine, photo: Path, out: Path, fmt: OutputFormat, **kw: object) -> EngineOutput:

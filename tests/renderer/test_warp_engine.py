@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from skimage import data
 
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import RenderOptions, Stage
@@ -34,13 +33,6 @@ def engine() -> WarpEngine:
     eng = WarpEngine.load(RendererSettings(output_long_side=LONG_SIDE, ai_label_visible=False))
     yield eng
     eng.close()
-
-
-@pytest.fixture(scope="module")
-def astronaut(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    Image.fromarray(data.astronaut()).save(path)
-    return path
 
 
 def short(name: str, seconds: float = 1.0) -> Motion:
