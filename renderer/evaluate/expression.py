@@ -2,7 +2,7 @@
 
 Each signal is a distance between face-mesh points over the distance between the outer eye
 corners, so it does not depend on how large the face is in either video; head roll is the
-angle of the eye line. Head yaw and pitch are the rotation of a rigid fit (in 3D, on points that
+angle of the eye line; gaze is each iris's place between its eye's corners. Head yaw and pitch are the rotation of a rigid fit (in 3D, on points that
 hardly move with expression) of each frame's face onto the video's median face. A frame counts where both videos show a face. Correlation says whether
 the output moves when the reference does; the amplitude ratio (standard deviation of the
 output's signal over the reference's) says whether it moves as much.
@@ -21,7 +21,7 @@ from motionbot.renderer.media.video import open_video
 from motionbot.renderer.perception.face import FaceTracker, detect_faces
 from motionbot.renderer.similarity import similarity, yaw_pitch
 
-SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll", "head_yaw", "head_pitch")
+SIGNALS = ("mouth_open", "eye_open", "brow_lift", "head_roll", "head_yaw", "head_pitch", "gaze")
 # Expression agreement averages these correlations (head roll is reported on its own).
 EXPRESSION_SIGNALS = ("mouth_open", "eye_open", "brow_lift")
 # mediapipe face-mesh indices (the subject's right eye is on the image's left)
@@ -32,6 +32,7 @@ _LIPS = (13, 14)
 _BROWS = ((70, 63, 105, 66, 107), (300, 293, 334, 296, 336))
 # forehead, nose bridge, eye corners, temples: the head's rigid pose is fitted on these
 _RIGID = (10, 338, 109, 297, 67, 168, 6, 197, 195, 4, 1, 33, 263, 133, 362, 234, 454, 127, 356)
+_IRIS_CENTRES = (468, 473)
 MIN_FRAMES = 10
 # A face shorter than this share of the frame is read in a crop around it.
 SMALL_FACE = 0.25
@@ -102,8 +103,23 @@ def landmark_signals(faces: F64) -> F64:
     calm = np.median(faces[seen][:, rigid], axis=0)
     for t in seen:
         out[t, :4] = face_signals(faces[t].astype(np.float32))
-        out[t, 4:] = np.degrees(yaw_pitch(similarity(calm, faces[t, rigid])[1]))
+        out[t, 4:6] = np.degrees(yaw_pitch(similarity(calm, faces[t, rigid])[1]))
+        out[t, 6] = gaze(faces[t])
     return out
+
+
+def gaze(points: F64) -> float:
+    """Where the eyes look across: each iris's place between its eye's corners, -0.5 at one
+    corner and 0.5 at the other (the same way for both eyes), averaged."""
+    p = points[:, :2]
+    out = []
+    for a, b in _EYE_CORNERS:
+        span = p[b] - p[a] if a == _EYE_OUTER[0] else p[a] - p[b]  # image left to right
+        length = float(np.dot(span, span))
+        mid = 0.5 * (p[a] + p[b])
+        iris = min(_IRIS_CENTRES, key=lambda i: float(np.linalg.norm(p[i] - mid)))
+        out.append(float((p[iris] - mid) @ span) / max(length, 1e-6))
+    return float(np.mean(out))
 
 
 @dataclass(frozen=True)

@@ -266,7 +266,8 @@ def summarise(reports: list[PairReport]) -> dict[str, Any]:
             "body_in_frame", "garment_connectivity")  # fmt: skip
     faces = [r for r in scored if r.face_reference]
     face_keys = ("expression", "mouth_open_corr", "mouth_open_amp", "eye_open_corr", "brow_lift_corr",
-                 "head_roll_corr", "head_yaw_corr", "head_yaw_amp", "head_pitch_corr", "head_pitch_amp")  # fmt: skip
+                 "head_roll_corr", "head_yaw_corr", "head_yaw_amp", "head_pitch_corr", "head_pitch_amp", "gaze_corr",
+                 "gaze_amp")  # fmt: skip
     return {
         "face_references": {k: mean(k, faces) for k in face_keys},
         "face_pairs": [r.name for r in faces],

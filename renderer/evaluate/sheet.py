@@ -139,6 +139,7 @@ def write_pair_sheet(path: Path, pair: Pair, output: Path, n_frames: int, metric
                 "head_roll_corr",
                 "head_yaw_corr",
                 "head_pitch_corr",
+                "gaze_corr",
             ),
         )
     ]
