@@ -6,6 +6,8 @@ Targets on the 2-core reference machine, sample dance video (8.1 s, 194 frames) 
 portrait_fullbody_woman.jpg at output long side 768:
   total render time incl. motion extraction  <= 0.75 x clip duration
   render time with the motion already cached <= 0.30 x clip duration
+``--face`` measures the face pair instead (portrait_face_man.jpg with video_face_woman.mp4,
+30 fps, its first 10 s): a face clip renders in <= 0.5 x its duration with the motion cached.
 ``--memory`` also renders from a 30-s 1080p reference (the dance, looped and upscaled) in a
 child process and prints its peak resident memory (target < 2 GiB).
 Timings are the best of ``--repeats`` runs (the machine is shared), median alongside; the
@@ -40,6 +42,7 @@ from motionbot.renderer.settings import RendererSettings
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
 TOTAL_TARGET = 0.75
 CACHED_TARGET = 0.30
+FACE_CACHED_TARGET = 0.50
 MEMORY_TARGET_GIB = 2.0
 
 
@@ -53,8 +56,8 @@ def best(times: list[float]) -> str:
     return f"best {min(times):6.2f} s  median {statistics.median(times):6.2f} s"
 
 
-def bench(photo: Path, video: Path, repeats: int) -> None:
-    settings = RendererSettings()
+def bench(photo: Path, video: Path, repeats: int, face: bool = False) -> None:
+    settings = RendererSettings(max_seconds=10.0) if face else RendererSettings()
     engine = WarpEngine.load(settings)
     extract_s: list[float] = []
     motion: Motion | None = None
@@ -94,7 +97,9 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
     n = motion.n_frames
     total = min(extract_s) + min(render_s)
     load = os.getloadavg()[0]
-    print(f"photo {photo.name}, video {video.name}: {n} frames, {clip:.2f} s, output {result.width}x{result.height}")
+    print(
+        f"photo {photo.name}, video {video.name}: {n} frames, {clip:.2f} s, output {result.width}x{result.height}"
+    )
     print(
         f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (figures are inflated when it exceeds the cores)"
     )
@@ -110,14 +115,18 @@ def bench(photo: Path, video: Path, repeats: int) -> None:
     print(f"  warp + composite only      {warp_s:6.2f} s  ({n / warp_s:5.1f} fps; {warp_cpu:.2f} CPU-s)")
     print(f"  encode only                {encode_s:6.2f} s  ({n / encode_s:5.1f} fps)")
     ok_total = total <= TOTAL_TARGET * clip
-    ok_cached = min(render_s) <= CACHED_TARGET * clip
-    print(
-        f"total incl. extraction       {total:6.2f} s = {total / clip:.2f} x clip "
-        f"(target <= {TOTAL_TARGET}: {'met' if ok_total else 'MISSED'})"
-    )
+    cached_target = FACE_CACHED_TARGET if face else CACHED_TARGET
+    ok_cached = min(render_s) <= cached_target * clip
+    ok_cpu = min(render_cpu) / 2 <= cached_target * clip
+    if not face:
+        print(
+            f"total incl. extraction       {total:6.2f} s = {total / clip:.2f} x clip "
+            f"(target <= {TOTAL_TARGET}: {'met' if ok_total else 'MISSED'})"
+        )
     print(
         f"cached motion                {min(render_s):6.2f} s = {min(render_s) / clip:.2f} x clip "
-        f"(target <= {CACHED_TARGET}: {'met' if ok_cached else 'MISSED'})"
+        f"(target <= {cached_target}: {'met' if ok_cached else 'MISSED'}; from CPU time on 2 idle cores "
+        f"{min(render_cpu) / 2 / clip:.2f} x: {'met' if ok_cpu else 'MISSED'})"
     )
 
 
@@ -163,12 +172,15 @@ def main() -> None:
     p.add_argument("--photo", type=Path, default=SAMPLES / "portrait_fullbody_woman.jpg")
     p.add_argument("--video", type=Path, default=SAMPLES / "video_dance_fullbody.mp4")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--face", action="store_true", help="the face pair and its target instead")
     p.add_argument("--memory", action="store_true", help="also measure peak memory on a 30-s 1080p reference")
     args = p.parse_args()
+    if args.face:
+        args.photo, args.video = SAMPLES / "portrait_face_man.jpg", SAMPLES / "video_face_woman.mp4"
     if not args.photo.is_file() or not args.video.is_file():
         sys.exit(f"missing {args.photo} or {args.video}: pass --photo and --video")
     np.seterr(all="ignore")
-    bench(args.photo, args.video, args.repeats)
+    bench(args.photo, args.video, args.repeats, face=args.face)
     if args.memory:
         memory(args.photo, args.video)
 
