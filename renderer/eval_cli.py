@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
                 f"pck@0.1 {_fmt(m['pck@0.1'])} pck@0.2 {_fmt(m['pck@0.2'])} face {_fmt(m['face_ssim'])} "
                 f"jitter x{_fmt(m['jitter_ratio'])} wrists in frame {_fmt(m['wrists_in_frame'])} "
                 f"body in frame {_fmt(m['body_in_frame'])} garment one piece {_fmt(m['garment_connectivity'])} "
+                f"hard edges revealed {_fmt(m.get('revealed_hard_edges', float('nan')))} "
                 f"({r.timings.get('render_s', 0):.1f} s render)"
             )
             if r.face_reference:

@@ -24,6 +24,7 @@ from motionbot.renderer.arrays import U8
 from motionbot.renderer.engines.base import EngineInput
 from motionbot.renderer.engines.warp.engine import WarpEngine
 from motionbot.renderer.engines.warp.retarget import swap_sides
+from motionbot.renderer.engines.warp.revealed import hard_edge_share
 from motionbot.renderer.engines.warp.rig import HEAD, TORSO, J
 from motionbot.renderer.engines.warp.skirt import joined_depth
 from motionbot.renderer.engines.warp.subject import Subject
@@ -197,6 +198,9 @@ class Evaluator:
         m["garment_connectivity"] = garment_connectivity(
             _photo_garment(subject), out_track.keypoints, out_track.masks
         )
+        # what the arms reveal when they move away (the photo's layers, not the frames)
+        hard = hard_edge_share(subject)
+        m["revealed_hard_edges"] = float("nan") if hard is None else hard
         report.face_reference = motion.face_shape is not None and subject.face is not None
         if report.face_reference:
             m.update(expression_metrics(self._face_signals(pair.video), video_signals(output)))
@@ -263,7 +267,7 @@ def summarise(reports: list[PairReport]) -> dict[str, Any]:
         return float(np.mean(vals)) if vals else float("nan")
 
     keys = ("limb_share", "frame_share", "pck@0.1", "pck@0.2", "face_ssim", "jitter_ratio", "wrists_in_frame",
-            "body_in_frame", "garment_connectivity")  # fmt: skip
+            "body_in_frame", "garment_connectivity", "revealed_hard_edges")  # fmt: skip
     faces = [r for r in scored if r.face_reference]
     face_keys = ("expression", "mouth_open_corr", "mouth_open_amp", "eye_open_corr", "brow_lift_corr",
                  "head_roll_corr", "head_yaw_corr", "head_yaw_amp", "head_pitch_corr", "head_pitch_amp", "gaze_corr",

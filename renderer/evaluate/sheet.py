@@ -128,6 +128,7 @@ def write_pair_sheet(path: Path, pair: Pair, output: Path, n_frames: int, metric
                 "wrists_in_frame",
                 "body_in_frame",
                 "garment_connectivity",
+                "revealed_hard_edges",
                 "face_ssim",
             ),
             (
