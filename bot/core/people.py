@@ -116,7 +116,8 @@ class People:
 
     async def choose(self, key: ConversationKey, action: act.ChoosePerson) -> list[Reply]:
         """Keep the pressed number when its picture is of the presser's pending input and the
-        number is one of its people; then the options keyboard when both inputs are there."""
+        number is one of its people; then the options keyboard when both inputs are there (and
+        the rights prompt was answered)."""
         kind = action.kind
         async with self.deps.states.lock(key):
             state = await self.deps.states.load(key)
@@ -132,7 +133,7 @@ class People:
             await self.deps.states.save(key, state)
         template = texts.PERSON_CHOSEN_PHOTO if kind == "photo" else texts.PERSON_CHOSEN_VIDEO
         said = template.format(number=action.number)
-        if not state.ready:
+        if not state.ready or not await self.inputs.consent.given(key):  # no keyboard before consent
             return [Reply(said)]
         return [await self.inputs.next_step(state, [said])]
 
