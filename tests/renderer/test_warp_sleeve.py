@@ -8,6 +8,7 @@ import numpy as np
 from rig_figures import rig_figure
 
 from motionbot.renderer.engines.warp.animate import FrameRenderer
+from motionbot.renderer.engines.warp.hand import HAND_LENGTH
 from motionbot.renderer.engines.warp.parts import LayerTexture
 from motionbot.renderer.engines.warp.retarget import HEAD_CLEAR_LIMIT, _clear_head, retarget
 from motionbot.renderer.engines.warp.rig import J, Layer, fit_rig
@@ -169,3 +170,32 @@ def test_holes_at_the_elbow_of_a_grown_arm_are_closed_in_the_sleeve_colour() -> 
     # only the hole is filled: the arm's outline does not grow
     added = (closed.rgba[..., 3] > 0) & (rgba[..., 3] == 0)
     assert added.sum() <= np.pi * 5**2 and (added & (arm == 0)).sum() <= 3
+
+
+def test_a_hand_in_the_face_s_skin_ends_the_sleeve_when_neither_hand_shows() -> None:
+    motion = load_preset("arms_up")
+    kp, w, h = motion.keypoints[0].copy(), motion.width, motion.height
+    hands = (L.RIGHT_WRIST, L.RIGHT_PINKY, L.RIGHT_INDEX, L.RIGHT_THUMB)
+    kp[[*LEFT_HAND, *hands], 3] = 0.0  # both hands in the pockets of a full-body photo
+    rgb, mask = rig_figure(kp, w, h)
+    rgb[mask > 0] = (40, 60, 160)  # a blue jumper...
+    rig = fit_rig(kp, w, h)
+    head = tuple(np.round(rig.joints[J.HEAD]).astype(int))
+    cv2.circle(rgb, head, round(rig.head_radius), (215, 160, 130), -1)  # ...and a face
+    subject = prepare_subject(rgb, kp, mask, background="white", aspect="photo", long_side=max(w, h))
+    assert subject is not None
+    assert subject.rig.rigged[4] and subject.rig.rigged[7] and not subject.shown_bones[4]
+    moves = retarget(motion, subject.rig)
+    frames = FrameRenderer(subject, moves)
+    upper = subject.rig.bone_length(3)
+    for t in (0, motion.n_frames // 2):
+        img = frames.render(t).astype(np.float32)
+        el, wr = moves.joints[t, J.L_ELBOW], moves.joints[t, J.L_WRIST]
+        u = (wr - el) / np.linalg.norm(wr - el)
+        sleeve = np.round(el + 0.5 * (wr - el)).astype(int)
+        assert np.abs(img[sleeve[1], sleeve[0]] - (40, 60, 160)).max() < 40, t
+        x, y = np.round(wr + 0.3 * HAND_LENGTH * upper * u).astype(int)
+        assert np.abs(img[y, x] - (215, 160, 130)).max() < 45, t  # a hand, not wall nor sleeve
+        x, y = np.round(wr + 1.6 * HAND_LENGTH * upper * u).astype(int)
+        if 0 <= x < img.shape[1] and 0 <= y < img.shape[0]:
+            assert img[y, x].min() > 200  # and it ends

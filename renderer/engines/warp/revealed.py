@@ -50,7 +50,8 @@ def arm_footprint(subject: Subject) -> Mask:
     out = np.zeros(subject.alpha.shape, bool)
     for layer in ARMS:
         if layer in subject.layers:
-            out |= subject.layers[layer][0].rgba[..., 3] > 127
+            # a grown forearm's strip lies below the canvas rows of its texture (sleeve.py)
+            out |= subject.layers[layer][0].rgba[: out.shape[0], :, 3] > 127
     return out
 
 

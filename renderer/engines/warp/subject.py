@@ -13,6 +13,7 @@ from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
 from motionbot.renderer.engines.warp.face import MIN_FACE_SHARE, FaceRig
 from motionbot.renderer.engines.warp.framing import Canvas, plan_canvas
+from motionbot.renderer.engines.warp.hand import drawn_hand
 from motionbot.renderer.engines.warp.matte import background_plate, make_background, refine_matte
 from motionbot.renderer.engines.warp.mesh import LayerMesh, build_mesh
 from motionbot.renderer.engines.warp.parts import LayerTexture, bone_radii, label_parts, layer_textures
@@ -299,6 +300,8 @@ def prepare_subject(
         mesh = build_mesh(limb_rig, tex.layer, tex.region, limb_radii, spacing, face)
         if grows:
             hand = mirrored_hand(rig, textures, labels, tex.layer)
+            if hand is None:  # neither hand in view: one drawn in the face's skin colour
+                hand = drawn_hand(rig, textures, tex.layer)
             tex, mesh = add_sleeve(rig, limb_rig, tex, mesh, limb_radii, spacing, hand)
         if len(mesh.triangles):
             layers[tex.layer] = (tex, mesh)
