@@ -19,6 +19,10 @@ TASKS = ", ".join(TASK_COLUMNS)
 EXTRA_ROLE = "extra:"  # media role of a result's extra file: extra:webm, extra:gif...
 DELIVERY_COLUMNS = ("task_id", "platform", "chat_id", "message_id", "file_id", "delivered_at")
 DELIVERY = ", ".join(DELIVERY_COLUMNS)
+# a task joined with its delivery (tasks t, deliveries d): the delivery's columns named d_...
+TASKS_AND_DELIVERIES = ", ".join(
+    [*(f"t.{c}" for c in TASK_COLUMNS), *(f"d.{c} AS d_{c}" for c in DELIVERY_COLUMNS)]
+)
 
 
 def task_of(row: Row) -> TaskRecord:
@@ -71,6 +75,11 @@ def saved_of(row: Row) -> SavedMotion:
     values = dict(row)
     source = MotionSource.model_validate_json(values["source"])
     return SavedMotion(**values | {"platform": Platform(values["platform"]), "source": source})
+
+
+def media_ref_of(row: Row) -> MediaRef:
+    """A stored file named by a ``media`` row."""
+    return MediaRef(key=row["media_key"], size=row["size"], filename=row["filename"])
 
 
 def media_rows(task: TaskRecord) -> Iterable[tuple[str, str, str, int, str | None]]:

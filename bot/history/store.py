@@ -25,11 +25,12 @@ from motionbot.bot.history.models import (
 )
 from motionbot.bot.history.rows import (
     DELIVERY,
-    DELIVERY_COLUMNS,
     EXTRA_ROLE,
     TASK_COLUMNS,
     TASKS,
+    TASKS_AND_DELIVERIES,
     delivery_of,
+    media_ref_of,
     media_rows,
     motion_media,
     saved_of,
@@ -184,17 +185,12 @@ class HistoryStore:
                     task_id,
                 ),
             )
-            await db.execute(
+            files = [("output", output), *((EXTRA_ROLE + k.value, ref) for k, ref in (extras or {}).items())]
+            await db.executemany(
                 "INSERT OR REPLACE INTO media (task_id, role, media_key, size, filename) "
-                "SELECT ?, 'output', ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE task_id = ?)",
-                (task_id, output.key, output.size, output.filename, task_id),
+                "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE task_id = ?)",
+                [(task_id, role, ref.key, ref.size, ref.filename, task_id) for role, ref in files],
             )
-            for kind, ref in (extras or {}).items():
-                await db.execute(
-                    "INSERT OR REPLACE INTO media (task_id, role, media_key, size, filename) "
-                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE task_id = ?)",
-                    (task_id, EXTRA_ROLE + kind.value, ref.key, ref.size, ref.filename, task_id),
-                )
 
     async def finished_sharing_status(self, platform: Platform, chat_id: str, status_message_id: str) -> int:
         """How many tasks of an album (they share one status message) have finished."""
@@ -214,8 +210,7 @@ class HistoryStore:
         extras: dict[Extra, MediaRef] = {}
         for r in rows:
             with contextlib.suppress(ValueError):  # a kind a newer release wrote
-                kind = Extra(r["role"].removeprefix(EXTRA_ROLE))
-                extras[kind] = MediaRef(key=r["media_key"], size=r["size"], filename=r["filename"])
+                extras[Extra(r["role"].removeprefix(EXTRA_ROLE))] = media_ref_of(r)
         return extras
 
     async def mark_failed(
@@ -233,11 +228,7 @@ class HistoryStore:
         """Forget a task; returns its media that no remaining task refers to (for store.delete)."""
         rows = await self.db.all("SELECT media_key, size, filename FROM media WHERE task_id = ?", (task_id,))
         await self.db.write("DELETE FROM tasks WHERE task_id = ?", (task_id,))
-        return [
-            MediaRef(key=r["media_key"], size=r["size"], filename=r["filename"])
-            for r in rows
-            if not await self.media_in_use(r["media_key"])
-        ]
+        return [media_ref_of(r) for r in rows if not await self.media_in_use(r["media_key"])]
 
     async def media_in_use(self, media_key: str) -> bool:
         """Whether a task or a saved motion still refers to this stored file."""
@@ -284,10 +275,8 @@ class HistoryStore:
         self, platform: Platform, user_id: str, *, search: str = "", limit: int = 20
     ) -> list[tuple[TaskRecord, DeliveryRecord]]:
         """The user's delivered videos with a file id, newest first (inline sharing)."""
-        cols = ", ".join(f"t.{c}" for c in TASK_COLUMNS)
-        delivery = ", ".join(f"d.{c} AS d_{c}" for c in DELIVERY_COLUMNS)
         rows = await self.db.all(
-            f"SELECT {cols}, {delivery} "
+            f"SELECT {TASKS_AND_DELIVERIES} "
             "FROM tasks t JOIN deliveries d ON d.task_id = t.task_id "
             "WHERE t.platform = ? AND t.user_id = ? AND t.status = 'done' AND d.file_id IS NOT NULL "
             "AND t.task_id LIKE ? ORDER BY t.created_at DESC LIMIT ?",
