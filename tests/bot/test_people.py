@@ -211,3 +211,12 @@ async def test_in_an_album_the_subject_is_picked_on_its_first_photo(conv: Conver
     tasks = [await conv.deps.history.get_task(t) for t in result.batch]
     subjects = {t.photo.key: t.options.subject for t in tasks if t is not None}
     assert subjects == {first.key: 2, second.key: None}
+
+
+async def test_before_consent_a_press_is_confirmed_without_the_keyboard(conv: Conversation) -> None:
+    await conv.inputs.add(KEY, "photo", png_bytes(), filename="two.png")
+    video = (await conv.inputs.add(KEY, "video", b"two people", filename="two.mp4")).ref
+    await cache(conv, "video", video, report("video", [LEFT, RIGHT], chosen=1))
+    (reply,) = await conv.dispatch(KEY, act.ChoosePerson("video", 2, act.MediaTag.of(video.key)))
+    assert reply.text == texts.PERSON_CHOSEN_VIDEO.format(number=2) and not reply.offers(act.Generate)
+    assert (await conv.states.load(KEY)).performer == 2
