@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pytest_redis import factories
 
+from motionbot.queue.client import RenderClient
 from motionbot.queue.settings import QueueSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,9 @@ SAMPLES_DIR = REPO_ROOT.parent / "shared" / "samples"
 
 pytest_plugins = ("chat_fixtures",)
 
-redis_proc = factories.redis_proc(executable=shutil.which("redis-server") or "/usr/bin/redis-server", port=None)
+redis_proc = factories.redis_proc(
+    executable=shutil.which("redis-server") or "/usr/bin/redis-server", port=None
+)
 
 
 @pytest.fixture
@@ -69,3 +72,13 @@ def qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSetting
         progress_interval_s=0.0,
         daily_quota=0,
     )
+
+
+@pytest.fixture
+async def client(qsettings: QueueSettings) -> AsyncIterator[RenderClient]:
+    """The bot's side of the queue, on ``qsettings`` (a group's conftest may override those)."""
+    c = await RenderClient.connect(qsettings)
+    try:
+        yield c
+    finally:
+        await c.close()

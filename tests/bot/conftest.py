@@ -1,5 +1,5 @@
-"""Bot fixtures: a RenderClient on the root conftest's queue settings, a history file and the
-conversation core wired the way a frontend wires it."""
+"""Bot fixtures: a history file and the conversation core wired the way a frontend wires it
+(on the root conftest's RenderClient and queue settings)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from motionbot.bot.core import Conversation, RedisStateStore
 from motionbot.bot.history import HistoryStore
 from motionbot.bot.settings import BotSettings
 from motionbot.queue.client import RenderClient
-from motionbot.queue.settings import QueueSettings
 
 
 @pytest.fixture
@@ -23,13 +22,6 @@ def bsettings(tmp_path: Path) -> BotSettings:
         edit_interval_s=0.0,
         progress_poll_s=0.05,
     )
-
-
-@pytest.fixture
-async def client(qsettings: QueueSettings) -> AsyncIterator[RenderClient]:
-    c = await RenderClient.connect(qsettings)
-    yield c
-    await c.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ store and a request factory."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +24,21 @@ from motionbot.renderer.settings import RendererSettings
 
 
 @pytest.fixture
-def settings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
-    """Depends on arq_redis so that the database is flushed around each test."""
+def qsettings(redis_url: str, arq_redis: object, tmp_path: Path) -> QueueSettings:
+    """Overrides the root one here: retries and re-deliveries 50 ms apart too. Depends on
+    arq_redis so that the database is flushed around each test."""
     return fast_settings(redis_url, tmp_path)
+
+
+@pytest.fixture
+def settings(qsettings: QueueSettings) -> QueueSettings:
+    """The queue tests' name for ``qsettings``."""
+    return qsettings
 
 
 @pytest.fixture
 def renderer_settings(tmp_path: Path) -> RendererSettings:
     return RendererSettings(cache_dir=tmp_path / "motion-cache")
-
-
-@pytest.fixture
-async def client(settings: QueueSettings) -> AsyncIterator[RenderClient]:
-    c = await RenderClient.connect(settings)
-    try:
-        yield c
-    finally:
-        await c.close()
 
 
 @pytest.fixture
