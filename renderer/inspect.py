@@ -7,6 +7,7 @@ It samples (one photo at ~1024 px; a dozen frames of a video) to answer in secon
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,18 +19,19 @@ from motionbot.queue.jobs import Finding, Framing, InspectReport, MediaKind, Sev
 from motionbot.renderer.arrays import RGB
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.media.probe import probe
-from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, VideoSpec, open_video
+from motionbot.renderer.media.video import VideoSpec
+from motionbot.renderer.motion.extract import open_reference
 from motionbot.renderer.motion.model import Landmark
+from motionbot.renderer.people_findings import PeopleSeen, clip_people, photo_people
 from motionbot.renderer.perception import quality as q
 from motionbot.renderer.perception.face import detect_faces
 from motionbot.renderer.perception.pose import PoseDetector
-from motionbot.renderer.perception.segmentation import person_blobs, person_mask
+from motionbot.renderer.perception.segmentation import person_mask
 from motionbot.renderer.settings import RendererSettings
 
 L = Landmark
 Keypoints = npt.NDArray[np.float32]
 ANALYSIS_SIDE = 1024
-VIDEO_SIDE = 480
 VIDEO_SAMPLES = 12
 CAMERA_PAIRS = 8
 MIN_PHOTO_SIDE = 256
@@ -50,9 +52,11 @@ def _failed(kind: MediaKind, exc: MotionbotError) -> InspectReport:
     return InspectReport(kind=kind, ok=False, findings=[finding], failure_reason=exc.reason.value)
 
 
-def _people(people: int) -> Finding:
-    if people > 1:
-        return _f("several_people", WARN, people=people)
+def _people(seen: PeopleSeen) -> Finding:
+    """Several people: how many, the one used (its number and place, and in a clip whether it
+    moves), for the bot to word next to the numbered picture; else one."""
+    if seen.count > 1:
+        return _f("several_people", WARN, **seen.finding_params())
     return _f("one_person", GOOD)
 
 
@@ -121,8 +125,9 @@ def _report(kind: MediaKind, findings: list[Finding | None], **fields: object) -
     return InspectReport.model_validate({"kind": kind, "ok": ok, "findings": kept, **fields})
 
 
-def inspect_photo(path: Path, settings: RendererSettings) -> InspectReport:
-    """Guidance for a portrait photo; never raises for bad input."""
+def inspect_photo(path: Path, settings: RendererSettings, *, pictures: Path | None = None) -> InspectReport:
+    """Guidance for a portrait photo; never raises for bad input. With several people in it, the
+    numbered people picture is written into ``pictures`` (PICTURE_NAME) when given."""
     try:
         rgb = load_image(Path(path), max_pixels=settings.max_image_pixels, max_bytes=settings.max_input_bytes)
     except MotionbotError as exc:
@@ -139,13 +144,14 @@ def inspect_photo(path: Path, settings: RendererSettings) -> InspectReport:
         error = _f("no_person", Severity.ERROR)
         return _report("photo", [error], **size)
     mask = person_mask(small)
-    people = max(len(person_blobs(mask)), len(faces), 1)
+    seen = photo_people(small)  # numbered as the warp engine's subject counts them
+    seen.write_picture(pictures)
     framing = q.framing(keypoints, face_box)
     low_res = None
     if min(width, height) < MIN_PHOTO_SIDE:
         low_res = _f("low_resolution", WARN, width=width, height=height, min_side=MIN_PHOTO_SIDE)
     findings = [
-        _people(people),
+        _people(seen),
         _framing(framing, "photo"),
         _face(small, face_box),
         _hands(keypoints, framing),
@@ -153,7 +159,8 @@ def inspect_photo(path: Path, settings: RendererSettings) -> InspectReport:
         _blur(q.sharpness(small, q.body_box(keypoints))),
         low_res,
     ]
-    return _report("photo", findings, framing=framing, people=people, **size)
+    people = max(seen.count, 1)
+    return _report("photo", findings, framing=framing, people=people, **seen.report_fields(), **size)
 
 
 @dataclass
@@ -166,19 +173,11 @@ class _Clip:
     samples: list[RGB] = field(default_factory=list)
     pairs: list[tuple[RGB, RGB]] = field(default_factory=list)
     cuts: int = 0
+    people: PeopleSeen = field(default_factory=PeopleSeen)
 
 
 def _read_clip(path: Path, settings: RendererSettings) -> _Clip:
-    reader = open_video(
-        Path(path),
-        max_fps=settings.max_fps,
-        max_side=min(VIDEO_SIDE, settings.max_video_side),
-        max_seconds=settings.max_seconds,
-        max_bytes=settings.max_input_bytes,
-        crop_bars=True,
-        min_side=MIN_CLIP_SIDE,
-        min_seconds=MIN_CLIP_SECONDS,
-    )
+    reader = open_reference(Path(path), settings)  # as extraction decodes it: the same people
     clip = _Clip(
         spec=reader.spec, source_size=(reader.info.width, reader.info.height), container=reader.info.container
     )
@@ -188,28 +187,39 @@ def _read_clip(path: Path, settings: RendererSettings) -> _Clip:
     starts = {int(s): int(s) + gap for s in np.linspace(0, max(0, n - 1 - gap), CAMERA_PAIRS).round()}
     pending: dict[int, RGB] = {}
     prev_hist = None
-    for i, frame in enumerate(reader.frames()):
-        hist = q.colour_histogram(frame)
-        clip.cuts += prev_hist is not None and q.is_cut(prev_hist, hist)
-        prev_hist = hist
-        if i in picks:
-            clip.samples.append(frame)
-        if i in starts and starts[i] < n:
-            pending[starts[i]] = frame
-        if i in pending:
-            clip.pairs.append((pending.pop(i), frame))
+
+    def frames() -> Iterator[RGB]:
+        nonlocal prev_hist
+        for i, frame in enumerate(reader.frames()):
+            hist = q.colour_histogram(frame)
+            clip.cuts += prev_hist is not None and q.is_cut(prev_hist, hist)
+            prev_hist = hist
+            if i in picks:
+                clip.samples.append(frame)
+            if i in starts and starts[i] < n:
+                pending[starts[i]] = frame
+            if i in pending:
+                clip.pairs.append((pending.pop(i), frame))
+            yield frame
+
+    # the people scan reads every frame as extraction's does, and the checks above ride along
+    clip.people = clip_people(frames(), n, float(clip.spec.fps))
     return clip
 
 
-def inspect_video(path: Path, settings: RendererSettings) -> InspectReport:
-    """Guidance for a reference video from a dozen sampled frames; never raises for bad input."""
+def inspect_video(path: Path, settings: RendererSettings, *, pictures: Path | None = None) -> InspectReport:
+    """Guidance for a reference video from a dozen sampled frames and a people scan of them all;
+    never raises for bad input. ``pictures``: as inspect_photo's (the scan's key frame)."""
     try:
         clip = _read_clip(path, settings)
     except MotionbotError as exc:
         return _failed("video", exc)
     if not clip.samples:
         return _failed("video", MotionbotError(FailureReason.NO_FRAMES))
-    return _video_report(clip)
+    report = _video_report(clip)
+    if report.ok:
+        clip.people.write_picture(pictures)
+    return report
 
 
 def _video_report(clip: _Clip) -> InspectReport:
@@ -222,11 +232,10 @@ def _video_report(clip: _Clip) -> InspectReport:
     }
     poses: list[Keypoints | None] = []
     framings: list[Framing] = []
-    people: list[int] = []
     with_face = 0
     first_mask = None
     with PoseDetector(video=False) as detector:
-        for k, frame in enumerate(clip.samples):
+        for frame in clip.samples:
             pose = detector.detect(frame)
             kp = None if pose is None or pose.score < MIN_POSE_SCORE else pose.keypoints
             faces = detect_faces(frame)
@@ -234,18 +243,16 @@ def _video_report(clip: _Clip) -> InspectReport:
             poses.append(kp)
             if kp is not None or faces:
                 framings.append(q.framing(kp, faces[0][0] if faces else None))
-            if k % 3 == 0:
-                mask = person_mask(frame)
-                first_mask = mask if first_mask is None else first_mask
-                people.append(max(len(person_blobs(mask)), len(faces)))
+            if first_mask is None:
+                first_mask = person_mask(frame)
     found = sum(p is not None for p in poses)
     n = len(clip.samples)
     if found < 0.3 * n and with_face < 0.3 * n:
         error = _f("no_person", Severity.ERROR)
         return _report("video", [error], **fields)
-    n_people = max(1, int(np.median(people))) if people else 1
+    n_people = max(1, clip.people.count)
     framing = max(set(framings), key=framings.count) if framings else Framing.NONE
-    findings: list[Finding | None] = [_people(n_people), _framing(framing, "video")]
+    findings: list[Finding | None] = [_people(clip.people), _framing(framing, "video")]
     if found < 0.7 * n and framing is not Framing.FACE:
         findings.append(_f("performer_lost", WARN))
     seen = [p for p in poses if p is not None]
@@ -261,7 +268,9 @@ def _video_report(clip: _Clip) -> InspectReport:
             findings.append(_f("motion_blur", WARN))
     findings.append(_cuts(clip.cuts))
     findings.append(_duration(spec, gif=clip.container == "gif"))
-    return _report("video", findings, framing=framing, people=n_people, **fields)
+    return _report(
+        "video", findings, framing=framing, people=n_people, **clip.people.report_fields(), **fields
+    )
 
 
 def _camera(pairs: list[tuple[RGB, RGB]]) -> Finding | None:
@@ -294,12 +303,12 @@ def _duration(spec: VideoSpec, *, gif: bool) -> Finding | None:
     return None
 
 
-def inspect_file(path: Path, settings: RendererSettings) -> InspectReport:
+def inspect_file(path: Path, settings: RendererSettings, *, pictures: Path | None = None) -> InspectReport:
     """Photo or video, told apart by content; never raises for bad input."""
     try:
         info = probe(Path(path))
     except MotionbotError as exc:
         return _failed("photo", exc)
     if info.kind == "image":
-        return inspect_photo(path, settings)
-    return inspect_video(path, settings)
+        return inspect_photo(path, settings, pictures=pictures)
+    return inspect_video(path, settings, pictures=pictures)

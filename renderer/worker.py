@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -100,10 +101,18 @@ async def inspect(ctx: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any
     work = state.settings.work_dir / f"inspect-{ctx.get('job_id', uuid.uuid4().hex)}".replace(":", "-")
     try:
         from motionbot.renderer import inspect as checks  # type: ignore[attr-defined,unused-ignore]
+        from motionbot.renderer.people_findings import PICTURE_NAME
 
         path = await state.store.fetch(request.media, work)
         check = checks.inspect_photo if request.kind == "photo" else checks.inspect_video
-        report: InspectReport = await asyncio.to_thread(check, path, state.renderer_settings)
+        pictures = work / "pictures"
+        report: InspectReport = await asyncio.to_thread(
+            functools.partial(check, path, state.renderer_settings, pictures=pictures)
+        )
+        picture = pictures / PICTURE_NAME
+        if picture.is_file():  # several people: the numbered picture the bot shows with 1..N
+            ref = await state.store.put_file(picture, filename=PICTURE_NAME)
+            report = report.model_copy(update={"people_picture": ref})
     except MotionbotError as exc:
         report = InspectReport(
             kind=request.kind,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +98,47 @@ def reference_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, math.floor(width * scale / 2) * 2), max(2, math.floor(height * scale / 2) * 2)
 
 
+def open_reference(video: Path, settings: RendererSettings) -> VideoReader:
+    """The reference as extraction decodes it: small (pose and face models never need more,
+    and the pipe carries 7x fewer bytes), without letterbox/pillarbox bars (not the scene)."""
+    return open_video(
+        video,
+        max_fps=settings.max_fps,
+        max_side=min(DECODE_SIDE, settings.max_video_side),
+        max_seconds=settings.max_seconds,
+        max_bytes=settings.max_input_bytes,
+        crop_bars=True,
+        min_side=MIN_CLIP_SIDE,
+        min_seconds=MIN_CLIP_SECONDS,
+    )
+
+
+def _expected_frames(reader: VideoReader) -> int:
+    spec = reader.spec
+    return max(1, int(spec.n_frames or round(spec.duration_s * float(spec.fps))))
+
+
+def scan_video(
+    video: Path, settings: RendererSettings, performer: int | None = None
+) -> tuple[PeopleScan, float]:
+    """The people scan alone, as extraction runs it (same frames, same numbers), and the fps
+    its per-frame targets are at: for an engine that wants the performer but not their pose."""
+    reader = open_reference(video, settings)
+    frames = reader.frames()
+    try:
+        scan = scan_people(
+            scan_frames(frames), _expected_frames(reader), float(reader.spec.fps), choose=performer
+        )
+    finally:
+        frames.close()
+    return scan, float(reader.spec.fps)
+
+
+def scan_frames(frames: Iterable[RGB]) -> Iterator[RGB]:
+    """The people scan's copies of frames decoded at DECODE_SIDE (extraction's and inspection's)."""
+    return (resize_long_side(f, SCAN_SIDE) for f in frames)
+
+
 def pose_on_performer(
     detector: PoseDetector, frame: RGB, small: RGB, target: Target | None
 ) -> PoseResult | None:
@@ -156,25 +197,11 @@ def extract_motion(
     them (None: the most prominent one).
     """
     started = time.perf_counter()
-
-    def reader_at(side: int) -> VideoReader:
-        return open_video(
-            video,
-            max_fps=settings.max_fps,
-            max_side=min(side, settings.max_video_side),
-            max_seconds=settings.max_seconds,
-            max_bytes=settings.max_input_bytes,
-            crop_bars=True,  # letterbox/pillarbox bars are not part of the scene
-            min_side=MIN_CLIP_SIDE,
-            min_seconds=MIN_CLIP_SECONDS,
-        )
-
-    # Decode small: pose and face models never need more, and the pipe carries 7x fewer bytes.
-    reader = reader_at(DECODE_SIDE)
+    reader = open_reference(video, settings)
     spec = reader.spec
     width, height = reference_size(reader.info.width, reader.info.height, settings.max_video_side)
     fps = float(spec.fps)
-    expected = max(1, int(spec.n_frames or round(spec.duration_s * fps)))
+    expected = _expected_frames(reader)
     progress(Stage.MOTION, 0.0)
     from motionbot.renderer.motion import chunked  # it builds on this module's helpers
 
@@ -184,11 +211,9 @@ def extract_motion(
     def scan_own_decode() -> PeopleScan:
         nonlocal scan_s
         scan_started = time.perf_counter()
-        frames = reader_at(SCAN_SIDE).frames()
-        try:
-            return scan_people(frames, expected, fps, choose=performer)
+        try:  # decoded as the one-process path and inspection decode: the same people
+            return scan_video(video, settings, performer)[0]
         finally:
-            frames.close()
             scan_s = time.perf_counter() - scan_started
 
     if len(chunks) > 1:
@@ -204,7 +229,7 @@ def extract_motion(
             decoded = list(frames)
         finally:
             frames.close()
-        scan = scan_people((resize_long_side(f, SCAN_SIDE) for f in decoded), expected, fps, choose=performer)
+        scan = scan_people(scan_frames(decoded), expected, fps, choose=performer)
         scan_s = time.perf_counter() - scan_started
         track = _track_single(decoded, expected, scan, with_face=with_face, progress=progress)
     else:

@@ -111,6 +111,7 @@ class Person:
     box: tuple[float, float, float, float]  # normalised (x0, y0, x1, y1) on the key frame, clipped
     seen: float  # share of scanned frames
     prominence: float
+    moving: float = 0.0  # PersonTrack.moving: mean grey-level change inside the body, 0..255
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ class PeopleScan:
 
     def finding_params(self) -> dict[str, object]:
         return {"count": len(self.people), "chosen": self.chosen, "where": self.where}
+
+
+def scan_stride(fps: float) -> int:
+    """Every how many frames the scan looks (the others are only counted)."""
+    return max(1, round(fps / SCAN_HZ))
 
 
 def _colours(rgb: RGB, box: PersonBox) -> F32:
@@ -261,7 +267,7 @@ def scan_people(frames: Iterator[RGB], n_frames: int, fps: float, *, choose: int
     ``choose`` is the performer's number as a previous scan of the same clip showed it; an
     unknown number falls back to the default choice.
     """
-    stride = max(1, round(fps / SCAN_HZ))
+    stride = scan_stride(fps)
     linker = _Linker(max_miss=max(stride, round(MAX_MISS_S * fps)))
     scanned: list[int] = []
     size = (1, 1)
@@ -310,6 +316,7 @@ def scan_people(frames: Iterator[RGB], n_frames: int, fps: float, *, choose: int
                 (max(0.0, x0 / width), max(0.0, y0 / height), min(1.0, x1 / width), min(1.0, y1 / height)),
                 round(seen, 3),
                 prominence,
+                round(t.moving(), 2),
             )
         )
     default = max(people, key=lambda p: p.prominence).number

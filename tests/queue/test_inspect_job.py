@@ -45,3 +45,22 @@ async def test_inspect_without_worker_says_so(client: RenderClient) -> None:
     with pytest.raises(QueueError) as err:
         await client.inspect(ref, "photo", timeout_s=1)
     assert err.value.reason is FailureReason.ENGINE_UNAVAILABLE
+
+
+async def test_two_people_photo_comes_with_the_numbered_picture(
+    client: RenderClient, settings: QueueSettings, renderer_settings: RendererSettings
+) -> None:
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    one = np.asarray(data.astronaut(), np.uint8)
+    two = np.concatenate([one, np.ascontiguousarray(one[:, ::-1, ::-1])], axis=1)
+    buf = io.BytesIO()
+    Image.fromarray(two).save(buf, format="PNG")
+    photo = await client.store.put_bytes(buf.getvalue(), suffix=".png")
+    async with running_worker(settings, None, renderer_settings, queue=Queues.INSPECT):
+        report = await client.inspect(photo, "photo", timeout_s=60)
+    assert [p.number for p in report.persons] == [1, 2] and report.chosen in (1, 2)
+    assert report.people_picture is not None and await client.store.exists(report.people_picture)
+    assert report.people_picture.key.endswith(".png")
