@@ -60,11 +60,13 @@ def resolve_motion(
     *,
     cache: MotionCache | None = None,
     progress: ProgressCallback = no_progress,
+    performer: int | None = None,
 ) -> tuple[Motion, Path | None]:
     """A preset name, a saved motion .json, or a reference video (extracted once, then cached).
 
     Returns the motion and the reference video it came from (None for presets and saved
-    motions), which engines use for sound and appearance cues.
+    motions), which engines use for sound and appearance cues. ``performer`` is whom to follow
+    in a video of several people (a saved motion already follows its own).
     """
     if _is_preset(source):
         return load_preset(str(source)), None
@@ -73,8 +75,8 @@ def resolve_motion(
     if path.suffix.lower() == ".json":
         return load_motion_file(path), None
     if cache is not None:
-        return extract_motion_cached(path, settings, cache, progress=progress), path
-    return extract_motion(path, settings, progress=progress), path
+        return extract_motion_cached(path, settings, cache, progress=progress, performer=performer), path
+    return extract_motion(path, settings, progress=progress, performer=performer), path
 
 
 def render(
@@ -100,7 +102,9 @@ def render(
         not _is_preset(motion_source) and source_path.is_file() and source_path.suffix.lower() != ".json"
     )
     if engine.needs_motion or not is_video:
-        motion, video = resolve_motion(motion_source, settings, cache=cache, progress=progress)
+        motion, video = resolve_motion(
+            motion_source, settings, cache=cache, progress=progress, performer=options.performer
+        )
         motion = motion.trimmed(min(options.max_seconds, settings.max_seconds))
     else:
         video = source_path

@@ -74,3 +74,29 @@ def test_engine_without_motion_gets_no_motion(tmp_path: Path) -> None:
     engine = RecordingEngine(needs_motion=False)
     render(tmp_path / "p.png", "wave", tmp_path / "o.mp4", RenderOptions(), engine, SETTINGS)
     assert engine.jobs[0].motion is None
+
+
+def test_render_follows_the_chosen_performer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RenderOptions.performer reaches the (cached) extraction, whose key holds it."""
+    from motionbot.renderer import pipeline
+    from motionbot.renderer.motion.cache import MotionCache
+
+    asked: list[int | None] = []
+
+    def extract(video: Path, settings: RendererSettings, **kw: object) -> object:
+        asked.append(kw.get("performer"))  # type: ignore[arg-type]
+        return load_preset("wave")
+
+    monkeypatch.setattr("motionbot.renderer.motion.extract.extract_motion", extract)  # the cache's
+    monkeypatch.setattr(pipeline, "extract_motion", extract)  # without a cache
+    clip = tmp_path / "two.mp4"
+    clip.write_bytes(b"not decoded: extraction is stubbed")
+    cache = MotionCache(tmp_path / "cache")
+    for performer in (2, None, 2):
+        options = RenderOptions(max_seconds=1.0, performer=performer)
+        render(tmp_path / "p.png", clip, tmp_path / "o.mp4", options, RecordingEngine(), SETTINGS, cache=cache)
+    assert asked == [2, None]  # the third render is the first one's cache entry
+    keys = {cache.key(clip, SETTINGS, with_face=None, performer=p) for p in (None, 1, 2)}
+    assert len(keys) == 3
+    render(tmp_path / "p.png", clip, tmp_path / "o.mp4", RenderOptions(performer=1), RecordingEngine(), SETTINGS)
+    assert asked[-1] == 1  # without a cache too
