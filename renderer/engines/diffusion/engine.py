@@ -36,6 +36,7 @@ from motionbot.renderer.engines.diffusion.memory import (
     lower_resolution,
 )
 from motionbot.renderer.engines.diffusion.model_files import resolve_model
+from motionbot.renderer.engines.diffusion.performer import crop_frames, performer_box
 from motionbot.renderer.engines.diffusion.progress import StepTracker, track_steps
 from motionbot.renderer.engines.diffusion.readiness import READINESS, Readiness
 from motionbot.renderer.errors import RendererError
@@ -47,7 +48,9 @@ from motionbot.renderer.settings import RendererSettings
 log = logging.getLogger(__name__)
 Video = npt.NDArray[np.uint8]  # (T, H, W, 3) RGB
 
-ENGINE_REVISION = 2  # bump when the same settings start giving different pixels (2: aspect buckets)
+# bump when the same settings start giving different pixels (2: aspect buckets; 3: bars cut off,
+# the chosen performer's crop of a reference with several people)
+ENGINE_REVISION = 3
 WARM_UP_STEPS = 1  # compiling needs each shape once, not a full schedule
 
 
@@ -229,8 +232,9 @@ class DiffusionEngine:
         cap = min(job.options.max_seconds, s.max_seconds, s.diffusion_max_seconds)
         side = max(64, min(s.max_video_side, max(self.resolution.height, self.resolution.width)))
         reader = open_video(
-            job.video, max_fps=MODEL_FPS, max_side=side, max_seconds=cap, max_bytes=s.max_input_bytes
-        )
+            job.video, max_fps=MODEL_FPS, max_side=side, max_seconds=cap, max_bytes=s.max_input_bytes,
+            crop_bars=True,  # as extraction reads it: bars are not the scene, and the scan's box is inside them
+        )  # fmt: skip
         warnings.extend(reader.warnings)
         if reader.spec.trimmed and s.diffusion_max_seconds < min(job.options.max_seconds, s.max_seconds):
             warnings.append(f"The AI quality renders at most {cap:g} s of motion per video.")
@@ -243,6 +247,9 @@ class DiffusionEngine:
         if not decoded:
             raise RendererError(FailureReason.NO_FRAMES)
         frames = [decoded[i] for i in resample_indices(len(decoded), reader.spec.fps)]
+        box = performer_box(job.video, s, job.options.performer, cap)
+        if box is not None:  # several people: the driving video shows the chosen one
+            frames = crop_frames(frames, box)
         report(Stage.DECODE, 1.0)
         keep = len(frames)
         return photo, pad_to_segment(frames, s.diffusion_segment_frames), keep
