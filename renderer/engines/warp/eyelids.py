@@ -17,7 +17,7 @@ import numpy as np
 
 from motionbot.renderer.arrays import F32, I64, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
-from motionbot.renderer.engines.warp.mouth import polygon_area, vertices_at
+from motionbot.renderer.engines.warp.mouth import clipped_box, polygon_area, vertices_at
 from motionbot.renderer.engines.warp.subject import Subject
 from motionbot.renderer.motion.face_shape import LEFT_EYE, RIGHT_EYE
 
@@ -70,13 +70,11 @@ class EyelidPainter:
 
 
 def _paint_lid(frame: U8, poly: F32, eye: Eyelid, cover: float) -> None:
-    h, w = frame.shape[:2]
     pad = max(3, round(0.15 * eye.width))
-    x0, y0 = np.floor(poly.min(axis=0)).astype(int) - pad
-    x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + pad + 1
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    box = clipped_box(poly, (frame.shape[1], frame.shape[0]), pad, pad + 1)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     size = ((x1 - x0) * SUPERSAMPLE, (y1 - y0) * SUPERSAMPLE)
     local = np.round((poly - [x0, y0]) * SUPERSAMPLE).astype(np.int32)
     big = np.zeros((size[1], size[0]), np.uint8)

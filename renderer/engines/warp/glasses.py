@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from motionbot.renderer.arrays import F32, I64, U8
 from motionbot.renderer.engines.warp.arrays import f32, u8
+from motionbot.renderer.engines.warp.mouth import clipped_box, vertices_at
 from motionbot.renderer.motion.face_shape import BROWS, LEFT_EYE, RIGHT_EYE
 
 # the rigid points the sprite follows: nose bridge, eye corners, temples and cheek sides
@@ -49,8 +50,6 @@ class GlassesLayer:
     def build(cls, photo: U8, points: F32, rest: F32) -> GlassesLayer | None:
         """None when the photo's face wears no frames this can find, or its anchors are not
         mesh vertices."""
-        from motionbot.renderer.engines.warp.mouth import vertices_at
-
         found = find_frames(photo, points)
         if found is None:
             return None
@@ -88,12 +87,10 @@ class GlassesLayer:
         m = affine.T  # (2, 3)
         h, w = self.mask.shape
         corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64) @ m.T
-        fh, fw = frame.shape[:2]
-        bx0, by0 = np.floor(corners.min(axis=0)).astype(int) - 1
-        bx1, by1 = np.ceil(corners.max(axis=0)).astype(int) + 2
-        bx0, by0, bx1, by1 = max(bx0, 0), max(by0, 0), min(bx1, fw), min(by1, fh)
-        if bx1 - bx0 < 2 or by1 - by0 < 2:
+        box = clipped_box(corners, (frame.shape[1], frame.shape[0]), 1, 2)
+        if box is None:
             return
+        bx0, by0, bx1, by1 = box
         m[:, 2] -= [bx0, by0]
         size = (bx1 - bx0, by1 - by0)
         drawn = cv2.warpAffine(self.sprite, m, size, flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))

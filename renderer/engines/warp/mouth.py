@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from motionbot.renderer.arrays import F32, I64, U8
 from motionbot.renderer.engines.warp.arrays import f32
@@ -47,6 +48,21 @@ def vertices_at(rest: F32, points: F32, tolerance: float = 1.0) -> I64 | None:
     return np.asarray(found, dtype=np.int64)
 
 
+def clipped_box(
+    points: npt.ArrayLike, frame_size: tuple[int, int], before: int, after: int
+) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1): the pixels around ``points`` (``before`` more to the top left, ``after``
+    to the bottom right) inside a frame of ``frame_size`` (w, h); None when under 2 px a side."""
+    pts = np.asarray(points, np.float64)
+    x0, y0 = np.floor(pts.min(axis=0)).astype(int) - before
+    x1, y1 = np.ceil(pts.max(axis=0)).astype(int) + after
+    w, h = frame_size
+    x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), w), min(int(y1), h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return x0, y0, x1, y1
+
+
 @dataclass(frozen=True)
 class MouthPainter:
     vertices: I64  # the inner lip points' indices among the renderer's vertices
@@ -78,12 +94,10 @@ class MouthPainter:
         strength = self.strength(poly)
         if strength <= 0.0:
             return
-        h, w = frame.shape[:2]
-        x0, y0 = np.floor(poly.min(axis=0)).astype(int) - 2
-        x1, y1 = np.ceil(poly.max(axis=0)).astype(int) + 3
-        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-        if x1 - x0 < 2 or y1 - y0 < 2:
+        box = clipped_box(poly, (frame.shape[1], frame.shape[0]), 2, 3)
+        if box is None:
             return
+        x0, y0, x1, y1 = box
         local = (poly - [x0, y0]) * SUPERSAMPLE
         size = ((x1 - x0) * SUPERSAMPLE, (y1 - y0) * SUPERSAMPLE)
         inside = _fill(local, size, x1 - x0, y1 - y0)
