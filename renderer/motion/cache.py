@@ -16,6 +16,7 @@ from motionbot.queue.counters import CACHE_HITS, CACHE_MISSES
 from motionbot.renderer.engines.base import ProgressCallback, no_progress
 from motionbot.renderer.motion import extract
 from motionbot.renderer.motion.model import Motion
+from motionbot.renderer.motion.on_performer import POSE_SIDE
 from motionbot.renderer.settings import RendererSettings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class MotionCache:
             "max_fps": settings.max_fps,
             "max_seconds": settings.max_seconds,
             "max_video_side": settings.max_video_side,
-            "pose_side": extract.POSE_SIDE,
+            "pose_side": POSE_SIDE,
             "with_face": with_face,
             "performer": performer,  # None: the scan's default
             # chunk boundaries restart the tracker, so the track may differ slightly

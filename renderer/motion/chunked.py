@@ -32,14 +32,8 @@ from motionbot.renderer.arrays import F32
 from motionbot.renderer.engines.base import ProgressCallback
 from motionbot.renderer.errors import MediaError, RendererError
 from motionbot.renderer.media.video import VideoReader
-from motionbot.renderer.motion.extract import (
-    FACE_PROBE_FRAMES,
-    FACE_SIDE,
-    POSE_SIDE,
-    Track,
-    face_readable,
-    pose_on_performer,
-)
+from motionbot.renderer.motion.extract import FACE_PROBE_FRAMES, FACE_SIDE, Track, face_readable
+from motionbot.renderer.motion.on_performer import POSE_SIDE, pose_on_performer
 from motionbot.renderer.motion.performers import PeopleScan
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
 from motionbot.renderer.perception.pose import PoseDetector

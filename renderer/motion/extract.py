@@ -24,15 +24,17 @@ from motionbot.renderer.media.video import MIN_CLIP_SECONDS, MIN_CLIP_SIDE, Vide
 from motionbot.renderer.motion.face_shape import FACE_SHAPE_POINTS, FaceShape
 from motionbot.renderer.motion.filters import fill_gaps, one_euro_zero_lag
 from motionbot.renderer.motion.model import FACE_FEATURES, NUM_LANDMARKS, Landmark, Motion
-from motionbot.renderer.motion.performers import SCAN_SIDE, PeopleScan, Target, scan_people
+from motionbot.renderer.motion.on_performer import POSE_SIDE, pose_on_performer
+from motionbot.renderer.motion.performers import SCAN_SIDE, PeopleScan, scan_people
 from motionbot.renderer.perception.face import FaceResult, FaceTracker
-from motionbot.renderer.perception.pose import PoseDetector, PoseResult
+from motionbot.renderer.perception.pose import PoseDetector
 from motionbot.renderer.perception.quality import resize_long_side
 from motionbot.renderer.settings import RendererSettings
 
 # Bump when the output for the same video changes: it is part of the motion cache key.
-EXTRACTOR_VERSION = "5"  # 4: bars cropped off; 5: one performer tracked among several
-POSE_SIDE = 320
+EXTRACTOR_VERSION = (
+    "6"  # 4: bars cropped off; 5: one performer tracked among several; 6: posed on their region
+)
 FACE_SIDE = 480
 DECODE_SIDE = 480
 KEEP_DECODED_BYTES = 256 * 2**20  # a decoded clip kept for the people scan and the tracking
@@ -63,33 +65,6 @@ _FACE_TO_POSE: dict[Landmark, int] = {
     Landmark.MOUTH_LEFT: 291,
     Landmark.MOUTH_RIGHT: 61,
 }
-
-
-@dataclass(frozen=True)
-class Crop:
-    """The region of the frame the pose model looks at, normalised (x0, y0, x1, y1)."""
-
-    x0: float = 0.0
-    y0: float = 0.0
-    x1: float = 1.0
-    y1: float = 1.0
-
-    @property
-    def full(self) -> bool:
-        return (self.x0, self.y0, self.x1, self.y1) == (0.0, 0.0, 1.0, 1.0)
-
-    def apply(self, rgb: RGB) -> RGB:
-        h, w = rgb.shape[:2]
-        return rgb[round(self.y0 * h) : round(self.y1 * h), round(self.x0 * w) : round(self.x1 * w)]
-
-    def to_frame(self, keypoints: F32) -> F32:
-        """Map crop-normalised keypoints back to the whole frame."""
-        out = keypoints.copy()
-        cw, ch = self.x1 - self.x0, self.y1 - self.y0
-        out[:, 0] = self.x0 + keypoints[:, 0] * cw
-        out[:, 1] = self.y0 + keypoints[:, 1] * ch
-        out[:, 2] = keypoints[:, 2] * cw
-        return out
 
 
 def reference_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -137,24 +112,6 @@ def scan_video(
 def scan_frames(frames: Iterable[RGB]) -> Iterator[RGB]:
     """The people scan's copies of frames decoded at DECODE_SIDE (extraction's and inspection's)."""
     return (resize_long_side(f, SCAN_SIDE) for f in frames)
-
-
-def pose_on_performer(
-    detector: PoseDetector, frame: RGB, small: RGB, target: Target | None
-) -> PoseResult | None:
-    """The pose of the performer in one frame: the whole (small) frame when one person is in the
-    clip, else a crop of the decoded frame around the performer, refused when its hips are
-    someone else's. The result's keypoints are normalised to the whole frame."""
-    if target is None:
-        return detector.detect(small)
-    crop = Crop(*target.crop_box())
-    pose = detector.detect(resize_long_side(crop.apply(frame), POSE_SIDE))
-    if pose is None:
-        return None
-    keypoints = crop.to_frame(pose.keypoints)
-    if not target.holds(keypoints):
-        return None
-    return PoseResult(keypoints=keypoints, score=pose.score)
 
 
 def face_to_pose(face: FaceResult) -> F32:

@@ -25,6 +25,10 @@ class MediapipeGraph:
     def close(self) -> None:
         self._graph.close()
 
+    def reset(self) -> None:
+        """Forget what the graph tracked (the next image is looked at afresh)."""
+        self._graph.reset()
+
     def __enter__(self) -> Self:
         return self
 
