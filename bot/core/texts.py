@@ -283,6 +283,14 @@ INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment
 ADMIN_PAUSED = "Paused. New requests now get: {message}\nResume with the resume command."
 ADMIN_RESUMED = "Resumed: accepting new renders."
 ADMIN_NOT_PAUSED = "Renders were not paused."
+ADMIN_ONLY = "Only the operators of this motionbot service can do that."
+# the operators' status report, one line each; queue names (render:cpu ...) stay as they are
+ADMIN_STATUS_PAUSED = "Paused: {message}"
+ADMIN_STATUS_OPEN = "Paused: no, accepting new videos."
+ADMIN_STATUS_QUEUE = "{queue}: waiting {waiting}, workers {workers}"
+ADMIN_STATUS_RUNNING = "Being made now: {running}"
+ADMIN_STATUS_TODAY = "Videos today (UTC): done {done}, failed {failed}"
+ADMIN_STATUS_CLEANUP = "Last cleanup: {date} UTC, files removed: {deleted}"
 
 LANGUAGE_TITLE = "Choose the language I speak with you:"
 LANGUAGE_AUTO = "Automatic (from your app)"

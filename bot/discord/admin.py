@@ -37,7 +37,9 @@ def describe(settings: GuildSettings, used: int) -> str:
 @app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_guild=True)
 class AdminCog(
-    commands.GroupCog, group_name="motionbot-admin", group_description=locale_str("Server settings of the bot")
+    commands.GroupCog,
+    group_name="motionbot-admin",
+    group_description=locale_str("Server settings of the bot"),
 ):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
@@ -58,13 +60,17 @@ class AdminCog(
         settings = await self.bot.rt.guilds.get(str(interaction.guild_id))
         await self._show(interaction, settings, dtexts.SETTINGS_TITLE)
 
-    @app_commands.command(name="allow", description=locale_str("Answer in this channel (once any is chosen, only there)"))
+    @app_commands.command(
+        name="allow", description=locale_str("Answer in this channel (once any is chosen, only there)")
+    )
+    @app_commands.rename(channel=locale_str("channel"))
     async def allow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
         await self._channel(interaction, channel, allowed=True)
 
     @app_commands.command(name="disallow", description=locale_str("Stop answering in this channel"))
+    @app_commands.rename(channel=locale_str("channel"))
     async def disallow(
         self, interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel
     ) -> None:
@@ -87,6 +93,7 @@ class AdminCog(
     @app_commands.command(
         name="quota", description=locale_str("Renders the whole server may start per day (0 = no limit)")
     )
+    @app_commands.rename(renders=locale_str("renders"))
     async def quota(
         self, interaction: discord.Interaction[Any], renders: app_commands.Range[int, 0, 100_000]
     ) -> None:

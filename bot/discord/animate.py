@@ -84,7 +84,10 @@ class AnimateCog(MotionCog):
             for n in PRESET_NAMES
         ]
         saved = await self.bot.rt.history.saved_motions(Platform.DISCORD, str(interaction.user.id))
-        choices += [app_commands.Choice(name=dtexts.SAVED_CHOICE.format(name=m.name)[:100], value=f"saved:{m.id}") for m in saved]
+        choices += [
+            app_commands.Choice(name=dtexts.SAVED_CHOICE.format(name=m.name)[:100], value=f"saved:{m.id}")
+            for m in saved
+        ]
         needle = current.strip().lower()
         return [c for c in choices if needle in c.name.lower() or needle in c.value.lower()][:25]
 
@@ -100,7 +103,9 @@ class AnimateCog(MotionCog):
             return next(((m.source, m.performer) for m in saved if m.id == int(rest)), None)
         return None
 
-    @app_commands.command(name="animate", description=locale_str("Make a video of the person in a photo doing a move"))
+    @app_commands.command(
+        name="animate", description=locale_str("Make a video of the person in a photo doing a move")
+    )
     @app_commands.describe(
         photo=locale_str("A photo of one person (face clear, body visible)"),
         video=locale_str("A short video of someone moving (the move to copy)"),
@@ -118,6 +123,13 @@ class AnimateCog(MotionCog):
         photo9=locale_str("Another photo: one video each, with the same move"),
         photo10=locale_str("Another photo: one video each, with the same move"),
     )
+    @app_commands.rename(  # the names a user's client lists, translated in the catalogue
+        photo=locale_str("photo"), video=locale_str("video"), motion=locale_str("motion"),
+        quality=locale_str("quality"), background=locale_str("background"), keep_sound=locale_str("keep_sound"),
+        photo2=locale_str("photo2"), photo3=locale_str("photo3"), photo4=locale_str("photo4"),
+        photo5=locale_str("photo5"), photo6=locale_str("photo6"), photo7=locale_str("photo7"),
+        photo8=locale_str("photo8"), photo9=locale_str("photo9"), photo10=locale_str("photo10"),
+    )  # fmt: skip
     @app_commands.choices(quality=QUALITIES, background=BACKGROUNDS)
     @anywhere
     async def animate(

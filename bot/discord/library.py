@@ -34,6 +34,7 @@ class LibraryCog(MotionCog):
 
     @app_commands.command(name="share", description=locale_str("Post one of your finished videos here"))
     @app_commands.describe(task=locale_str("The task id (see /history)"))
+    @app_commands.rename(task=locale_str("task"))
     @anywhere
     async def share(self, interaction: discord.Interaction[Any], task: str) -> None:
         await self.bot.buttons.share(interaction, task.strip().lower())
@@ -52,7 +53,9 @@ class LibraryCog(MotionCog):
             for t, _ in videos
         ]
 
-    @app_commands.command(name="motions", description=locale_str("Built-in and saved moves to use instead of a video"))
+    @app_commands.command(
+        name="motions", description=locale_str("Built-in and saved moves to use instead of a video")
+    )
     @anywhere
     async def motions(self, interaction: discord.Interaction[Any]) -> None:
         refused = await policy.refusal(self.bot.rt.guilds, interaction)
@@ -61,7 +64,9 @@ class LibraryCog(MotionCog):
             return
         await show(interaction, [await self.bot.rt.conv.moves.menu(key_for(interaction))])
 
-    @app_commands.command(name="cancel", description=locale_str("Stop your current video, or forget the files you sent"))
+    @app_commands.command(
+        name="cancel", description=locale_str("Stop your current video, or forget the files you sent")
+    )
     @anywhere
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
         await show(interaction, await self.bot.rt.conv.render.cancel(key_for(interaction)))

@@ -13,17 +13,18 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
+from motionbot.bot.core import texts
 from motionbot.bot.discord.cog import anywhere
 from motionbot.bot.discord.respond import key_for, say
 
 if TYPE_CHECKING:
     from motionbot.bot.discord.client import MotionBot
 
-NOT_ADMIN = "Only the operators of this motionbot service can do that."
-
 
 @anywhere
-class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_description=locale_str("Operate the service")):
+class ServiceCog(
+    commands.GroupCog, group_name="motionbot-service", group_description=locale_str("Operate the service")
+):
     def __init__(self, bot: MotionBot) -> None:
         self.bot = bot
         super().__init__()
@@ -33,7 +34,7 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
         answer a failed check with the Manage Server message of /motionbot-admin."""
         if self.bot.rt.conv.admin.is_admin(key_for(interaction)):
             return False
-        await say(interaction, NOT_ADMIN)
+        await say(interaction, texts.ADMIN_ONLY)
         return True
 
     @app_commands.command(name="status", description=locale_str("Queues, live workers, renders today"))
@@ -44,6 +45,7 @@ class ServiceCog(commands.GroupCog, group_name="motionbot-service", group_descri
 
     @app_commands.command(name="pause", description=locale_str("Refuse new renders (running ones finish)"))
     @app_commands.describe(reason=locale_str("shown to people who try to start a render"))
+    @app_commands.rename(reason=locale_str("reason"))
     async def pause(self, interaction: discord.Interaction[Any], reason: str = "") -> None:
         if await self._refused(interaction):
             return

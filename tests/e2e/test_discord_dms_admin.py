@@ -174,6 +174,8 @@ async def test_cli_sync_uploads_user_installable_commands(dc: DC, tmp_path: Path
     assert sorted(animate_cmd["integration_types"]) == [0, 1] and sorted(animate_cmd["contexts"]) == [0, 1, 2]
     opts = {o["name"]: o for o in animate_cmd["options"]}
     assert opts["photo"]["type"] == 11 and opts["video"]["type"] == 11 and opts["motion"]["autocomplete"]
+    # accepted with each language's option names (the fake refuses what Discord would)
+    assert opts["keep_sound"]["name_localizations"]["es-ES"] == "mantener_sonido"
     assert not any(o.get("required") for o in opts.values())  # missing inputs come from the conversation
     admin = synced["motionbot-admin"]
     assert admin["integration_types"] == [0] and int(admin["default_member_permissions"]) == 1 << 5

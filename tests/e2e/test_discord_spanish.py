@@ -5,11 +5,14 @@ burst worker): /animate with its checks, consent, options, progress, the deliver
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.messages.pofile import read_po
 from dc_harness import DC, USER, animate, inspect_worker_running, render_burst, tiny_mp4
 from fakes import discord as fd
+from fakes.discord_names import command_name_errors
 
 from motionbot.bot import i18n
 from motionbot.bot.core import texts
@@ -17,94 +20,35 @@ from motionbot.bot.core.keys import looks_like_task_id
 from motionbot.bot.discord.locale import CatalogueTranslator
 
 GUILD = fd.Place.guild()
-NAMES = {
-    "GIF",
-    "WebM",
-    "MP4",
-    "MOV",
-    "MKV",
-    "JPEG",
-    "PNG",
-    "WebP",
-    "CPU",
-    "GPU",
-    "MB",
-    "UTC",
-    "Discord",
-    "motionbot",
-    "video",
-    "motion",
-    "photo",
-}  # fmt: skip  (option names, in backticks)
-# Spanish words that look like English ones
-SPANISH = {"video", "Video", "sticker", "no", "me", "a", "en", "es", "un", "de", "con", "IA"}
+LOCALES = Path(__file__).resolve().parents[2] / "bot" / "i18n" / "locales"
+# names that stay as they are in every language (formats, units, platforms, the product)
+NAMES = {"GIF", "WebM", "MP4", "MOV", "MKV", "JPEG", "PNG", "WebP", "CPU", "GPU", "MB", "UTC", "Discord",
+         "motionbot"}  # fmt: skip
 
 
-def _english(text: str) -> set[str]:
-    bare = re.sub(r"/\w+|<[@#]\d+>|`\w+`", " ", text)
-    tokens = re.findall(r"[A-Za-z0-9]+", bare)
-    words = {w for t in tokens if not looks_like_task_id(t) for w in re.findall(r"[A-Za-z]+", t)}
-    english = set(
-        [
-            "the",
-            "and",
-            "you",
-            "your",
-            "of",
-            "is",
-            "it",
-            "this",
-            "that",
-            "please",
-            "send",
-            "again",
-            "new",
-            "move",
-            "ready",
-            "choose",
-            "options",
-            "press",
-            "seconds",
-            "sound",
-            "keep",
-            "white",
-            "green",
-            "screen",
-            "blurred",
-            "same",
-            "delete",
-            "back",
-            "older",
-            "newer",
-            "task",
-            "engine",
-            "duration",
-            "preview",
-            "generate",
-            "cancel",
-            "photo",
-            "queued",
-            "done",
-            "share",
-            "here",
-            "with",
-            "from",
-            "made",
-            "waiting",
-            "drawing",
-            "to",
-            "shape",
-            "before",
-            "after",
-            "transparent",
-            "following",
-            "reading",
-            "making",
-            "failed",
-            "cancelled",
-        ]
-    )
-    return {w for w in words if w.lower() in english} - SPANISH
+def _words(text: str) -> set[str]:
+    """The words of a text, less commands (/history), mentions, placeholders, task ids and file
+    names; option names in `code` count (a Spanish client lists `foto`, not `photo`)."""
+    bare = re.sub(r"/\w+|<[@#]\d+>|\b[\w-]+\.(?:png|jpe?g|mp4|webm|gif)\b|\{[^}]*\}", " ", text)
+    tokens = [t for t in re.findall(r"\w+", bare) if not looks_like_task_id(t)]
+    return {w for t in tokens for w in re.findall(r"[^\W\d_]+", t)} - NAMES
+
+
+@cache
+def _catalogue_words(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Every word of ``lang``'s translations, and every word of the English texts."""
+    with (LOCALES / lang / "LC_MESSAGES" / "motionbot.po").open("rb") as f:
+        messages = [m for m in read_po(f, locale=lang) if m.id and m.string]
+    said = frozenset(w.lower() for m in messages for w in _words(str(m.string)))
+    english = frozenset(w.lower() for m in messages for w in _words(str(m.id)))
+    return said, english
+
+
+def _not_spanish(text: str) -> set[str]:
+    """Words that no Spanish text of the catalogue has: an English text (its words are in the
+    English ids, not in their translations) or a sentence built past the catalogue."""
+    spanish = _catalogue_words("es")[0]
+    return {w for w in _words(text) if w.lower() not in spanish}
 
 
 def _shown(dc: DC) -> list[str]:
@@ -168,8 +112,11 @@ async def test_a_spanish_user_gets_every_screen_in_spanish(dc: DC, tmp_path: Pat
     shown_all = _shown(dc)
     assert any(t.startswith("Tus videos") for t in shown_all) and any("En cola" in t for t in shown_all)
     assert any(t.startswith("Calidad Vista previa") for t in shown_all)  # embed fields are read too
-    english = {t: w for t in shown_all if (w := _english(t))}
-    assert not english, f"English reached a Spanish user: {english}"
+    # every word the user read is a word of the Spanish catalogue (names, ids and files aside)
+    foreign = {t: w for t in shown_all if (w := _not_spanish(t))}
+    assert not foreign, f"words from outside the Spanish catalogue reached a Spanish user: {foreign}"
+    english_only = _catalogue_words("es")[1] - _catalogue_words("es")[0]
+    assert {"the", "please", "your", "send"} <= english_only  # the check would see English
 
     # the slash commands as Discord shows them to a Spanish client
     payload = await dc.bot.tree.get_command("animate").get_translated_payload(
@@ -179,6 +126,21 @@ async def test_a_spanish_user_gets_every_screen_in_spanish(dc: DC, tmp_path: Pat
     photo = next(o for o in payload["options"] if o["name"] == "photo")
     assert photo["description_localizations"]["pt-BR"].startswith("Uma foto")
     assert photo["description_localizations"]["ru"].startswith("Фото одного человека")
+    # option names as well, in each language, in the form Discord accepts (the fake server's check)
+    assert photo["name_localizations"] == {"es-ES": "foto", "es-419": "foto", "pt-BR": "foto", "ru": "фото"}
+    for command in dc.bot.tree.get_commands():
+        translated = await command.get_translated_payload(dc.bot.tree, CatalogueTranslator())
+        assert not command_name_errors(translated)
+        for option in _leaf_options(translated):
+            assert {"es-ES", "pt-BR", "ru"} <= set(option.get("name_localizations", {})), option["name"]
+
+
+def _leaf_options(command: dict[str, Any]) -> list[dict[str, Any]]:
+    """A command's options, those of its subcommands and groups (types 1 and 2) included."""
+    found: list[dict[str, Any]] = []
+    for option in command.get("options") or []:
+        found += _leaf_options(option) if option["type"] in (1, 2) else [option]
+    return found
 
 
 def _blank_png() -> bytes:

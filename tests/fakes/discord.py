@@ -47,6 +47,7 @@ from .discord_gateway import (  # re-exported: tests use one module, ``fakes.dis
     snowflake,
     user,
 )
+from .discord_names import command_name_errors
 
 __all__ = [
     "APP_ID",
@@ -475,6 +476,9 @@ class FakeDiscord:
         return web.Response(status=204)
 
     async def _sync(self, req: Request, app: str, gid: str | None = None) -> web.Response:
+        wrong = [w for c in req.json for w in command_name_errors(c)]
+        if wrong:  # Discord refuses the whole sync, as Invalid Form Body
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(wrong))
         synced = [{**c, "id": str(snowflake()), "application_id": app, "version": "1"} for c in req.json]
         self.commands[gid or "global"] = synced
         return _json(synced)
