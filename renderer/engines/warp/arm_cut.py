@@ -20,8 +20,11 @@ from scipy import ndimage
 
 from motionbot.renderer.arrays import F32, U8, Mask
 from motionbot.renderer.engines.warp.arrays import u8
-from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, TORSO, Layer, Rig
+from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, Layer, Rig
 
+# below this alpha an outline pixel is mostly background: its colour is taken from inside,
+# since solving for the foreground there would amplify the photo's noise
+EDGE_ALPHA = 0.2
 # an arm pixel this near (share of the shoulder width) to another part touches it
 CONTACT = 0.12
 # the arm's usual half-thickness (share of the shoulder width); its core is CORE of that
@@ -160,35 +163,55 @@ def tighten_arms(rgb: U8, alpha: F32, labels: npt.NDArray[np.int16], rig: Rig) -
     return out
 
 
-def under_arms(labels: npt.NDArray[np.int16], alpha: F32, rig: Rig) -> Mask:
-    """Arm pixels the body continues under: the body's outline closed over narrow notches the
-    arms cut into it (a hand on the hip), where the nearest body part is the torso or head."""
+def under_arms(labels: npt.NDArray[np.int16], alpha: F32, rig: Rig) -> npt.NDArray[np.int16]:
+    """Arm pixels the body continues under, labelled with the part that continues there (-1
+    elsewhere): the outline of the rest of the person closed over narrow notches the arms cut
+    into it (a hand on the hip, a hand hanging over the side of the shorts)."""
     layer_of = _layer_of(labels)
     arm = (layer_of == Layer.L_ARM) | (layer_of == Layer.R_ARM)
     rest = (labels >= 0) & ~arm & (alpha > 0.5)
+    out = np.full(labels.shape, -1, np.int16)
     if not arm.any() or not rest.any():
-        return np.zeros_like(arm)
+        return out
     k = max(3, round(NOTCH * rig.shoulder_width)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     sy, sx = _box(arm, k)
     r_c = rest[sy, sx].astype(np.uint8)
     closed = u8(cv2.morphologyEx(r_c, cv2.MORPH_CLOSE, u8(kernel), borderValue=(0,))) > 0
     add = closed & arm[sy, sx]
-    out: Mask = np.zeros_like(arm)
     if add.any():
         near = _nearest_label(labels[sy, sx], rest[sy, sx])
-        out[sy, sx] = add & ((near == TORSO) | (near == HEAD))
+        out[sy, sx] = np.where(add, near, -1)
     return out
 
 
-def own_colours(rgb: U8, solid: Mask) -> U8:
-    """``rgb`` with every pixel outside ``solid`` given its nearest ``solid`` pixel's colour.
+def own_colours(rgb: U8, solid: Mask, alpha: F32 | None = None) -> U8:
+    """``rgb`` with every pixel outside ``solid`` given its nearest ``solid`` pixel's colour,
+    except on the person's own soft outline (``alpha`` between EDGE_ALPHA and 0.9), which keeps
+    the photo's pixel with the background beside it taken out of it.
 
     A layer's soft edge otherwise shows what lay beside it in the photo: the wall's light
     colour around a moved arm (a halo), the skin of an arm along the body's edge once the arm
-    has gone (a doubled outline), the shirt along a raised forearm.
+    has gone (a doubled outline), the shirt along a raised forearm. On the outline a solid
+    colour would smear the interior out over the matte's ramp (the hair's strands and the
+    shirt's edge gone soft): there the foreground's own colour is solved from the matting
+    equation, pixel = alpha * foreground + (1 - alpha) * background, with the nearest pixel
+    outside the person as the background.
     """
     if not solid.any() or solid.all():
         return rgb
     _, (iy, ix) = ndimage.distance_transform_edt(~solid, return_indices=True)
-    return u8(np.ascontiguousarray(rgb[iy, ix]))
+    out = u8(np.ascontiguousarray(rgb[iy, ix]))
+    if alpha is None:
+        return out
+    edge = (alpha > EDGE_ALPHA) & (alpha <= 0.9) & ~solid
+    outside = alpha < 0.05
+    if not edge.any() or not outside.any():
+        return out
+    _, (by, bx) = ndimage.distance_transform_edt(~outside, return_indices=True)
+    ey, ex = np.nonzero(edge)
+    a = alpha[ey, ex, None]
+    back = rgb[by[ey, ex], bx[ey, ex]].astype(np.float32)
+    fore = (rgb[ey, ex].astype(np.float32) - (1.0 - a) * back) / a
+    out[ey, ex] = np.clip(fore + 0.5, 0, 255).astype(np.uint8)
+    return out

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from motionbot.renderer.arrays import F32, U8
 from motionbot.renderer.engines.warp.arm_cut import own_colours, tighten_arms, under_arms
-from motionbot.renderer.engines.warp.fill import continue_body
+from motionbot.renderer.engines.warp.fill import continue_body, continue_torso
 from motionbot.renderer.engines.warp.rig import BONES, HEAD, LIMB_CHAINS, N_BONES, TORSO, J, Layer, Rig
 from motionbot.renderer.engines.warp.skirt import skirt_pixels
 
@@ -227,8 +227,9 @@ def layer_textures(
 
     The body also covers the arm pixels lying inside the torso's outline, with its colours
     continued underneath: when the arm moves away the jacket is still there, not a hole.
-    (Doing the same for a hand resting on a thigh was tried: its fill shows as a smear at the
-    hip and the quality report's limb scores dropped, so a leg keeps only its own pixels.)
+    A leg, or the body, also covers the notch an arm cuts into its outline (arm_cut.under_arms),
+    mirrored from its own pixels across the notch's edge: a smooth fill from all sides smeared
+    the hip's colours together there.
     ``padding`` marks canvas pixels the photo does not cover (they show no real background).
     """
     h, w = alpha.shape
@@ -237,6 +238,10 @@ def layer_textures(
     layer_of = np.where(labels >= 0, bone_layer[np.maximum(labels, 0)], -1)
     arm_px = (layer_of == Layer.L_ARM) | (layer_of == Layer.R_ARM)
     margin = max(4, round(0.012 * max(h, w)))
+    # a notch an arm cuts into the outline of the body or a leg (a hand on the hip, beside the
+    # shorts) is that part's, filled from its own pixels
+    hidden_by = under_arms(labels, alpha, rig)
+    hidden_in = np.where(hidden_by >= 0, bone_layer[np.maximum(hidden_by, 0)], -1)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
     out: list[LayerTexture] = []
     for layer in Layer:
@@ -251,12 +256,12 @@ def layer_textures(
             covered = _torso_hull(rig, (h, w), pelvis=True) & (layer_of > 0) & (torso | ~arm_px)
             # a hand at the chin or in the hair hides face, not background
             head = _head_disc(rig, (h, w))
-            covered |= head & arm_px
-            # a notch an arm cuts into the body's outline (a hand on the hip) is body too
-            covered |= under_arms(labels, alpha, rig)
+            covered |= (head & arm_px) | (hidden_in == Layer.BODY)
             colour = continue_body(rgb, covered & arm_px, labels, rig, head)
         else:
-            covered = np.zeros((h, w), bool)
+            covered = hidden_in == layer
+            if covered.any():
+                colour = continue_torso(rgb, covered, own_px)
             if rig.pinned_bottom and layer in (Layer.L_ARM, Layer.R_ARM):
                 own_px = own_px & ~_background_seen_through(rgb, alpha, own_px, padding)
         soft = cv2.GaussianBlur(own_px.astype(np.float32), (0, 0), 1.0)
@@ -273,7 +278,7 @@ def layer_textures(
         a = np.clip(alpha * soft, 0.0, 1.0)
         # the soft edge takes the layer's own colour, not what lay beside it in the photo
         solid = cv2.erode((own_px | covered).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        colour = own_colours(colour, solid & (alpha > 0.9))
+        colour = own_colours(colour, solid & (alpha > 0.9), alpha)
         a[a < 0.004] = 0.0
         rgba = np.empty((h, w, 4), np.uint8)
         rgba[..., :3] = np.clip(colour.astype(np.float32) * a[..., None] + 0.5, 0, 255).astype(np.uint8)
