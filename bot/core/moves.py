@@ -12,6 +12,7 @@ from pathlib import PurePath
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
 from motionbot.bot.core.deps import CoreDeps
+from motionbot.bot.core.finding_words import failure_text
 from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.history import TaskHistory
 from motionbot.bot.core.inputs import InputChange, Inputs
@@ -69,7 +70,7 @@ class Moves:
 
     async def choose_preset(self, key: ConversationKey, name: str) -> list[Reply]:
         if name not in PRESET_NAMES:
-            return [Reply(FailureReason.UNKNOWN_MOTION.default_message)]
+            return [Reply(failure_text(FailureReason.UNKNOWN_MOTION.value))]
         lead = texts.PRESET_CHOSEN.format(title=preset_title(name))
         motion = MotionSource(kind="preset", preset=name)
         return await self.inputs.change(key, InputChange(motion=motion, lead=lead))

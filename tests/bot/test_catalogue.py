@@ -212,3 +212,16 @@ def test_no_text_is_read_at_import() -> None:
                 ):
                     found.append(f"{path.relative_to(ROOT)}:{n.lineno}: {n.value.id}.{n.attr}")
     assert not found, found
+
+
+def test_the_bot_never_words_a_user_in_the_clis_english() -> None:
+    """The renderer's and queue's English (motionbot.queue.english, ``default_message``) is for
+    logs and the command line; only the history's operator column may keep it."""
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        if path.name != "delivery.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.default_message\b|queue import english|queue\.english\b", line)
+    ]
+    assert not found, found
