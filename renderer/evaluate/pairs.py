@@ -17,14 +17,20 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".gif", ".m4v"}
 class Pair:
     photo: Path
     video: Path
+    performer: int | None = None  # RenderOptions.performer: whom to follow in the video
+    subject: int | None = None  # RenderOptions.subject: who moves in the photo
 
     @property
     def name(self) -> str:
-        return f"{self.photo.stem}__{self.video.stem}"
+        chosen = (f"__p{self.performer}" if self.performer else "") + (
+            f"__s{self.subject}" if self.subject else ""
+        )
+        return f"{self.photo.stem}__{self.video.stem}{chosen}"
 
 
 def find_pairs(source: Path) -> list[Pair]:
-    """Pairs from a folder (all images x all videos, sorted) or a CSV with photo,video columns.
+    """Pairs from a folder (all images x all videos, sorted) or a CSV with photo,video columns
+    (and optional performer and subject columns: the people's numbers, empty for the default).
 
     Relative paths in a CSV are taken relative to the CSV's folder.
     """
@@ -50,9 +56,20 @@ def find_pairs(source: Path) -> list[Pair]:
                 )
             for row in reader:
                 photo, video = Path(row["photo"].strip()), Path(row["video"].strip())
-                pairs.append(Pair(_resolve(photo, source.parent), _resolve(video, source.parent)))
+                pairs.append(
+                    Pair(
+                        _resolve(photo, source.parent),
+                        _resolve(video, source.parent),
+                        _number(row.get("performer")),
+                        _number(row.get("subject")),
+                    )
+                )
         return pairs
     raise RendererError(FailureReason.UNREADABLE_FILE, f"{source} is neither a folder nor a .csv file.")
+
+
+def _number(cell: str | None) -> int | None:
+    return int(cell) if cell and cell.strip() else None
 
 
 def _resolve(path: Path, base: Path) -> Path:

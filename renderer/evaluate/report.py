@@ -42,12 +42,14 @@ from motionbot.renderer.evaluate.metrics import (
 )
 from motionbot.renderer.evaluate.pairs import Pair
 from motionbot.renderer.evaluate.sheet import contact_row, stack_rows, write_pair_sheet
-from motionbot.renderer.evaluate.tracks import Track, detect_track
+from motionbot.renderer.evaluate.tracks import Track, body_of, body_rows, detect_track
 from motionbot.renderer.media.image import load_image
 from motionbot.renderer.motion.cache import MotionCache
 from motionbot.renderer.motion.model import LIMBS, Motion
 from motionbot.renderer.motion.model import Landmark as L
+from motionbot.renderer.perception.photo_people import PEOPLE_SIDE, detect_people
 from motionbot.renderer.perception.pose import PoseDetector
+from motionbot.renderer.perception.quality import resize_long_side
 from motionbot.renderer.pipeline import resolve_motion
 from motionbot.renderer.settings import RendererSettings
 
@@ -111,22 +113,24 @@ class Evaluator:
         self.sheets = sheets
         self.engine = WarpEngine.load(settings)
         self.cache = MotionCache(settings.cache_dir)
-        self._refs: dict[Path, tuple[Motion, Track]] = {}
+        self._refs: dict[tuple[Path, int | None], tuple[Motion, Track]] = {}
         self._face_refs: dict[Path, npt.NDArray[np.float64]] = {}
         self.rows: list[U8] = []
 
-    def reference(self, video: Path) -> tuple[Motion, Track]:
-        if video not in self._refs:
-            motion, _ = resolve_motion(video, self.settings, cache=self.cache)
+    def reference(self, video: Path, performer: int | None = None) -> tuple[Motion, Track]:
+        if (video, performer) not in self._refs:
+            motion, _ = resolve_motion(video, self.settings, cache=self.cache, performer=performer)
+            several = int(motion.meta.get("people", 1)) > 1
             track = detect_track(
                 video,
                 max_side=self.settings.max_video_side,
                 max_fps=self.settings.max_fps,
                 max_seconds=self.settings.max_seconds,
                 sample_every=max(1, motion.n_frames // 12),
+                near=body_of(motion) if several else None,  # the performer, not a bystander
             )
-            self._refs[video] = (motion, track)
-        return self._refs[video]
+            self._refs[(video, performer)] = (motion, track)
+        return self._refs[(video, performer)]
 
     def run(self, pair: Pair) -> PairReport:
         report = PairReport(name=pair.name, photo=str(pair.photo), video=str(pair.video), ok=False)
@@ -141,11 +145,11 @@ class Evaluator:
 
     def _score(self, pair: Pair, report: PairReport) -> None:
         t0 = time.perf_counter()
-        motion, ref_track = self.reference(pair.video)
+        motion, ref_track = self.reference(pair.video, pair.performer)
         motion = motion.trimmed(self.settings.max_seconds)
         report.full_body_reference = _full_body(motion)
         report.timings["reference_s"] = time.perf_counter() - t0
-        options = RenderOptions()
+        options = RenderOptions(performer=pair.performer, subject=pair.subject)
         output = self.out_dir / "videos" / f"{pair.name}.mp4"
         output.parent.mkdir(parents=True, exist_ok=True)
         t1 = time.perf_counter()
@@ -154,10 +158,15 @@ class Evaluator:
         )
         report.timings["render_s"] = time.perf_counter() - t1
         report.output = str(output)
-        subject = self.engine.prepare(
-            load_image(pair.photo, max_pixels=self.settings.max_image_pixels), options, motion
-        )
+        photo = load_image(pair.photo, max_pixels=self.settings.max_image_pixels)
+        subject = self.engine.prepare(photo, options, motion)
         _, moves = self.engine.animate(subject, motion)
+        # with others in the photo (they stay in the output), the subject is who is scored
+        several = len(detect_people(resize_long_side(photo, PEOPLE_SIDE))) > 1
+        near = None
+        if several:
+            joints = moves.joints
+            near = body_rows(joints[:, J.MID_HIP], joints[:, J.MID_SHOULDER], joints[:, J.HEAD], subject.size)
         # only what both the photo and the reference show is scored: a forearm grown for a
         # stump moves with the performer's but the photo never showed it
         limbs = [name for name, k in LIMB_BONES.items() if subject.shown_bones[k] and moves.driven[k]]
@@ -165,7 +174,11 @@ class Evaluator:
         t2 = time.perf_counter()
         sample_every = max(1, motion.n_frames // 12)
         out_track = detect_track(
-            output, max_side=max(result.width, result.height), sample_every=sample_every, masks=True
+            output,
+            max_side=max(result.width, result.height),
+            sample_every=sample_every,
+            masks=True,
+            near=near,
         )
         report.timings["detect_s"] = time.perf_counter() - t2
         # a performer filmed from behind drives the subject's limbs on the same image side
