@@ -123,7 +123,7 @@ async def test_presets_stand_in_for_a_video(conv: Conversation) -> None:
     assert len((await conv.moves.menu(KEY)).actions) == 5
     replies = await conv.dispatch(KEY, act.ChoosePreset("wave"))
     assert replies[0].text.startswith("Move: Wave") and replies[-1].offers(act.Generate)
-    assert (await conv.dispatch(KEY, act.ChoosePreset("moonwalk")))[0].text.startswith("I don't know that motion")
+    assert (await conv.dispatch(KEY, act.ChoosePreset("moonwalk")))[0].text.startswith("I don't know that move")
 
 
 async def test_history_is_private_and_delete_removes_media(conv: Conversation, tmp_path: Path) -> None:
