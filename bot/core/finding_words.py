@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from motionbot.bot.core import reason_texts
+from motionbot.bot.i18n.formats import localised
 from motionbot.queue.errors import MotionbotError, QueueError
 from motionbot.queue.jobs import Finding, InspectReport, MediaKind, Severity
 
@@ -24,6 +25,7 @@ class SaidError(QueueError):
 
 def error_text(exc: MotionbotError) -> str:
     return exc.message if isinstance(exc, SaidError) else failure_text(exc.reason, exc.params)
+
 
 # the start of a sentence: a capital of any of the catalogue's scripts ("0.5 s" is no end)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[¿¡]?[^\W\d_])")
@@ -42,7 +44,7 @@ def _keys(finding: Finding, kind: MediaKind) -> Iterator[str]:
 
 def _fill(template: str, params: Mapping[str, object]) -> str | None:
     try:
-        return template.format(**params)
+        return template.format(**localised(params))
     except (KeyError, ValueError, IndexError):  # figures missing or of another type
         return None
 

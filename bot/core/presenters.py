@@ -13,6 +13,7 @@ from motionbot.bot.core import finding_words, people, texts
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.history.models import DeliveryRecord, TaskRecord, TaskStatus
 from motionbot.bot.i18n import formats
+from motionbot.bot.i18n.formats import localised
 from motionbot.queue.errors import FailureReason
 from motionbot.queue.jobs import (
     InspectReport,
@@ -163,7 +164,14 @@ def savable(task: TaskRecord | None) -> bool:
 
 
 def result_too_large(size: int, limit: int) -> str:
-    return texts.RESULT_TOO_LARGE.format(size_mb=size / 1e6, limit_mb=limit / 1e6)
+    return texts.RESULT_TOO_LARGE.format(**localised({"size_mb": size / 1e6, "limit_mb": limit / 1e6}))
+
+
+def extra_too_large(kind: str, size: int, limit: int) -> str:
+    """A result's extra file (a GIF, a WebM) over the chat's upload limit: said, not sent."""
+    return texts.EXTRA_TOO_LARGE.format(
+        what=texts.EXTRA_WHAT[kind], **localised({"size_mb": size / 1e6, "limit_mb": limit / 1e6})
+    )
 
 
 def too_large_reply(text: str, task_id: str) -> Reply:

@@ -17,6 +17,7 @@ from motionbot.bot.core.handlers import Handlers
 from motionbot.bot.core.keys import ConversationKey
 from motionbot.bot.core.replies import Button, Reply, rows
 from motionbot.bot.core.user_data import UserData
+from motionbot.bot.i18n.formats import number
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class DataFile:
 
 
 def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{max(1, round(n / 1e3)) if n else 0} kB"
+    return f"{number(n / 1e6)} MB" if n >= 100_000 else f"{max(1, round(n / 1e3)) if n else 0} kB"
 
 
 class Privacy:

@@ -126,10 +126,7 @@ class DiscordNotifier:
             caption = texts.EXTRA_CAPTIONS[kind.value].format(task_id=job.task_id)
             try:
                 if ref.size > limit:
-                    what = texts.EXTRA_WHAT[kind.value]
-                    text = texts.EXTRA_TOO_LARGE.format(
-                        what=what, size_mb=ref.size / 1e6, limit_mb=limit / 1e6
-                    )
+                    text = presenters.extra_too_large(kind.value, ref.size, limit)
                     await self.messenger.post(None, ctx, Reply(text))
                     continue
                 path = await self.store.fetch(ref, tmp)

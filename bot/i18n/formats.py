@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from babel.dates import format_datetime, format_timedelta
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 from babel.units import format_unit
 
 from motionbot.bot.i18n import current
@@ -17,6 +18,21 @@ def number(value: float, digits: int = 1) -> str:
     """``value`` with ``digits`` decimals (trailing ones kept: "2.0 s" stays, as a measure)."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(round(value, digits), format=pattern, locale=current())
+
+
+class LocalFloat(float):
+    """A float that a catalogue text formats in the current language: the texts keep Python's
+    format specs (``{seconds:.1f}``, the same in every language), and "2.5" comes out as "2,5"
+    where the language writes a decimal comma."""
+
+    def __format__(self, spec: str) -> str:
+        text = float.__format__(self, spec)
+        return text.replace(".", get_decimal_symbol(current())) if current() != "en" else text
+
+
+def localised(params: Mapping[str, object]) -> dict[str, object]:
+    """``params`` with every float (not bool or int) ready to be formatted in the current language."""
+    return {k: LocalFloat(v) if isinstance(v, float) else v for k, v in params.items()}
 
 
 def seconds(value: float) -> str:

@@ -20,6 +20,7 @@ from aiogram.types import FSInputFile, InputSticker, Message
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
+from motionbot.bot.core.presenters import extra_too_large
 from motionbot.bot.core.replies import Button, Reply
 from motionbot.bot.telegram.ui import MAX_CAPTION, markup, reply_parameters, with_retry_after
 from motionbot.queue.jobs import EXTRA_SUFFIXES, Extra, MediaRef
@@ -74,9 +75,7 @@ async def send_extras(
         for kind, ref in extras.items():
             caption = texts.EXTRA_CAPTIONS[kind.value].format(task_id=task_id)
             if upload_limit is not None and ref.size > upload_limit:
-                text = texts.EXTRA_TOO_LARGE.format(
-                    what=texts.EXTRA_WHAT[kind.value], size_mb=ref.size / 1e6, limit_mb=upload_limit / 1e6
-                )
+                text = extra_too_large(kind.value, ref.size, upload_limit)
                 await bot.send_message(chat_id=chat_id, text=text)
                 continue
             path = await store.fetch(ref, Path(tmp))
