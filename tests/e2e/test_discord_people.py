@@ -1,20 +1,25 @@
 """Several people on Discord: the findings say who is used, the numbered picture comes as an
 attachment with buttons 1..N (only the owner's clicks count), a click is sent in the render
-request and kept by /history's Again and by a saved move, in DMs and through /animate. The
-reports are built in code here (the frontend's part, no detector needed)."""
+request and kept by /history's Again and by a saved move, in DMs and through /animate. Once
+with reports built in code (the frontend's part, no detector needed), once with the real
+inspect and render workers on the two-people samples (skipped without them)."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from dc_harness import DC, OTHER, USER, animate, astronaut_png, tiny_mp4
+from e2e_workers import worker_on
 from fakes import discord as fd
-from people_inputs import seed_people
+from people_inputs import TWO_PEOPLE_PHOTO, TWO_PEOPLE_VIDEO, needs_samples, seed_people
 
 from motionbot.bot.core import ConversationKey, texts
 from motionbot.bot.discord import texts as dtexts
-from motionbot.bot.history import TaskRecord
-from motionbot.queue.jobs import Platform
+from motionbot.bot.history import TaskRecord, TaskStatus
+from motionbot.queue.jobs import Platform, Queues
+from motionbot.renderer.settings import RendererSettings
 
 DM = fd.Place.bot_dm(channel_id=8101)
 GUILD = fd.Place.guild()
@@ -111,3 +116,37 @@ async def test_animate_shows_the_people_pictures_as_follow_ups(dc: DC) -> None:
     state = await dc.rt.conv.states.load(key)
     assert state.motion is not None and state.motion.video is not None
     assert state.motion.video.key == video.key and state.performer == 2
+
+
+@needs_samples
+async def test_two_people_samples_choose_the_second_render_and_keep_it(dc: DC, tmp_path: Path) -> None:
+    fake = dc.fake
+    await dc.rt.history.acknowledge(Platform.DISCORD, str(USER))
+    rs = RendererSettings(cache_dir=tmp_path / "mc", output_long_side=256)
+    async with (
+        worker_on(dc.qsettings, Queues.INSPECT, rs),
+        worker_on(dc.qsettings, Queues.RENDER_CPU, rs),
+    ):
+        both = [
+            fake.add_attachment("handshake.mp4", TWO_PEOPLE_VIDEO.read_bytes(), "video/mp4"),
+            fake.add_attachment("two.jpg", TWO_PEOPLE_PHOTO.read_bytes(), "image/jpeg"),
+        ]
+        dc.inject(fd.dm_message(fake, USER, DM.channel_id, attachments=both))
+        video_picture, photo_picture = await pictures(dc, DM.channel_id)
+        await choose(dc, video_picture, 2, texts.PERSON_CHOSEN_VIDEO.format(number=2))
+        keyboard = await choose(dc, photo_picture, 2, texts.OPTIONS_SUBJECT.format(number=2))
+        gen = dc.inject(fd.click(fake, keyboard, fd.button(keyboard, texts.GENERATE), USER, DM))
+        await dc.original(gen, "Queued")
+        task = await only_task(dc)
+        for _ in range(3000):  # rendered and delivered
+            done = await dc.rt.history.get_task(task.task_id)
+            if done is not None and done.status.finished:
+                break
+            await asyncio.sleep(0.1)
+    assert done is not None and done.status is TaskStatus.DONE, done
+    assert (done.options.performer, done.options.subject) == (2, 2)
+    await dc.followup(gen, f"Task {task.task_id}", with_file=True, timeout=60)  # through the fresh token
+    shown = await again_from_history(dc, task.task_id)
+    assert texts.OPTIONS_PERFORMER.format(number=2) in shown
+    state = await dc.rt.conv.states.load(DM_KEY)
+    assert (state.performer, state.subject) == (2, 2)

@@ -1,19 +1,21 @@
 """Several people on Telegram: the findings say who is used, the numbered picture comes with
 buttons 1..N, a press is sent in the render request and kept by /history's Again and by a
-saved move. The reports are built in code here (the frontend's part, no detector needed)."""
+saved move. Once with reports built in code (the frontend's part, no detector needed), once
+with the real inspect and render workers on the two-people samples (skipped without them)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from e2e_workers import moving_square_mp4
-from people_inputs import seed_people
+from people_inputs import TWO_PEOPLE_PHOTO, TWO_PEOPLE_VIDEO, needs_samples, seed_people
 from tg_harness import TG, TOKEN, USER, astronaut_jpeg, command, key_of
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
-from motionbot.bot.history import TaskRecord
+from motionbot.bot.history import TaskRecord, TaskStatus
 from motionbot.bot.settings import BotSettings
 from motionbot.queue.jobs import Platform
 
@@ -92,3 +94,42 @@ async def test_people_chosen_on_the_pictures_are_sent_and_kept(tg: TG) -> None:
     await tg.press(act.UseSavedMove(saved.id).pack())
     await tg.wait_text(texts.SAVED_MOTION_CHOSEN.format(name=saved.name))
     assert (await tg.rt.conv.states.load(key_of())).performer == 1
+
+
+@needs_samples
+async def test_two_people_samples_choose_the_second_render_and_keep_it(
+    tg: TG, inspect_worker: object, render_worker: object
+) -> None:
+    fake = tg.fake
+    await tg.acknowledge()
+    await fake.push_message(USER, USER, **fake.photo_fields(TWO_PEOPLE_PHOTO.read_bytes()))
+    await fake.push_message(USER, USER, **fake.video_fields(TWO_PEOPLE_VIDEO.read_bytes()))
+    # the real inspection numbers the people and draws them
+    pictures = await fake.wait_sent("sendPhoto", count=2, timeout=180)
+    buttons = {
+        b["callback_data"]
+        for r in pictures
+        for row in r.fields["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+    second_video = next(b for b in buttons if b.startswith("who:video:2:"))
+    second_photo = next(b for b in buttons if b.startswith("who:photo:2:"))
+    await tg.wait_text("People in this video: 2.")
+    await tg.press(second_video)
+    await tg.wait_text(texts.PERSON_CHOSEN_VIDEO.format(number=2))
+    await tg.press(second_photo)
+    await tg.wait_text(texts.OPTIONS_SUBJECT.format(number=2))
+    await tg.press("gen")
+    await fake.wait_sent("sendVideo", timeout=300)
+    task = await only_task(tg)
+    for _ in range(100):  # the delivery is recorded just after the upload
+        done = await tg.rt.history.get_task(task.task_id)
+        if done is not None and done.status is TaskStatus.DONE:
+            break
+        await asyncio.sleep(0.1)
+    assert done is not None and done.status is TaskStatus.DONE, done
+    assert (done.options.performer, done.options.subject) == (2, 2)
+    shown = await again_from_history(tg, task.task_id)
+    assert texts.OPTIONS_PERFORMER.format(number=2) in shown
+    state = await tg.rt.conv.states.load(key_of())
+    assert (state.performer, state.subject) == (2, 2)
