@@ -143,3 +143,36 @@ def test_the_hand_on_hip_sample_reveals_no_hard_edged_block(samples_dir: Path) -
         engine.close()
     share = hard_edge_share(subject)
     assert share is not None and share <= 0.02  # 0.097 with the flat notch at her hip
+
+
+def test_a_neck_a_hand_hid_under_a_tilted_face_continues_the_collar_not_the_jaw() -> None:
+    from dataclasses import replace
+
+    from motionbot.renderer.engines.warp.fill import CHIN, continue_body
+    from motionbot.renderer.engines.warp.rig import HEAD, TORSO, J, fit_rig
+
+    motion = load_preset("arms_up")
+    angle = 0.35  # the head tilted: mirrored across its leaning axis, the neck lands on the jaw
+    rig = replace(fit_rig(motion.keypoints[0], motion.width, motion.height), eye_angle=angle)
+    w, h = rig.canvas
+    head, r = rig.joints[J.HEAD], rig.head_radius
+    centre = tuple(np.round(head).astype(int))
+    rgb = np.full((h, w, 3), 20, np.uint8)  # a black turtleneck
+    labels = np.full((h, w), TORSO, np.int16)
+    face = np.zeros((h, w), np.uint8)
+    cv2.ellipse(face, centre, (round(1.4 * r), round(1.1 * r)), 0, 0, 360, (1,), -1)  # a wide jaw
+    rgb[face > 0] = SKIN
+    labels[face > 0] = HEAD
+    disc = np.zeros((h, w), np.uint8)
+    cv2.circle(disc, centre, round(1.8 * r), (1,), -1)
+    hidden = np.zeros((h, w), bool)  # a hand over one side of the chin and the neck below it
+    hidden[round(head[1] + 0.3 * r) : round(head[1] + 1.8 * r), round(head[0] - r) : round(head[0])] = True
+    rgb[hidden] = (230, 200, 180)  # the hand's colours, which must go
+    out = continue_body(rgb, hidden, labels, rig, disc > 0)
+    down = np.array([-np.sin(angle), np.cos(angle)])
+    ys, xs = np.mgrid[0:h, 0:w]
+    along = ((xs - head[0]) * down[0] + (ys - head[1]) * down[1]) / r
+    neck = hidden & (along > CHIN + 0.05) & (face == 0)
+    assert neck.sum() > 500
+    # the collar's black (mirroring the whole head disc gave 85: a pale block of jaw)
+    assert float(out[neck].mean()) < 40

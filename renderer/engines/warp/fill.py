@@ -17,6 +17,11 @@ from scipy import ndimage
 from motionbot.renderer.arrays import U8, Mask
 from motionbot.renderer.engines.warp.rig import HEAD, TORSO, J, Rig
 
+# the chin lies this many head radii below the head's centre (the eyes' and ears' mean)
+CHIN = 1.15
+# how far around a hole its edge's mixed pixels reach (px)
+EDGE = 3
+
 
 def _box(mask: Mask, pad: int) -> tuple[slice, slice]:
     ys, xs = np.nonzero(mask)
@@ -58,7 +63,9 @@ def reflect_fill(rgb: U8, hole: Mask, known: Mask) -> U8:
     own grain, where a smooth fill from all sides mixes them into a grey smear. Where the mirror
     falls outside what is known, the nearest known pixel is used.
     """
-    own = known & ~hole
+    # the pixels just around the hole mix in what lay over it (a hand's shaded edge): not sources
+    ring = cv2.dilate(hole.astype(np.uint8), np.ones((2 * EDGE + 1, 2 * EDGE + 1), np.uint8)) > 0
+    own = known & ~ring
     if not hole.any() or not own.any():
         return rgb
     h, w = hole.shape
@@ -130,8 +137,28 @@ def continue_body(rgb: U8, hidden: Mask, labels: npt.NDArray[np.int16], rig: Rig
         return rgb
     head = labels == HEAD
     torso = labels == TORSO
-    on_face = hidden & head_disc
+    face = head_disc & above_chin(rig, hidden.shape)
+    on_face = hidden & face
     out, rest = mirror_face(rgb, on_face, head | torso, rig)
     out = inpaint_from(out, rest, head | torso)
-    on_torso = hidden & ~head_disc
-    return continue_torso(out, on_torso, torso)
+    # the neck and collar continue from the torso below the chin, not from a shaded jaw
+    return continue_torso(out, hidden & ~on_face, torso & ~face)
+
+
+def above_chin(rig: Rig, shape: tuple[int, ...]) -> Mask:
+    """Pixels above the chin line, across the face's own up-down axis (a tilted head's too).
+
+    Below the chin a hand hides the neck or a collar: mirrored across a tilted face's axis,
+    that neck took the other side's jaw and showed as a pale block of skin in a black
+    turtleneck. There the torso's own pixels continue instead.
+    """
+    h, w = shape[:2]
+    e = np.array([np.cos(rig.eye_angle), np.sin(rig.eye_angle)], np.float32)
+    down = np.array([-e[1], e[0]], np.float32)
+    if down[1] < 0:
+        down = -down
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    centre = rig.joints[J.HEAD]
+    along = (xs - centre[0]) * down[0] + (ys - centre[1]) * down[1]
+    out: Mask = along < CHIN * rig.head_radius
+    return out
