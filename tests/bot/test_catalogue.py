@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "bot" / "i18n" / "locales"
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
 # texts a language writes as English does
-ALIKE = {"es": {"Video", "Video: {summary}", "sticker"}}
+ALIKE = {"es": {"Video", "video", "Video: {summary}", "sticker"}}  # neutral Spanish writes "video"
 # words that are names in every language (formats, units, platforms, the product)
 NAMES = {"GIF", "WebM", "MP4", "MOV", "MKV", "JPEG", "PNG", "WebP", "CPU", "GPU", "MB", "UTC", "Telegram",
          "Discord", "motionbot", "Stickers", "OK", "X", "s"}  # fmt: skip
