@@ -100,6 +100,9 @@ def _cut(rgb: U8, mask: npt.NDArray[np.uint8]) -> Mask:
         return kept
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     work = small_mask.copy()
+    # GrabCut seeds its colour models by k-means from OpenCV's global random state: without a
+    # fixed seed the same photo would render differently each time
+    cv2.setRNGSeed(0)
     try:
         cv2.grabCut(
             u8(cv2.cvtColor(np.ascontiguousarray(small_rgb), cv2.COLOR_RGB2BGR)), work, (0, 0, 1, 1), bgd, fgd, 3,
