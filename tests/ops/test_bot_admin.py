@@ -16,7 +16,8 @@ from motionbot.bot.core import reason_texts, texts
 from motionbot.queue import pause as pause_flag
 
 # queue names and the time zone stay as they are in every language
-QUEUE_WORDS = {"render", "cpu", "gpu", "inspect", "deliver", "telegram", "discord", "cli", "UTC"}
+# queue names, platforms and command names (commands stay English in every language: "resume")
+QUEUE_WORDS = {"render", "cpu", "gpu", "inspect", "deliver", "telegram", "discord", "cli", "UTC", "resume"}
 
 
 async def test_telegram_admin_commands(tg: TG, monkeypatch: pytest.MonkeyPatch) -> None:
