@@ -6,32 +6,19 @@ with the real inspect and render workers on the two-people samples (skipped with
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from e2e_workers import moving_square_mp4
 from people_inputs import TWO_PEOPLE_PHOTO, TWO_PEOPLE_VIDEO, needs_samples, seed_people
-from tg_harness import TG, TOKEN, USER, astronaut_jpeg, command, key_of
+from tg_harness import TG, USER, astronaut_jpeg, command, key_of
 
 from motionbot.bot.core import actions as act
 from motionbot.bot.core import texts
 from motionbot.bot.history import TaskRecord, TaskStatus
-from motionbot.bot.settings import BotSettings
 from motionbot.queue.jobs import Platform
 
-
-@pytest.fixture
-def tg_bsettings(tmp_path: Path) -> BotSettings:
-    """Overrides the chat_fixtures one here: a 1.5 s render of the samples stays quick."""
-    return BotSettings(
-        telegram_token=TOKEN,
-        history_db=tmp_path / "history.sqlite3",
-        inspect_timeout_s=120.0,
-        edit_interval_s=0.0,
-        progress_poll_s=0.05,
-        rate_limit_events=50,
-        max_video_seconds=1.5,
-    )
+# a 1.5 s render of the samples stays quick; the real inspection of them may take a while
+pytestmark = pytest.mark.tg_settings(max_video_seconds=1.5, inspect_timeout_s=120.0)
 
 
 async def only_task(tg: TG) -> TaskRecord:
