@@ -25,14 +25,24 @@ EXIT_UNAVAILABLE = 4
 Register = Callable[[Any], None]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with only ``command`` when it is one.
+
+    Registering a subcommand imports its side: the bot's pulls in aiogram and discord.py,
+    seconds of pydantic schema building that `motionbot render` has no use for. So a command
+    line that names its command loads only that entry point; help and unknown commands
+    still see them all.
+    """
     parser = argparse.ArgumentParser(
         prog="motionbot",
         description="Turn a portrait photo and a reference action video into a new video.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     missing: list[str] = []
-    for ep in sorted(entry_points(group="motionbot.commands"), key=lambda e: e.name):
+    points = sorted(entry_points(group="motionbot.commands"), key=lambda e: e.name)
+    if any(ep.name == command for ep in points):
+        points = [ep for ep in points if ep.name == command]
+    for ep in points:
         try:
             register: Register = ep.load()
         except ImportError as exc:  # that side is not installed in this environment
@@ -45,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

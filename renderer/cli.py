@@ -11,6 +11,7 @@ import argparse
 import ctypes
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -280,7 +281,9 @@ def _render(args: argparse.Namespace, settings: RendererSettings) -> int:
     check_motion_source(args.video or args.motion)  # before the (slow) engine load
     if not Path(args.photo).is_file():
         raise RendererError(FailureReason.UNREADABLE_FILE, f"There is no photo file {args.photo!r}.")
+    t0 = time.perf_counter()
     engine = load_engine_or_unavailable(args.engine, settings, args.model)
+    load_s = time.perf_counter() - t0
     cache = MotionCache.for_settings(settings)
     with progress_bar(not args.json) as progress:
         result = render(
@@ -299,7 +302,7 @@ def _render(args: argparse.Namespace, settings: RendererSettings) -> int:
                 "engine": engine.name,
                 "engine_version": engine.version,
                 "warnings": result.warnings,
-                "timings": result.timings,
+                "timings": {"load_s": load_s, **result.timings},
             }
         )
     else:

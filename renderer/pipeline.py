@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from motionbot.queue.errors import FailureReason
@@ -101,6 +102,7 @@ def render(
     is_video = (
         not _is_preset(motion_source) and source_path.is_file() and source_path.suffix.lower() != ".json"
     )
+    t0 = time.perf_counter()
     if engine.needs_motion or not is_video:
         motion, video = resolve_motion(
             motion_source, settings, cache=cache, progress=progress, performer=options.performer
@@ -118,4 +120,7 @@ def render(
         motion=motion if engine.needs_motion else None,
         video=video,
     )
-    return make_formats(engine.render(job, progress), options, video, settings)
+    motion_s = time.perf_counter() - t0
+    result = make_formats(engine.render(job, progress), options, video, settings)
+    result.timings["motion_s"] = motion_s  # extraction, or reading it from the cache
+    return result
