@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from motionbot.renderer.arrays import F32, RGB
 from motionbot.renderer.perception.people import PeopleDetector, PersonBox
@@ -199,6 +198,10 @@ class _Linker:
         cost = np.array([[_cost(t, frame, b, c) for b, c in zip(boxes, colours, strict=True)] for t in live])
         taken: set[int] = set()
         if live and boxes:
+            # imported here: scipy.optimize takes half a second, which a render from a cached
+            # motion (this module is imported with the extractor) should not pay
+            from scipy.optimize import linear_sum_assignment
+
             rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e6))
             for r, c in zip(rows, cols, strict=True):
                 if np.isfinite(cost[r, c]):
